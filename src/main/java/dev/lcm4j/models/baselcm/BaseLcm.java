@@ -1,0 +1,96 @@
+package dev.lcm4j.models.baselcm;
+
+import static org.bytedeco.pytorch.global.torch.*;
+
+import dev.lcm4j.models.Projection;
+import dev.lcm4j.models.normalizer.SonarNormalizer;
+import dev.lcm4j.nn.IncrementalState;
+import dev.lcm4j.nn.InitFn;
+import dev.lcm4j.nn.Linear;
+import dev.lcm4j.nn.Module;
+import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.nn.PositionEncoder;
+import dev.lcm4j.nn.TransformerDecoder;
+import dev.lcm4j.torch.T;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The MSE Large Concept Model ({@code BaseLCModel}): frontend (pre_linear SONAR dim -> model dim, optional
+ * positions) -> causal transformer decoder {@code lcm} -> {@code postnet} back to SONAR dim. Position t of the output
+ * predicts concept t+1. Normalization is not part of {@link #forward}: the criterion and
+ * {@link #predictNextSentence} apply it, as the reference does.
+ */
+public final class BaseLcm extends Module {
+    private final BaseLcmConfig config;
+    private final Frontend frontend;
+    private final TransformerDecoder lcm;
+    private final Projection postnet;
+
+    public BaseLcm(ParamFactory f, BaseLcmConfig c, SonarNormalizer normalizer) {
+        this.config = c;
+        this.frontend = registerModule("frontend", new Frontend(f, c, normalizer));
+        this.lcm = registerModule("lcm", new TransformerDecoder(f, c.model_dim(), c.max_seq_len(), c.lcm()));
+        this.postnet = registerModule("postnet", new Projection(f, c.model_dim(), c.outputDim(), c.postnet()));
+    }
+
+    public BaseLcmConfig config() {
+        return config;
+    }
+
+    public SonarNormalizer normalizer() {
+        return frontend.normalizer;
+    }
+
+    /** seqs: [B, T, sonar_dim] (right-padded) -> [B, T, out_dim]. With a state, continues after state.step(). */
+    public Tensor forward(Tensor seqs, IncrementalState state) {
+        long offset = state == null ? 0 : state.step();
+        Tensor x = frontend.forward(seqs, offset);   // [B,T,D]
+        x = lcm.forward(x, state);                   // [B,T,D]
+        Tensor y = postnet.forward(x);               // [B,T,out]
+        if (state != null) state.advance(seqs.size(1));
+        return y;
+    }
+
+    /**
+     * The reference's {@code predict_next_sentence}: normalize -> forward -> (optional N(0, temperature^2) noise in
+     * normalized space when {@code sample}) -> denormalize. Returns a prediction for every position.
+     */
+    public Tensor predictNextSentence(Tensor seqs, boolean sample, double temperature, IncrementalState state) {
+        SonarNormalizer n = frontend.normalizer;
+        Tensor x = n == null ? seqs : n.normalize(seqs);
+        Tensor y = forward(x, state);
+        if (sample && temperature > 0) y = y.add(randn_like(y).mul(T.s(temperature)));
+        return n == null ? y : n.denormalize(y);
+    }
+
+    /** {@code frontend}: pre_linear, learned/sine positions, dropout; holds the normalizer as a sub-module. */
+    static final class Frontend extends Module {
+        private final Linear preLinear;
+        private final PositionEncoder posEncoder;
+        private final SonarNormalizer normalizer;
+        private final double scale, dropout;
+
+        Frontend(ParamFactory f, BaseLcmConfig c, SonarNormalizer normalizer) {
+            LcmFrontendConfig fc = c.frontend();
+            if (fc.weight_normalization()) throw new dev.lcm4j.LcmException("frontend.weight_normalization is not supported by lcm4j yet");
+            this.preLinear = registerModule("pre_linear", new Linear(f, c.sonar_embed_dim(), c.model_dim(), fc.pre_linear_bias(),
+                    InitFn.parse(fc.pre_linear_init_fn())));
+            String style = c.lcm().pos_embedding_style();
+            PositionEncoder pe = null;
+            if ("learned".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.LEARNED, c.model_dim(), c.max_seq_len(), fc.embedding_std());
+            else if ("sine".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.SINE, c.model_dim(), c.max_seq_len(), 0);
+            this.posEncoder = registerModule("pos_encoder", pe);
+            this.normalizer = registerModule("sonar_normalizer", normalizer);
+            this.scale = fc.scale_embeddings() ? Math.sqrt(c.model_dim()) : 1.0;
+            this.dropout = fc.dropout_p();
+        }
+
+        Tensor forward(Tensor seqs, long offset) {
+            if (scale != 1.0) seqs = seqs.mul(T.s(scale));
+            Tensor x = preLinear.forward(seqs);
+            if (posEncoder != null) x = posEncoder.forward(x, offset);
+            if (training && dropout > 0) x = org.bytedeco.pytorch.global.torch.dropout(x, dropout, true);
+            return x;
+        }
+    }
+}

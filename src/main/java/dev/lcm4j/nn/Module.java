@@ -1,0 +1,113 @@
+package dev.lcm4j.nn;
+
+import dev.lcm4j.torch.T;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A tree of named parameters, buffers and sub-modules, like {@code torch.nn.Module}: the dotted names it produces
+ * are the reference's state-dict keys, so checkpoints move both ways between lcm4j and PyTorch.
+ *
+ * <p>Tensors registered here are owned by the module for its whole life: build modules outside any
+ * {@code PointerScope}, and run forward passes inside one so that intermediates are freed per step.
+ */
+public abstract class Module {
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    protected boolean training = true;
+
+    protected final Tensor registerParameter(String name, Tensor t) {
+        t.set_requires_grad(true);
+        t.retainReference();
+        parameters.put(name, t);
+        return t;
+    }
+
+    protected final Tensor registerBuffer(String name, Tensor t) {
+        t.retainReference();
+        buffers.put(name, t);
+        return t;
+    }
+
+    protected final <M extends Module> M registerModule(String name, M m) {
+        if (m != null) children.put(name, m);
+        return m;
+    }
+
+    /** All parameters with dotted names, in registration order (as {@code named_parameters()}). */
+    public final Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out, false);
+        return out;
+    }
+
+    /** Parameters and persistent buffers with dotted names (as {@code state_dict()}). */
+    public final Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out, true);
+        return out;
+    }
+
+    private void collect(String prefix, Map<String, Tensor> out, boolean withBuffers) {
+        parameters.forEach((k, v) -> out.put(prefix + k, v));
+        if (withBuffers) buffers.forEach((k, v) -> out.put(prefix + k, v));
+        children.forEach((k, m) -> m.collect(prefix + k + ".", out, withBuffers));
+    }
+
+    public final List<Tensor> parameterList() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    public final long parameterCount() {
+        long n = 0;
+        for (Tensor t : namedParameters().values()) n += t.numel();
+        return n;
+    }
+
+    public final void train(boolean on) {
+        training = on;
+        children.values().forEach(m -> m.train(on));
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /**
+     * Copies {@code state} into this module's tensors. Every key of the module must be present; keys the module
+     * does not have are reported unless {@code allowUnexpected} (checkpoints may carry e.g. normalizer buffers).
+     */
+    public final void loadStateDict(Map<String, Tensor> state, boolean allowUnexpected, String source) {
+        Map<String, Tensor> mine = stateDict();
+        List<String> missing = new ArrayList<>();
+        for (String k : mine.keySet()) if (!state.containsKey(k)) missing.add(k);
+        List<String> unexpected = new ArrayList<>();
+        for (String k : state.keySet()) if (!mine.containsKey(k)) unexpected.add(k);
+        if (!missing.isEmpty() || (!allowUnexpected && !unexpected.isEmpty())) {
+            throw new dev.lcm4j.LcmException(source + " does not match the model: missing keys " + abbreviate(missing)
+                    + ", unexpected keys " + abbreviate(unexpected)
+                    + " (is it a checkpoint of another model family or arch?)");
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Map.Entry<String, Tensor> e : mine.entrySet()) {
+                Tensor src = state.get(e.getKey());
+                Tensor dst = e.getValue();
+                if (!java.util.Arrays.equals(T.shape(src), T.shape(dst))) {
+                    throw new dev.lcm4j.LcmException(source + ": tensor " + e.getKey() + " has shape " + T.shapeString(src)
+                            + " but the model expects " + T.shapeString(dst) + " (wrong arch or model_config?)");
+                }
+                dst.copy_(src);
+            }
+        }
+    }
+
+    private static String abbreviate(List<String> keys) {
+        if (keys.size() <= 6) return keys.toString();
+        return keys.subList(0, 6) + " and " + (keys.size() - 6) + " more";
+    }
+}

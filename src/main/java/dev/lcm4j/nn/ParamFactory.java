@@ -1,0 +1,38 @@
+package dev.lcm4j.nn;
+
+import static org.bytedeco.pytorch.global.torch.*;
+
+import dev.lcm4j.torch.T;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * Where and how parameters are created: dtype and device. On the {@code meta} device tensors have shapes but no
+ * storage, which is how {@code ./lcm arch list} counts 7B parameters without allocating them.
+ */
+public record ParamFactory(ScalarType dtype, Device device) {
+    public static ParamFactory cpu() {
+        return new ParamFactory(ScalarType.Float, new Device("cpu"));
+    }
+
+    public static ParamFactory meta() {
+        return new ParamFactory(ScalarType.Float, new Device("meta"));
+    }
+
+    public boolean isMeta() {
+        return device.is_meta();
+    }
+
+    public Tensor empty(long... shape) {
+        return org.bytedeco.pytorch.global.torch.empty(shape, T.opts(dtype, device), null);
+    }
+
+    public Tensor zeros(long... shape) {
+        return org.bytedeco.pytorch.global.torch.zeros(shape, T.opts(dtype, device));
+    }
+
+    public Tensor ones(long... shape) {
+        return org.bytedeco.pytorch.global.torch.ones(shape, T.opts(dtype, device));
+    }
+}

@@ -1,0 +1,51 @@
+package dev.lcm4j.nn;
+
+import static org.bytedeco.pytorch.global.torch.*;
+
+import dev.lcm4j.torch.T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * Rotary position encoding as fairseq2's RotaryEncoder: adjacent (interleaved) pairs (x[2i], x[2i+1]) rotated as
+ * complex numbers by angle pos * theta^(-2i/E); the first position is 0, or the KV-cache offset when decoding.
+ * Computed in float32 and cast back. No parameters.
+ */
+public final class RotaryEncoder {
+    private final long encodingDim, maxSeqLen;
+    private final Tensor cos, sin; // [maxSeqLen, E/2]
+
+    public RotaryEncoder(long encodingDim, long maxSeqLen, double theta, boolean meta) {
+        if (encodingDim % 2 != 0) throw new IllegalArgumentException("RoPE needs an even head dim, got " + encodingDim);
+        this.encodingDim = encodingDim;
+        this.maxSeqLen = maxSeqLen;
+        if (meta) { cos = null; sin = null; return; }
+        // Same float32 ops as fairseq2 so the tables agree bit for bit: freqs = 1 / theta^(arange(0,E,2)/E).
+        Tensor idx = arange(T.s(0), T.s(encodingDim), T.s(2), T.opts(ScalarType.Float, null));
+        Tensor freqs = pow(T.s(theta), idx.div(T.s((double) encodingDim))).reciprocal();
+        Tensor steps = arange(T.s(maxSeqLen), T.opts(ScalarType.Float, null));
+        Tensor angles = outer(steps, freqs);
+        cos = angles.cos();
+        sin = angles.sin();
+        cos.retainReference();
+        sin.retainReference();
+    }
+
+    /** x: [B, S, H, E] (heads not yet moved forward); positions offset .. offset+S-1. */
+    public Tensor forward(Tensor x, long offset) {
+        long b = x.size(0), s = x.size(1), h = x.size(2);
+        if (offset + s > maxSeqLen) {
+            throw new dev.lcm4j.LcmException("sequence of " + (offset + s) + " sentences exceeds the model's max_seq_len " + maxSeqLen);
+        }
+        ScalarType in = x.scalar_type();
+        Tensor pairs = x.to(ScalarType.Float).reshape(b, s, h, encodingDim / 2, 2);
+        Tensor re = pairs.select(4, 0), im = pairs.select(4, 1);          // [B,S,H,E/2]
+        Tensor c = cos.narrow(0, offset, s).unsqueeze(1);                   // [S,1,E/2]
+        Tensor sn = sin.narrow(0, offset, s).unsqueeze(1);
+        Tensor outRe = re.mul(c).sub(im.mul(sn));
+        Tensor outIm = re.mul(sn).add(im.mul(c));
+        Tensor out = stack(new TensorVector(outRe, outIm), 4).reshape(b, s, h, encodingDim);
+        return out.to(in);
+    }
+}

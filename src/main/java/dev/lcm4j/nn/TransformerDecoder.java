@@ -1,0 +1,41 @@
+package dev.lcm4j.nn;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The reference's LCMTransformerDecoder: causal layers {@code layers.N}, a final {@code layer_norm} (pre-norm
+ * order), then final dropout.
+ */
+public final class TransformerDecoder extends Module {
+    private final DecoderLayer[] layers;
+    private final Norm finalNorm;
+    private final double finalDropout;
+
+    public TransformerDecoder(ParamFactory f, long modelDim, long maxSeqLen, TransformerConfig c) {
+        c.validate("lcm");
+        RotaryEncoder rope = "rope".equals(c.pos_embedding_style())
+                ? new RotaryEncoder(modelDim / c.num_attn_heads(), maxSeqLen, c.rope_theta(), f.isMeta()) : null;
+        Container stack = registerModule("layers", new Container());
+        layers = new DecoderLayer[c.num_layers()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = stack.add(String.valueOf(i), new DecoderLayer(f, modelDim, c, rope));
+        }
+        boolean noFinalNorm = "post".equals(c.final_norm_order_style());
+        finalNorm = noFinalNorm ? null : registerModule("layer_norm", new Norm(f, modelDim, LayerNormStyle.parse(c.layer_normalization_style())));
+        finalDropout = c.final_dropout_p();
+    }
+
+    public Tensor forward(Tensor x, IncrementalState state) {
+        for (int i = 0; i < layers.length; i++) x = layers[i].forward(x, state == null ? null : state.cache(i));
+        if (finalNorm != null) x = finalNorm.forward(x);
+        if (training && finalDropout > 0) x = org.bytedeco.pytorch.global.torch.dropout(x, finalDropout, true);
+        return x;
+    }
+
+    /** A named list of sub-modules (torch.nn.ModuleList). */
+    static final class Container extends Module {
+        <M extends Module> M add(String name, M m) {
+            return registerModule(name, m);
+        }
+    }
+}
