@@ -1,0 +1,59 @@
+package dev.lcm4j.config;
+
+import dev.lcm4j.LcmException;
+
+import java.util.List;
+
+/**
+ * Training criterion ({@code trainer.criterion}); one record covers the reference's {@code CriterionConfig},
+ * {@code LCMCriterionConfig}, {@code ReconstructionCriterionConfig} and {@code TowerDiffusionLCMCriterionConfig}.
+ *
+ * @param name                           criterion: {@code next_sentence_mse}, {@code target_mse},
+ *                                       {@code two_tower_diffusion_next_sent} or
+ *                                       {@code two_tower_diffusion_next_sent_finetuning}. Required (reference: MISSING).
+ * @param reduction                      {@code sum} or {@code mean} over target sentences. Default {@code sum}.
+ * @param compute_rmse                   MSE criteria: use sqrt(sum of squared errors + 1e-5) per sentence.
+ *                                       Default true (the recipes set false).
+ * @param min_context_size               next_sentence_mse: first predicted position. Default 1.
+ * @param cf_guidance_probability        two-tower: fraction of positions trained unconditionally (classifier-free
+ *                                       guidance). Default 0.0 (the recipes use 0.15).
+ * @param log_losses_per_timestep_bucket two-tower: also log losses per bucket of diffusion steps. Default false.
+ * @param step_sampling                  two-tower: diffusion step sampling. Default {@link StepSamplingConfig#defaults()}.
+ */
+public record CriterionConfig(String name, Reduction reduction, boolean compute_rmse, int min_context_size,
+                              double cf_guidance_probability, boolean log_losses_per_timestep_bucket,
+                              StepSamplingConfig step_sampling) {
+
+    /** How per-sentence losses are combined. */
+    public enum Reduction { SUM, MEAN }
+
+    /** The criterion names the reference registers. */
+    public static final List<String> NAMES = List.of("next_sentence_mse", "target_mse",
+            "two_tower_diffusion_next_sent", "two_tower_diffusion_next_sent_finetuning");
+
+    public static CriterionConfig defaults() {
+        return new CriterionConfig(null, Reduction.SUM, true, 1, 0.0, false, StepSamplingConfig.defaults());
+    }
+
+    /** Whether this is one of the two-tower diffusion criteria. */
+    public boolean isDiffusion() {
+        return name != null && name.startsWith("two_tower_diffusion");
+    }
+
+    /** Checks the values; {@code path} is this node's dotted path for messages. */
+    public void validate(String path) {
+        if (name == null) {
+            throw new LcmException(path + ".name is required; one of " + String.join(", ", NAMES));
+        }
+        if (!NAMES.contains(name)) {
+            throw new LcmException(path + ".name: unknown criterion '" + name + "'; known: " + String.join(", ", NAMES));
+        }
+        if (reduction == null) throw new LcmException(path + ".reduction is required (sum or mean)");
+        if (min_context_size < 0) throw new LcmException(path + ".min_context_size must be >= 0, got " + min_context_size);
+        if (cf_guidance_probability < 0 || cf_guidance_probability >= 1) {
+            throw new LcmException(path + ".cf_guidance_probability must be in [0, 1), got " + cf_guidance_probability);
+        }
+        if (step_sampling == null) throw new LcmException(path + ".step_sampling must not be null");
+        step_sampling.validate(path + ".step_sampling");
+    }
+}

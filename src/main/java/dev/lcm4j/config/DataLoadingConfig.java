@@ -1,0 +1,118 @@
+package dev.lcm4j.config;
+
+import dev.lcm4j.LcmException;
+
+import java.util.Map;
+
+/**
+ * How batches are built from parquet datasets (reference {@code DataLoadingConfig}, {@code lcm/datasets/configs.py}).
+ * The same record holds {@code trainer.validation_data_loading_config}, whose defaults are
+ * {@link #validationDefaults()} (reference {@code ValidationDataLoadingConfig}). "Tokens" are SENTENCES here.
+ *
+ * @param multiple_dataset_chaining how several datasets are combined: {@code sample} (weighted), {@code concat},
+ *                                  {@code round_robin}. Default {@code sample} (validation: {@code concat}).
+ * @param batch_size                 rows per batch; exactly one of batch_size / max_tokens. Default null.
+ * @param order_by_length            sort rows by length before batching. Default true.
+ * @param max_tokens                 sentences per batch (padded count max_len*rows); 0 means null. Default null.
+ * @param len_to_wrap_long_seq       split documents longer than this many sentences. Default null (no wrapping).
+ * @param packing                    concatenate documents into fixed-length rows when wrapping. Default false.
+ * @param wrap_before_affixing       wrap before adding prefix/suffix sentences. Default false.
+ * @param max_sentence_len_in_doc    drop documents with a sentence longer than this (UTF-8 bytes). Default null.
+ * @param min_sentence_len_in_doc    accepted but never applied by the reference (quirk 11). Default null.
+ * @param max_sentence_len_in_target_doc as max_sentence_len_in_doc for the target side. Default null.
+ * @param min_sentence_len_in_target_doc as min_sentence_len_in_doc for the target side. Default null.
+ * @param min_length_of_sequences    minimum sentences per source document. Default 1.
+ * @param min_length_of_sequences_after_batching minimum source sentences after batching. Default 1.
+ * @param min_length_of_target_sequences minimum sentences per target document. Default 1.
+ * @param min_length_of_target_sequences_after_batching minimum target sentences after batching. Default 1.
+ * @param output_format              batch format: {@code torch}, {@code pyarrow} or {@code pandas}. Default {@code torch}.
+ * @param shuffle                    shuffle fragments, rows and batches. Default true (validation: false).
+ * @param drop_null                  drop rows with nulls. Default true.
+ * @param seed                       data RNG seed. Default 123.
+ * @param nb_epochs                  passes over the data. Default 100 (validation: 1).
+ * @param min_batch_size             drop batches with fewer rows. Default 1.
+ * @param nb_prefetch                batches prefetched (float in the reference). Default 3.0.
+ * @param num_parallel_calls         parallelism of the loading steps. Default 1.5.
+ * @param use_threads                use threads in arrow reads. Default false.
+ * @param ignore_checkpointed_pipeline do not restore the data pipeline state from a checkpoint. Default false.
+ * @param even_sharding              give every rank the same number of batches. Default false.
+ * @param max_iteration_steps        stop after this many batches. Default null.
+ */
+public record DataLoadingConfig(Chaining multiple_dataset_chaining, Integer batch_size, boolean order_by_length,
+                                Integer max_tokens, Integer len_to_wrap_long_seq, boolean packing,
+                                boolean wrap_before_affixing, Integer max_sentence_len_in_doc,
+                                Integer min_sentence_len_in_doc, Integer max_sentence_len_in_target_doc,
+                                Integer min_sentence_len_in_target_doc, int min_length_of_sequences,
+                                int min_length_of_sequences_after_batching, int min_length_of_target_sequences,
+                                int min_length_of_target_sequences_after_batching, OutputFormat output_format,
+                                boolean shuffle, boolean drop_null, int seed, int nb_epochs, int min_batch_size,
+                                double nb_prefetch, double num_parallel_calls, boolean use_threads,
+                                boolean ignore_checkpointed_pipeline, boolean even_sharding,
+                                Integer max_iteration_steps) {
+
+    public enum Chaining { SAMPLE, CONCAT, ROUND_ROBIN }
+
+    public enum OutputFormat { TORCH, PYARROW, PANDAS }
+
+    /** {@code max_tokens: 0} means "not set", as in the reference. */
+    public DataLoadingConfig {
+        if (max_tokens != null && max_tokens == 0) max_tokens = null;
+    }
+
+    /** Reference {@code DataLoadingConfig()} defaults (training). */
+    public static DataLoadingConfig defaults() {
+        return new DataLoadingConfig(Chaining.SAMPLE, null, true, null, null, false, false, null, null, null, null,
+                1, 1, 1, 1, OutputFormat.TORCH, true, true, 123, 100, 1, 3.0, 1.5, false, false, false, null);
+    }
+
+    /**
+     * Reference {@code ValidationDataLoadingConfig()} defaults: concat chaining, 1 epoch, no shuffle; batch_size and
+     * max_tokens null = chosen automatically from the validation data by the loader.
+     */
+    public static DataLoadingConfig validationDefaults() {
+        return new DataLoadingConfig(Chaining.CONCAT, null, true, null, null, false, false, null, null, null, null,
+                1, 1, 1, 1, OutputFormat.TORCH, false, true, 123, 1, 1, 3.0, 1.5, false, false, false, null);
+    }
+
+    /**
+     * Keys found in the reference recipes that are not fields: {@code min_length_after_batching} (pretrain recipes)
+     * is ignored silently by the reference; lcm4j ignores it with a warning (quirk 13).
+     */
+    static Map<String, String> ignoredKeys() {
+        return Map.of("min_length_after_batching", "not a data loading field; the reference ignores it too (quirk 13). "
+                + "Use min_length_of_sequences_after_batching to filter batches");
+    }
+
+    /** Training loader: exactly one of batch_size / max_tokens, positive counts. */
+    public void validate(String path) {
+        if ((batch_size == null) == (max_tokens == null)) {
+            throw new LcmException(path + ": exactly one of batch_size or max_tokens must be set (got batch_size="
+                    + batch_size + ", max_tokens=" + max_tokens + ")");
+        }
+        validateValues(path);
+    }
+
+    /** Validation loader: batch_size / max_tokens may both be null (automatic), not both set. */
+    public void validateForValidation(String path) {
+        if (batch_size != null && max_tokens != null) {
+            throw new LcmException(path + ": set at most one of batch_size or max_tokens (got batch_size="
+                    + batch_size + ", max_tokens=" + max_tokens + ")");
+        }
+        validateValues(path);
+    }
+
+    private void validateValues(String path) {
+        positive(path + ".batch_size", batch_size);
+        positive(path + ".max_tokens", max_tokens);
+        positive(path + ".len_to_wrap_long_seq", len_to_wrap_long_seq);
+        positive(path + ".max_iteration_steps", max_iteration_steps);
+        if (nb_epochs < 1) throw new LcmException(path + ".nb_epochs must be >= 1, got " + nb_epochs);
+        if (min_batch_size < 1) throw new LcmException(path + ".min_batch_size must be >= 1, got " + min_batch_size);
+        if (multiple_dataset_chaining == null) throw new LcmException(path + ".multiple_dataset_chaining is required");
+        if (output_format == null) throw new LcmException(path + ".output_format is required");
+    }
+
+    private static void positive(String key, Integer value) {
+        if (value != null && value <= 0) throw new LcmException(key + " must be > 0, got " + value);
+    }
+}

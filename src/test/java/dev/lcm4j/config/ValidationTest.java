@@ -1,0 +1,87 @@
+package dev.lcm4j.config;
+
+import dev.lcm4j.LcmException;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ValidationTest {
+
+    static TrainRunConfig run(String... overrides) {
+        List<String> all = new ArrayList<>(List.of(overrides));
+        return TrainRunConfig.fromTree(RecipeComposerTest.compose(all.toArray(String[]::new)));
+    }
+
+    static String error(String... overrides) {
+        return assertThrows(LcmException.class, () -> run(overrides)).getMessage();
+    }
+
+    @Test
+    void allFourRecipesBindAndValidate() {
+        for (String recipe : List.of("+pretrain=mse", "+pretrain=two_tower", "+finetune=mse", "+finetune=two_tower")) {
+            TrainRunConfig c = run(recipe, "++trainer.output_dir=/runs/x");
+            assertEquals("/runs/x", c.trainer().output_dir(), recipe);
+            assertEquals(7168, c.trainer().data_loading_config().max_tokens(), recipe);
+            assertEquals("/runs/x/config_logs", c.launcher().config_dump_dir(), recipe);
+        }
+        TrainingConfig p = run("+pretrain=two_tower", "++trainer.output_dir=/o").trainer();
+        assertEquals(0.15, p.criterion().cf_guidance_probability());
+        assertTrue(p.criterion().isDiffusion());
+        assertFalse(p.criterion().compute_rmse());
+        assertEquals(5.0, p.data_loading_config().nb_prefetch());
+        assertEquals(1.0, p.data_loading_config().num_parallel_calls());
+        assertEquals(128, p.validation_data_loading_config().len_to_wrap_long_seq());
+        assertFalse(p.validation_data_loading_config().shuffle());
+    }
+
+    @Test
+    void outputDirIsRequired() {
+        assertEquals("trainer.output_dir is required: add ++trainer.output_dir=DIR", error("+pretrain=mse"));
+    }
+
+    @Test
+    void exactlyOneOfBatchSizeAndMaxTokens() {
+        String both = error("+pretrain=mse", "++trainer.output_dir=/o", "++trainer.data_loading_config.batch_size=8");
+        assertTrue(both.startsWith("trainer.data_loading_config: exactly one of batch_size or max_tokens"), both);
+        String none = error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.data_loading_config.max_tokens=0");
+        assertTrue(none.startsWith("trainer.data_loading_config: exactly one of batch_size or max_tokens"), none);
+        TrainRunConfig ok = run("+pretrain=mse", "++trainer.output_dir=/o", "~trainer.data_loading_config.max_tokens",
+                "++trainer.data_loading_config.batch_size=8");
+        assertEquals(8, ok.trainer().data_loading_config().batch_size());
+    }
+
+    @Test
+    void saveModelPeriodMustBeMultipleOfCheckpointPeriod() {
+        String e = error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.save_model_every_n_steps=3000");
+        assertEquals("trainer.save_model_every_n_steps (3000) must be a multiple of "
+                + "trainer.checkpoint_every_n_steps (2000)", e);
+        run("+pretrain=mse", "++trainer.output_dir=/o", "trainer.save_model_every_n_steps=4000");
+    }
+
+    @Test
+    void lrScheduleAndDtypeMustBeKnown() {
+        String e = error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.lr_schedule=linear");
+        assertEquals("trainer.lr_schedule: unknown value 'linear'; known: noop, myle, cosine, wsd, polynomial", e);
+        for (String s : TrainingConfig.LR_SCHEDULES) {
+            run("+pretrain=mse", "++trainer.output_dir=/o", "trainer.lr_schedule=" + s);
+        }
+        e = error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.dtype=float16");
+        assertEquals("trainer.dtype: unknown value 'float16'; known: torch.float32, torch.bfloat16, torch.float16", e);
+        assertEquals("torch.bfloat16",
+                run("+pretrain=mse", "++trainer.output_dir=/o", "trainer.dtype=torch.bfloat16").trainer().dtype());
+    }
+
+    @Test
+    void criterionAndDatasetsAreChecked() {
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.criterion.name=l1")
+                .startsWith("trainer.criterion.name: unknown criterion 'l1'"));
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.training_data=[]")
+                .startsWith("trainer.training_data is empty"));
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.training_data=[{weight: 2}]")
+                .startsWith("trainer.training_data[0].name is required"));
+        assertTrue(error("++trainer.output_dir=/o").startsWith("trainer: set model_arch"));
+    }
+}
