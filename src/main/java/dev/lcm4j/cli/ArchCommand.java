@@ -1,0 +1,26 @@
+package dev.lcm4j.cli;
+
+import dev.lcm4j.models.ArchRegistry;
+import dev.lcm4j.torch.TorchRuntime;
+import picocli.CommandLine.Command;
+
+@Command(name = "arch", description = "Registered model archs.", subcommands = {ArchCommand.ListArchs.class})
+final class ArchCommand implements Runnable {
+    @Override
+    public void run() {
+        new ListArchs().run();
+    }
+
+    @Command(name = "list", description = "Prints every registered arch: name, model family, exact parameter count.")
+    static final class ListArchs implements Runnable {
+        @Override
+        public void run() {
+            TorchRuntime.init();
+            System.out.printf("%-36s %-28s %16s%n", "arch", "family", "parameters");
+            for (ArchRegistry.Arch a : ArchRegistry.all().values()) {
+                long n = ArchRegistry.parameterCount(a.config().get()); // on the meta device: nothing allocated
+                System.out.printf("%-36s %-28s %,16d%n", a.name(), a.family(), n);
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.lcm4j.cli;
+
+import dev.lcm4j.LcmException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ./lcm} command line. User errors print one line and exit 2; crashes print a stack trace and exit 1. */
+@Command(name = "lcm", mixinStandardHelpOptions = true, version = "lcm4j 0.1.0",
+        description = "Large Concept Models on the JVM.",
+        subcommands = {ArchCommand.class})
+public final class Main implements Runnable {
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command and returns its exit code (used by tests without exiting the JVM). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            Throwable t = ex;
+            while (!(t instanceof LcmException) && t.getCause() != null && t.getCause() != t) t = t.getCause();
+            if (t instanceof LcmException) {
+                cmd.getErr().println("error: " + t.getMessage());
+                return 2;
+            }
+            if (ex instanceof java.io.UncheckedIOException || ex instanceof java.nio.file.NoSuchFileException) {
+                cmd.getErr().println("error: " + ex.getMessage());
+                return 2;
+            }
+            ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("error: " + ex.getMessage() + " (see --help)");
+            return 2;
+        });
+        return cl.execute(args);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.lcm4j.train;
+
+import dev.lcm4j.torch.T;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * AdamW exactly as {@code torch.optim.AdamW} (decoupled weight decay on every parameter, as the reference applies
+ * it; bias correction; eps added after the square root). State is kept in float32 whatever the parameter dtype
+ * ({@code use_optimizer_in_fp32}). Implemented here rather than through libtorch's C++ optimizer so that its state
+ * is plain named tensors that go into checkpoints and come back bit for bit.
+ */
+public final class AdamW {
+    private final List<String> names;
+    private final List<Tensor> params;
+    private final double beta1, beta2, eps, weightDecay;
+    private final Map<String, Tensor> expAvg = new LinkedHashMap<>(), expAvgSq = new LinkedHashMap<>();
+    private long step;
+
+    public AdamW(Map<String, Tensor> namedParams, double beta1, double beta2, double eps, double weightDecay) {
+        this.names = new ArrayList<>(namedParams.keySet());
+        this.params = new ArrayList<>(namedParams.values());
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            Tensor m = org.bytedeco.pytorch.global.torch.zeros(T.shape(p), T.opts(ScalarType.Float, p.device()));
+            Tensor v = org.bytedeco.pytorch.global.torch.zeros(T.shape(p), T.opts(ScalarType.Float, p.device()));
+            m.retainReference();
+            v.retainReference();
+            expAvg.put(names.get(i), m);
+            expAvgSq.put(names.get(i), v);
+        }
+    }
+
+    public long stepCount() {
+        return step;
+    }
+
+    /** One update with learning rate {@code lr} using the parameters' current gradients (missing grads skip). */
+    public void step(double lr) {
+        step++;
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        double stepSize = lr / bc1, bc2Sqrt = Math.sqrt(bc2);
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            for (int i = 0; i < params.size(); i++) {
+                Tensor p = params.get(i);
+                Tensor grad = p.grad();
+                if (grad == null || !grad.defined()) continue;
+                Tensor gf = grad.to(ScalarType.Float);
+                Tensor pf = p.scalar_type() == ScalarType.Float ? p : p.to(ScalarType.Float);
+                Tensor m = expAvg.get(names.get(i)), v = expAvgSq.get(names.get(i));
+                pf.mul_(T.s(1 - lr * weightDecay));
+                m.lerp_(gf, T.s(1 - beta1));
+                v.mul_(T.s(beta2)).addcmul_(gf, gf, T.s(1 - beta2));
+                Tensor denom = v.sqrt().div_(T.s(bc2Sqrt)).add_(T.s(eps));
+                pf.sub_(m.div(denom).mul_(T.s(stepSize)));
+                if (pf != p) p.copy_(pf);
+            }
+        }
+    }
+
+    /** exp_avg / exp_avg_sq per parameter name, for checkpoints (PyTorch's optimizer state names). */
+    public Map<String, Tensor> state(String which) {
+        return which.equals("exp_avg") ? expAvg : expAvgSq;
+    }
+
+    public void restore(long step, Map<String, float[]> avg, Map<String, float[]> avgSq) {
+        this.step = step;
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            for (String n : names) {
+                float[] a = avg.get(n), b = avgSq.get(n);
+                if (a == null || b == null) throw new dev.lcm4j.LcmException("optimizer state has no entry for parameter " + n);
+                Tensor m = expAvg.get(n), v = expAvgSq.get(n);
+                m.copy_(T.floats(a, T.shape(m)));
+                v.copy_(T.floats(b, T.shape(v)));
+            }
+        }
+    }
+
+    public void zeroGrad() {
+        for (Tensor p : params) {
+            Tensor g = p.grad();
+            if (g != null && g.defined()) g.zero_();
+        }
+    }
+}

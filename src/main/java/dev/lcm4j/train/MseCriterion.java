@@ -1,0 +1,56 @@
+package dev.lcm4j.train;
+
+import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.models.normalizer.SonarNormalizer;
+import dev.lcm4j.torch.T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * The reference's MSE criteria: {@code next_sentence_mse} (ReconstructionCriterion, unsupervised: every position
+ * after the first predicts the next) and {@code target_mse} (TargetMSECriterion, supervised: only target sentences,
+ * the first one predicted from the last source position). Inputs are normalized first when the model has a
+ * normalizer; the loss of a target row is the SUM over channels of squared errors (not the mean), computed in
+ * float32; rows are summed ("sum") or averaged ("mean").
+ */
+public final class MseCriterion {
+    public record Output(Tensor loss, long numTargets) {}
+
+    private final boolean supervised;
+    private final String reduction;
+    private final boolean computeRmse;
+    private final int minContextSize;
+
+    public MseCriterion(String name, String reduction, boolean computeRmse) {
+        switch (name) {
+            case "next_sentence_mse" -> supervised = false;
+            case "target_mse" -> supervised = true;
+            default -> throw new dev.lcm4j.LcmException("criterion '" + name + "' does not apply to base_lcm; use next_sentence_mse or target_mse");
+        }
+        if (!reduction.equals("sum") && !reduction.equals("mean")) throw new dev.lcm4j.LcmException("criterion.reduction must be sum or mean, got " + reduction);
+        this.reduction = reduction;
+        this.computeRmse = computeRmse;
+        this.minContextSize = 1;
+    }
+
+    public boolean supervised() {
+        return supervised;
+    }
+
+    public Output compute(BaseLcm model, EmbeddingsBatch batch) {
+        SonarNormalizer n = model.normalizer();
+        Tensor seqs = n == null ? batch.seqs() : n.normalize(batch.seqs());
+        Tensor out = model.forward(seqs, null);                               // [B,T,D]
+        long t = seqs.size(1);
+        Tensor mask = batch.targetMask(supervised, minContextSize).narrow(1, 1, t - 1); // [B,T-1]
+        Tensor target = seqs.narrow(1, 1, t - 1).to(ScalarType.Float);       // [B,T-1,D]
+        Tensor pred = out.narrow(1, 0, t - 1).to(ScalarType.Float);
+        Tensor rowErr = pred.sub(target).square().sum(new long[] {-1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()); // [B,T-1]
+        if (computeRmse) rowErr = rowErr.add(T.s(1e-5)).sqrt();
+        Tensor maskF = mask.to(ScalarType.Float);
+        long numTargets = mask.sum().item_long();
+        Tensor loss = rowErr.mul(maskF).sum();
+        if (reduction.equals("mean")) loss = loss.div(T.s(Math.max(1, numTargets)));
+        return new Output(loss, numTargets);
+    }
+}
