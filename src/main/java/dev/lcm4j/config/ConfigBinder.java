@@ -72,7 +72,8 @@ public final class ConfigBinder {
         return v;
     }
 
-    private static <R extends Record> R bindOnto(Map<String, Object> tree, R base, Class<R> type, String path) {
+    /** Binds {@code tree} onto {@code base} (e.g. a named arch), keeping base values for missing keys. */
+    public static <R extends Record> R bindOnto(Map<String, Object> tree, R base, Class<R> type, String path) {
         RecordComponent[] components = type.getRecordComponents();
         Map<String, String> ignored = ignoredKeys(type);
         List<String> names = Arrays.stream(components).map(RecordComponent::getName).toList();

@@ -1,0 +1,93 @@
+package dev.lcm4j.models;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.config.ConfigBinder;
+import dev.lcm4j.io.StoredTensor;
+import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.models.baselcm.BaseLcmConfig;
+import dev.lcm4j.models.normalizer.SonarNormalizer;
+import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
+import dev.lcm4j.nn.ParamFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Builds models from cards, as fairseq2's loaders do: the config is the named {@code model_arch} with the card's
+ * {@code model_config} merged over it (nested keys merge, e.g. {@code lcm: {num_layers: 4}}); without an arch the
+ * family's defaults are the base. The normalizer named by {@code sonar_normalizer_name} is loaded from its card.
+ */
+public final class ModelLoader {
+    private ModelLoader() {}
+
+    public static BaseLcmConfig baseLcmConfig(String arch, Map<String, Object> overrides, String where) {
+        BaseLcmConfig base = arch == null ? BaseLcmConfig.defaults() : (BaseLcmConfig) archConfig(arch, BaseLcmConfig.FAMILY);
+        BaseLcmConfig c = overrides == null ? base : ConfigBinder.bindOnto(overrides, base, BaseLcmConfig.class, where);
+        c.lcm().validate(where + ".lcm");
+        return c;
+    }
+
+    private static Record archConfig(String arch, String family) {
+        ArchRegistry.Arch a = ArchRegistry.get(arch);
+        if (!a.family().equals(family)) {
+            throw new LcmException("arch " + arch + " belongs to family " + a.family() + ", not " + family);
+        }
+        return a.config().get();
+    }
+
+    /** Loads a base_lcm model (weights included when the card has a checkpoint). */
+    public static BaseLcm loadBaseLcm(ModelCard card, ParamFactory f, boolean requireCheckpoint) {
+        if (!card.family().equals(BaseLcmConfig.FAMILY)) {
+            throw new LcmException("model card " + card.name() + " is a " + card.family() + " model, not " + BaseLcmConfig.FAMILY
+                    + " (checkpoint from another family?)");
+        }
+        BaseLcmConfig c = baseLcmConfig(card.arch(), card.modelConfig(), "model card " + card.name() + " model_config");
+        SonarNormalizer n = c.sonar_normalizer_name() == null ? null : loadNormalizer(c.sonar_normalizer_name(), c.sonar_embed_dim(), f);
+        BaseLcm model = new BaseLcm(f, c, n);
+        Path ckpt = card.checkpointPath();
+        if (ckpt == null) {
+            if (requireCheckpoint) {
+                throw new LcmException("model card " + card.name() + " has no checkpoint (placeholder card?); register the card of a trained model");
+            }
+            return model;
+        }
+        if (!Files.isRegularFile(ckpt)) throw new LcmException("checkpoint " + ckpt + " named by model card " + card.name() + " does not exist");
+        Checkpoints.load(ckpt, model);
+        return model;
+    }
+
+    /** Loads a normalizer card (family sonar_normalizer) and checks its dimension against the model's. */
+    public static SonarNormalizer loadNormalizer(String cardName, int expectedDim, ParamFactory f) {
+        ModelCard card = ModelCards.fromEnvironment().get(cardName);
+        if (!card.family().equals("sonar_normalizer")) {
+            throw new LcmException("card " + cardName + " is a " + card.family() + " card, not a sonar_normalizer");
+        }
+        SonarNormalizerConfig cfg = card.arch() == null ? SonarNormalizerConfig.defaults() : SonarNormalizerConfig.arch(card.arch());
+        if (card.modelConfig() != null) cfg = ConfigBinder.bindOnto(card.modelConfig(), cfg, SonarNormalizerConfig.class, "normalizer card " + cardName);
+        Path ckpt = card.checkpointPath();
+        if (ckpt == null || !Files.isRegularFile(ckpt)) {
+            throw new LcmException("normalizer card " + cardName + " names checkpoint " + ckpt + ", which does not exist; fit one with ./lcm fit-normalizer");
+        }
+        Map<String, StoredTensor> st = Checkpoints.readState(ckpt);
+        StoredTensor center = st.get("center");
+        if (center == null) throw new LcmException("normalizer file " + ckpt + " has no 'center' tensor");
+        int dim = (int) center.numel();
+        cfg = cfg.withDim(dim);
+        if (dim != expectedDim) {
+            throw new LcmException("normalizer " + cardName + " has dimension " + dim + " but the model's sonar_embed_dim is " + expectedDim
+                    + "; fit a normalizer on data of that dimension (./lcm fit-normalizer)");
+        }
+        if (st.containsKey("clip_min") && cfg.clip_proba() == null) {
+            cfg = new SonarNormalizerConfig(dim, 1e-4, false, cfg.quantile_min(), cfg.quantile_max(), cfg.normalization_method());
+        }
+        SonarNormalizer n = new SonarNormalizer(f, cfg);
+        n.loadStateDict(toTensors(st), true, "normalizer " + ckpt);
+        return n;
+    }
+
+    private static Map<String, org.bytedeco.pytorch.Tensor> toTensors(Map<String, StoredTensor> st) {
+        Map<String, org.bytedeco.pytorch.Tensor> m = new java.util.LinkedHashMap<>();
+        st.forEach((k, v) -> m.put(k, Checkpoints.toTensor(v)));
+        return m;
+    }
+}
