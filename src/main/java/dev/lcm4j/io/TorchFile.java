@@ -85,10 +85,15 @@ public final class TorchFile {
      * @throws IllegalArgumentException if the tree holds a value of a type that cannot be written
      */
     public static void write(Path file, Object tree) {
+        write(file, tree, ZipWriter.ZIP32_LIMIT);
+    }
+
+    /** As {@link #write(Path, Object)}; tests lower {@code zip64Threshold} to exercise Zip64 records. */
+    static void write(Path file, Object tree, long zip64Threshold) {
         Pickler pickler = new Pickler();
         byte[] pickle = pickler.pickle(tree);
         AtomicFiles.write(file, out -> {
-            ZipWriter zip = new ZipWriter(out);
+            ZipWriter zip = new ZipWriter(out, zip64Threshold);
             zip.add(WRITE_PREFIX + "data.pkl", pickle);
             zip.add(WRITE_PREFIX + "byteorder", "little".getBytes(StandardCharsets.US_ASCII));
             for (var e : pickler.storages().entrySet())

@@ -19,7 +19,7 @@ import java.util.zip.CRC32;
  */
 final class ZipWriter {
     static final int ALIGNMENT = 64;
-    private static final long ZIP32_LIMIT = 0xffffffffL;
+    static final long ZIP32_LIMIT = 0xffffffffL;
 
     private record Written(byte[] name, long crc, long size, long offset) { }
 
@@ -28,10 +28,6 @@ final class ZipWriter {
     private final long zip64Threshold;
     private final List<Written> written = new ArrayList<>();
     private long position;
-
-    ZipWriter(OutputStream out) {
-        this(out, ZIP32_LIMIT);
-    }
 
     /** @param zip64Threshold offsets at or above this use Zip64 records (lowered only by tests) */
     ZipWriter(OutputStream out, long zip64Threshold) {
@@ -56,7 +52,7 @@ final class ZipWriter {
         int padding = (int) ((ALIGNMENT - dataStart % ALIGNMENT) % ALIGNMENT);
         ByteBuffer header = le(30 + nameBytes.length + 4 + padding);
         header.putInt(0x04034b50).putShort((short) 20).putShort((short) 0).putShort((short) 0)
-                .putInt(0).putInt(0x21 << 16) // time 0, date 1980-01-01
+                .putInt(0x21 << 16) // time 0, date 1980-01-01
                 .putInt((int) crc.getValue()).putInt((int) size).putInt((int) size)
                 .putShort((short) nameBytes.length).putShort((short) (4 + padding)).put(nameBytes)
                 .put((byte) 'F').put((byte) 'B').putShort((short) padding);
@@ -70,15 +66,18 @@ final class ZipWriter {
     void finish() throws IOException {
         long cdStart = position;
         for (Written w : written) {
+            // A Zip64 entry saturates sizes as well as the offset: miniz (torch's reader) checks the 32-bit
+            // offset + size against the file length unless the size is saturated too.
             boolean zip64 = w.offset() >= zip64Threshold;
-            ByteBuffer e = le(46 + w.name().length + (zip64 ? 12 : 0));
+            int size32 = zip64 ? (int) ZIP32_LIMIT : (int) w.size();
+            ByteBuffer e = le(46 + w.name().length + (zip64 ? 28 : 0));
             e.putInt(0x02014b50).putShort((short) (zip64 ? 45 : 20)).putShort((short) (zip64 ? 45 : 20))
-                    .putShort((short) 0).putShort((short) 0).putInt(0).putInt(0x21 << 16)
-                    .putInt((int) w.crc()).putInt((int) w.size()).putInt((int) w.size())
-                    .putShort((short) w.name().length).putShort((short) (zip64 ? 12 : 0)).putShort((short) 0)
+                    .putShort((short) 0).putShort((short) 0).putInt(0x21 << 16)
+                    .putInt((int) w.crc()).putInt(size32).putInt(size32)
+                    .putShort((short) w.name().length).putShort((short) (zip64 ? 28 : 0)).putShort((short) 0)
                     .putShort((short) 0).putShort((short) 0).putInt(0)
                     .putInt(zip64 ? (int) ZIP32_LIMIT : (int) w.offset()).put(w.name());
-            if (zip64) e.putShort((short) 1).putShort((short) 8).putLong(w.offset());
+            if (zip64) e.putShort((short) 1).putShort((short) 24).putLong(w.size()).putLong(w.size()).putLong(w.offset());
             emit(e.flip());
         }
         long cdSize = position - cdStart;
