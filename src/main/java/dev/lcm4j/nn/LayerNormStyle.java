@@ -4,7 +4,7 @@ package dev.lcm4j.nn;
 public enum LayerNormStyle {
     /** fairseq2 StandardLayerNorm: affine weight and bias, eps 1e-5. */
     STANDARD,
-    /** Standard LayerNorm computed in float32 whatever the input dtype, result cast back. */
+    /** LayerNorm with weight only (no bias), computed in float32 whatever the input dtype, result cast back. */
     FP32,
     /** RMSNorm, weight only, computed in float32. */
     RMS,

@@ -19,7 +19,8 @@ public final class Norm extends Module {
         this.dim = dim;
         boolean affine = style != LayerNormStyle.UNIT;
         this.weight = affine ? registerParameter("weight", f.ones(dim)) : null;
-        this.bias = (style == LayerNormStyle.STANDARD || style == LayerNormStyle.FP32) ? registerParameter("bias", f.zeros(dim)) : null;
+        // fairseq2 "fp32" (Float32LayerNorm as the reference builds it) has no bias; only "standard" has one.
+        this.bias = style == LayerNormStyle.STANDARD ? registerParameter("bias", f.zeros(dim)) : null;
     }
 
     public Tensor forward(Tensor x) {
@@ -35,7 +36,7 @@ public final class Norm extends Module {
             case FP32: {
                 ScalarType in = x.scalar_type();
                 Tensor y = layer_norm(x.to(ScalarType.Float), shape, new TensorOptional(weight.to(ScalarType.Float)),
-                        new TensorOptional(bias.to(ScalarType.Float)), EPS, false);
+                        new TensorOptional(), EPS, false);
                 return y.to(in);
             }
             case UNIT:
