@@ -1,0 +1,345 @@
+package dev.lcm4j.train;
+
+import static org.bytedeco.pytorch.global.torch.*;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.data.DatacardRegistry;
+import dev.lcm4j.data.Document;
+import dev.lcm4j.data.LcmDataLoader;
+import dev.lcm4j.data.LoaderOptions;
+import dev.lcm4j.io.AtomicFiles;
+import dev.lcm4j.io.OrderedDict;
+import dev.lcm4j.io.StoredTensor;
+import dev.lcm4j.io.TorchFile;
+import dev.lcm4j.models.Checkpoints;
+import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.T;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.DeviceType;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The MSE LCM trainer (the reference's LCMTrainer on one process): AdamW, LR schedule, gradient accumulation,
+ * gradients divided by the number of target sentences (reduction "sum"), global-norm clipping, fp32 or bf16
+ * autocast compute, validation, metrics, and atomic checkpoints that resume the identical run (model, optimizer,
+ * data-loader position and RNG state).
+ *
+ * <p>Rank awareness: only rank 0 writes; data is sharded by rank in the loader. The multi-process launcher comes
+ * with the distributed issue; here rank = 0 and world size = 1.
+ */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private final TrainingRun run;
+    private final boolean overwrite;
+    private final int rank = 0;
+
+    public record Result(long steps, double lastLoss, Double lastValidLoss, Path outputDir) {}
+
+    public Trainer(TrainingRun run, boolean overwrite) {
+        this.run = run;
+        this.overwrite = overwrite;
+    }
+
+    public Result train() {
+        var cfg = run.cfg;
+        boolean resume = run.prepareOutputDir(overwrite);
+        if (rank == 0) run.dumpConfig();
+        ScalarType compute = T.dtype(cfg.dtype());
+        if (compute == ScalarType.Half) {
+            LOG.warn("dtype torch.float16 (the reference's GPU recipes) has no fast CPU path; lcm4j computes in bfloat16 autocast instead."
+                    + " Pass ++trainer.dtype=torch.float32 for full precision.");
+            compute = ScalarType.BFloat16;
+        }
+        boolean bf16 = compute == ScalarType.BFloat16;
+
+        manual_seed(cfg.seed());
+        Path last = resume ? TrainingRun.stepDirs(run.checkpointDir).get(TrainingRun.stepDirs(run.checkpointDir).size() - 1) : null;
+        BaseLcm model = run.buildModel(ParamFactory.cpu(), last == null);
+        int dim = model.config().sonar_embed_dim();
+        MseCriterion criterion = new MseCriterion(cfg.criterion().name(), cfg.criterion().reduction().name().toLowerCase(java.util.Locale.ROOT),
+                cfg.criterion().compute_rmse());
+        if (criterion.supervised() && run.finetuneFrom == null && cfg.model_config_or_name() == null) {
+            LOG.info("training a fresh model with the supervised criterion {}", cfg.criterion().name());
+        }
+        List<Double> betas = cfg.adam_betas();
+        AdamW opt = new AdamW(model.namedParameters(), betas.get(0), betas.get(1), cfg.adam_eps(), cfg.weight_decay());
+        LrSchedule schedule = LrSchedule.create(cfg.lr_schedule(), cfg.lr(), cfg.start_lr(), cfg.final_lr(),
+                cfg.num_lr_warmup_steps(), cfg.max_steps(), cfg.lr_stage_ratios());
+
+        DatacardRegistry cards = TrainingRun.datacards();
+        List<String> trainRefs = TrainingRun.references(cfg.training_data());
+        LoaderOptions trainOpts = TrainingRun.loaderOptions(cfg.data_loading_config(), cfg.training_data(), dim, false,
+                cfg.data_loading_config().seed());
+        LcmDataLoader loader = LcmDataLoader.open(cards, trainRefs, trainOpts, run.encoder());
+        long step = 0, passes = 0;
+        if (last != null) {
+            step = TrainingRun.stepOf(last);
+            TrainerState st = restore(last, model, opt);
+            passes = st.passes;
+            loader = LcmDataLoader.open(cards, trainRefs, trainOpts, run.encoder());
+            loader.restore(LcmDataLoader.State.fromMap(st.loader));
+            setRngState(st.rng);
+            LOG.info("resuming {} from step {}", run.outputDir, step);
+        }
+        if (step >= cfg.max_steps()) {
+            LOG.info("nothing to do: step {} >= max_steps {}", step, cfg.max_steps());
+            return new Result(step, Double.NaN, null, run.outputDir);
+        }
+
+        List<Tensor> params = model.parameterList();
+        model.train(true);
+        double lastLoss = Double.NaN;
+        Double lastValid = null;
+        int nanCount = 0;
+        try (MetricsLog metrics = rank == 0 ? new MetricsLog(run.outputDir,
+                run.cfg.tb_dir() == null ? run.outputDir.resolve("tb") : java.nio.file.Paths.get(run.cfg.tb_dir())) : null;
+             ProgressBar bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(cfg.max_steps())
+                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().startsFrom(step, java.time.Duration.ZERO)
+                     .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+            double winLoss = 0;
+            long winTargets = 0, winSentences = 0;
+            long winStart = System.nanoTime();
+            while (step < cfg.max_steps()) {
+                long stepTargets = 0, stepSentences = 0, stepDocs = 0;
+                double stepLoss = 0;
+                opt.zeroGrad();
+                for (int micro = 0; micro < cfg.gradient_accumulation(); micro++) {
+                    if (!loader.hasNext()) {
+                        passes++;
+                        loader = LcmDataLoader.open(cards, trainRefs, trainOpts, run.encoder());
+                        if (!loader.hasNext()) throw new LcmException("training data " + trainRefs + " yields no batch; check filters, max_tokens and min lengths");
+                    }
+                    List<Document> docs = loader.next();
+                    try (PointerScope scope = new PointerScope()) {
+                        EmbeddingsBatch batch = toBatch(docs, criterion.supervised());
+                        if (bf16) { set_autocast_enabled(DeviceType.CPU, true); set_autocast_dtype(DeviceType.CPU, ScalarType.BFloat16); }
+                        MseCriterion.Output out;
+                        try {
+                            out = criterion.compute(model, batch);
+                        } finally {
+                            if (bf16) { set_autocast_enabled(DeviceType.CPU, false); clear_autocast_cache(); }
+                        }
+                        out.loss().backward();
+                        stepLoss += out.loss().item_double();
+                        stepTargets += out.numTargets();
+                        for (Document d : docs) stepSentences += d.length();
+                        stepDocs += docs.size();
+                    }
+                }
+                if (!Double.isFinite(stepLoss)) {
+                    if (++nanCount > cfg.max_nans_or_infs()) throw new LcmException("loss is NaN/Inf " + nanCount + " times; lower the lr or check the data");
+                    LOG.warn("loss is NaN/Inf at step {}; skipping the batch ({} of {} allowed)", step + 1, nanCount, cfg.max_nans_or_infs());
+                    opt.zeroGrad();
+                    continue;
+                }
+                double rawNorm = Gradients.norm(params);
+                if (!cfg.turn_off_grad_normalization()) {
+                    // reduction "sum": gradients of the summed loss are divided by the number of target sentences
+                    double factor = cfg.criterion().reduction().name().equals("SUM") ? 1.0 / Math.max(1, stepTargets) : 1.0;
+                    Gradients.scale(params, factor);
+                }
+                double gradNorm = Gradients.clip(params, cfg.max_grad_norm());
+                double lr = schedule.lr(step);
+                opt.step(lr);
+                step++;
+                double lossPerTarget = cfg.criterion().reduction().name().equals("SUM") ? stepLoss / Math.max(1, stepTargets) : stepLoss / cfg.gradient_accumulation();
+                lastLoss = lossPerTarget;
+                winLoss += lossPerTarget * stepTargets;
+                winTargets += stepTargets;
+                winSentences += stepSentences;
+                double secs = (System.nanoTime() - winStart) / 1e9;
+                bar.stepTo(step);
+                bar.setExtraMessage(String.format(java.util.Locale.ROOT, " loss=%.4g lr=%.3g sent/s=%.0f", lossPerTarget, lr, winSentences / Math.max(secs, 1e-9)));
+                if (metrics != null && (step % cfg.publish_metrics_every_n_steps() == 0 || step == cfg.max_steps())) {
+                    Map<String, Double> m = new LinkedHashMap<>();
+                    m.put("loss", winLoss / Math.max(1, winTargets));
+                    m.put("lr", lr);
+                    m.put("grad_norm", gradNorm);
+                    m.put("raw_grad_norm", rawNorm);
+                    m.put("batch_size", (double) stepDocs);
+                    m.put("num_target_elements", (double) stepTargets);
+                    m.put("elements_per_second", winSentences / Math.max(secs, 1e-9));
+                    m.put("wall_time", secs);
+                    metrics.publish("Train", step, m);
+                    winLoss = 0; winTargets = 0; winSentences = 0; winStart = System.nanoTime();
+                }
+                if (cfg.validate_every_n_steps() > 0 && step % cfg.validate_every_n_steps() == 0 && !cfg.validation_data().isEmpty()) {
+                    lastValid = validate(model, criterion, cards, dim, bf16, metrics, step);
+                }
+                if ((step % cfg.checkpoint_every_n_steps() == 0 || step == cfg.max_steps()) && rank == 0) {
+                    saveCheckpoint(step, passes, model, opt, loader.state().toMap());
+                }
+            }
+        }
+        if (rank == 0) {
+            List<Path> steps = TrainingRun.stepDirs(run.checkpointDir);
+            Path lastDir = steps.get(steps.size() - 1);
+            run.writeModelCard(run.outputDir.resolve("model_card.yaml"), lastDir.resolve("model.pt"), TrainingRun.stepOf(lastDir));
+        }
+        return new Result(step, lastLoss, lastValid, run.outputDir);
+    }
+
+    private static EmbeddingsBatch toBatch(List<Document> docs, boolean supervised) {
+        List<float[][]> src = new ArrayList<>(docs.size());
+        List<float[][]> tgt = supervised ? new ArrayList<>(docs.size()) : null;
+        for (Document d : docs) {
+            src.add(d.embeddings());
+            if (supervised) {
+                if (!d.hasTarget()) throw new LcmException("criterion " + "target_mse needs data with a target_column (dataset " + d.dataset() + ")");
+                tgt.add(d.targetEmbeddings());
+            } else if (d.hasTarget()) {
+                // unsupervised training on supervised data reads source then target as one document
+                float[][] all = new float[d.embeddings().length + d.targetEmbeddings().length][];
+                System.arraycopy(d.embeddings(), 0, all, 0, d.embeddings().length);
+                System.arraycopy(d.targetEmbeddings(), 0, all, d.embeddings().length, d.targetEmbeddings().length);
+                src.set(src.size() - 1, all);
+            }
+        }
+        return EmbeddingsBatch.of(src, tgt);
+    }
+
+    private Double validate(BaseLcm model, MseCriterion criterion, DatacardRegistry cards, int dim, boolean bf16, MetricsLog metrics, long step) {
+        var cfg = run.cfg;
+        model.train(false);
+        double total = 0;
+        long targets = 0;
+        // Validation runs under its own RNG use, so keep the training RNG stream untouched.
+        Tensor rng = getDefaultCPUGenerator().get_state();
+        rng.retainReference();
+        try {
+            for (var ds : cfg.validation_data()) {
+                LoaderOptions o = TrainingRun.loaderOptions(cfg.validation_data_loading_config(), List.of(ds), dim, true, cfg.data_loading_config().seed());
+                LcmDataLoader vl = LcmDataLoader.open(cards, TrainingRun.references(List.of(ds)), o, run.encoder());
+                double dsLoss = 0;
+                long dsTargets = 0;
+                while (vl.hasNext()) {
+                    List<Document> docs = vl.next();
+                    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                        if (bf16) { set_autocast_enabled(DeviceType.CPU, true); set_autocast_dtype(DeviceType.CPU, ScalarType.BFloat16); }
+                        try {
+                            MseCriterion.Output out = criterion.compute(model, toBatch(docs, criterion.supervised()));
+                            dsLoss += out.loss().item_double();
+                            dsTargets += out.numTargets();
+                        } finally {
+                            if (bf16) { set_autocast_enabled(DeviceType.CPU, false); clear_autocast_cache(); }
+                        }
+                    }
+                }
+                double v = dsLoss / Math.max(1, dsTargets);
+                if (metrics != null) metrics.publish("Valid | " + ds.name(), step, Map.of("loss", v, "num_target_elements", (double) dsTargets));
+                total += dsLoss;
+                targets += dsTargets;
+            }
+        } finally {
+            getDefaultCPUGenerator().set_state(rng);
+            rng.releaseReference();
+            model.train(true);
+        }
+        return total / Math.max(1, targets);
+    }
+
+    // ---- checkpoints ----------------------------------------------------------------------------------------
+
+    record TrainerState(long step, long passes, Map<String, Object> loader, String rng) {}
+
+    private void saveCheckpoint(long step, long passes, BaseLcm model, AdamW opt, Map<String, Object> loaderState) {
+        Path finalDir = run.checkpointDir.resolve("step_" + step);
+        Path tmp = run.checkpointDir.resolve("step_" + step + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            TrainingRun.deleteTree(tmp);
+            Files.createDirectories(tmp);
+            Checkpoints.saveModel(tmp.resolve("model.pt"), model);
+            OrderedDict<String, Object> state = new OrderedDict<>();
+            for (String name : model.namedParameters().keySet()) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("step", (double) opt.stepCount());
+                s.put("exp_avg", Checkpoints.toStored(opt.state("exp_avg").get(name)));
+                s.put("exp_avg_sq", Checkpoints.toStored(opt.state("exp_avg_sq").get(name)));
+                state.put(name, s);
+            }
+            Map<String, Object> optimizer = new LinkedHashMap<>();
+            optimizer.put("state", state);
+            optimizer.put("step", opt.stepCount());
+            TorchFile.write(tmp.resolve("optimizer.pt"), optimizer);
+            Map<String, Object> ts = new LinkedHashMap<>();
+            ts.put("step", step);
+            ts.put("data_passes", passes);
+            ts.put("training_data_loader", loaderState);
+            ts.put("rng_state", rngState());
+            AtomicFiles.writeString(tmp.resolve("trainer_state.yaml"), new Yaml().dump(ts));
+            run.writeModelCard(tmp.resolve("model_card.yaml"), finalDir.resolve("model.pt"), step);
+            TrainingRun.deleteTree(finalDir);
+            AtomicFiles.move(tmp, finalDir);
+        } catch (IOException e) {
+            throw new LcmException("cannot write checkpoint " + finalDir + ": " + e.getMessage());
+        }
+        int keep = run.cfg.keep_last_n_checkpoints();
+        if (keep > 0) {
+            List<Path> all = TrainingRun.stepDirs(run.checkpointDir);
+            for (int i = 0; i < all.size() - keep; i++) {
+                try {
+                    TrainingRun.deleteTree(all.get(i));
+                } catch (IOException e) {
+                    LOG.warn("cannot delete old checkpoint {}: {}", all.get(i), e.getMessage());
+                }
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private TrainerState restore(Path dir, BaseLcm model, AdamW opt) {
+        Checkpoints.load(dir.resolve("model.pt"), model);
+        Map<String, Object> o = TorchFile.readMap(dir.resolve("optimizer.pt"));
+        Map<String, Object> state = (Map<String, Object>) o.get("state");
+        Map<String, float[]> avg = new LinkedHashMap<>(), avgSq = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : state.entrySet()) {
+            Map<String, Object> s = (Map<String, Object>) e.getValue();
+            avg.put(e.getKey(), ((StoredTensor) s.get("exp_avg")).toFloatArray());
+            avgSq.put(e.getKey(), ((StoredTensor) s.get("exp_avg_sq")).toFloatArray());
+        }
+        opt.restore(((Number) o.get("step")).longValue(), avg, avgSq);
+        try {
+            Map<String, Object> ts = new Yaml().load(Files.readString(dir.resolve("trainer_state.yaml")));
+            return new TrainerState(((Number) ts.get("step")).longValue(), ((Number) ts.get("data_passes")).longValue(),
+                    (Map<String, Object>) ts.get("training_data_loader"), (String) ts.get("rng_state"));
+        } catch (IOException e) {
+            throw new LcmException("cannot read " + dir.resolve("trainer_state.yaml") + ": " + e.getMessage());
+        }
+    }
+
+    static String rngState() {
+        try (PointerScope s = new PointerScope()) {
+            Tensor st = getDefaultCPUGenerator().get_state();
+            long n = st.numel();
+            byte[] b = new byte[(int) n];
+            st.contiguous().data_ptr_byte().get(b, 0, b.length);
+            return Base64.getEncoder().encodeToString(b);
+        }
+    }
+
+    static void setRngState(String b64) {
+        byte[] b = Base64.getDecoder().decode(b64);
+        try (PointerScope s = new PointerScope()) {
+            Tensor t = empty(new long[] {b.length}, T.opts(ScalarType.Byte, null), null);
+            t.data_ptr_byte().put(b, 0, b.length);
+            getDefaultCPUGenerator().set_state(t);
+        }
+    }
+}

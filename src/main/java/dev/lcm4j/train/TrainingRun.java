@@ -1,0 +1,238 @@
+package dev.lcm4j.train;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.config.ConfigBinder;
+import dev.lcm4j.config.ConfigDump;
+import dev.lcm4j.config.DataLoadingConfig;
+import dev.lcm4j.config.DatasetConfig;
+import dev.lcm4j.config.TrainRunConfig;
+import dev.lcm4j.config.TrainingConfig;
+import dev.lcm4j.data.Affixes;
+import dev.lcm4j.data.ConceptEncoder;
+import dev.lcm4j.data.DatacardRegistry;
+import dev.lcm4j.data.LoaderOptions;
+import dev.lcm4j.io.AtomicFiles;
+import dev.lcm4j.models.ModelCard;
+import dev.lcm4j.models.ModelCards;
+import dev.lcm4j.models.ModelLoader;
+import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.models.baselcm.BaseLcmConfig;
+import dev.lcm4j.models.normalizer.SonarNormalizer;
+import dev.lcm4j.nn.ParamFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Everything a training run is made of, resolved from the composed recipe: output layout, the model (from an arch,
+ * a config, or a card to finetune), data loader options, and the guard against mixing two runs in one directory.
+ */
+public final class TrainingRun {
+    public final TrainRunConfig run;
+    public final TrainingConfig cfg;
+    public final Path outputDir, checkpointDir;
+    public final String modelArch;               // for the model card; null when trained from a config
+    public final Map<String, Object> modelConfigTree; // for the model card when not a plain arch
+    public final BaseLcmConfig modelConfig;
+    public final ModelCard finetuneFrom;         // card of the pretrained model, or null
+
+    public TrainingRun(TrainRunConfig run) {
+        this.run = run;
+        this.cfg = run.trainer();
+        this.outputDir = Paths.get(cfg.output_dir()).toAbsolutePath();
+        this.checkpointDir = outputDir.resolve("checkpoints");
+        String trainer = cfg._trainer_();
+        if (trainer != null && trainer.contains("two_tower")) {
+            throw new LcmException("trainer " + trainer + " (two-tower diffusion LCM) is not available in this lcm4j build yet; use +pretrain=mse or +finetune=mse");
+        }
+        Object mc = cfg.model_config_or_name();
+        if (mc instanceof String cardName) {
+            finetuneFrom = ModelCards.resolve(cardName);
+            if (!finetuneFrom.family().equals(BaseLcmConfig.FAMILY)) {
+                throw new LcmException("model card " + cardName + " is a " + finetuneFrom.family() + " model; this trainer trains base_lcm");
+            }
+            modelArch = finetuneFrom.modelConfig() == null ? finetuneFrom.arch() : null;
+            modelConfig = ModelLoader.baseLcmConfig(finetuneFrom.arch(), finetuneFrom.modelConfig(), "model card " + cardName);
+        } else if (mc instanceof Map<?, ?> m) {
+            finetuneFrom = null;
+            modelArch = null;
+            @SuppressWarnings("unchecked") Map<String, Object> tree = (Map<String, Object>) m;
+            modelConfig = ModelLoader.baseLcmConfig(null, tree, "trainer.model_config_or_name");
+        } else {
+            finetuneFrom = null;
+            if (cfg.model_arch() == null) throw new LcmException("set trainer.model_arch (e.g. ++trainer.model_arch=toy_base_lcm) or trainer.model_config_or_name");
+            Map<String, Object> ov = cfg.model_arch_overrides();
+            modelArch = ov == null || ov.isEmpty() ? cfg.model_arch() : null;
+            modelConfig = ModelLoader.baseLcmConfig(cfg.model_arch(), ov, "trainer.model_arch_overrides");
+        }
+        this.modelConfigTree = modelArch == null ? ConfigBinder.toTree(modelConfig) : null;
+    }
+
+    /** Builds the model: fresh init (seeded by the caller) or, when finetuning, the pretrained weights. */
+    public BaseLcm buildModel(ParamFactory f, boolean loadPretrained) {
+        if (finetuneFrom != null && loadPretrained) return ModelLoader.loadBaseLcm(finetuneFrom, f, true);
+        SonarNormalizer n = modelConfig.sonar_normalizer_name() == null ? null
+                : ModelLoader.loadNormalizer(modelConfig.sonar_normalizer_name(), modelConfig.sonar_embed_dim(), f);
+        return new BaseLcm(f, modelConfig, n);
+    }
+
+    /** Loader options of the reference's DataLoadingConfig (rank 0 of 1 until the multi-process launcher). */
+    public static LoaderOptions loaderOptions(DataLoadingConfig d, List<DatasetConfig> datasets, int dim, boolean validation,
+                                              long seed) {
+        Affixes affixes = affixes(datasets);
+        Integer maxTokens = d.max_tokens(), batchSize = d.batch_size();
+        if (validation && maxTokens == null && batchSize == null) maxTokens = 3000; // reference auto-sizing caps at 3000
+        return LoaderOptions.builder()
+                .maxTokens(maxTokens).batchSize(batchSize).orderByLength(d.order_by_length())
+                .lenToWrapLongSeq(d.len_to_wrap_long_seq())
+                .maxSentenceLenInDoc(d.max_sentence_len_in_doc()).minSentenceLenInDoc(d.min_sentence_len_in_doc())
+                .maxSentenceLenInTargetDoc(d.max_sentence_len_in_target_doc()).minSentenceLenInTargetDoc(d.min_sentence_len_in_target_doc())
+                .minLengthOfSequences(d.min_length_of_sequences()).minLengthOfTargetSequences(d.min_length_of_target_sequences())
+                .minBatchSize(d.min_batch_size()).shuffle(!validation && d.shuffle()).seed(seed)
+                .nbEpochs(validation ? 1 : d.nb_epochs()).rank(0).worldSize(1)
+                .maxIterationSteps(d.max_iteration_steps() == null ? null : d.max_iteration_steps().longValue())
+                .expectedDim(dim).affixes(affixes).build();
+    }
+
+    /** Affixes are per dataset in the reference; lcm4j applies one set per loader, so they must agree. */
+    static Affixes affixes(List<DatasetConfig> datasets) {
+        Affixes a = null;
+        for (DatasetConfig d : datasets) {
+            Affixes x = new Affixes(d.source_prefix_text(), d.source_suffix_text(), d.target_prefix_text(), d.target_suffix_text());
+            if (a != null && !a.equals(x)) {
+                throw new LcmException("datasets " + datasets.get(0).name() + " and " + d.name()
+                        + " use different prefix/suffix texts; lcm4j needs the same affixes for every dataset of one loader");
+            }
+            a = x;
+        }
+        return a == null ? Affixes.NONE : a;
+    }
+
+    public static List<String> references(List<DatasetConfig> datasets) {
+        List<String> refs = new ArrayList<>();
+        for (DatasetConfig d : datasets) {
+            String n = d.name();
+            if (d.weight() != 1.0 && !n.contains(":")) n = n + ":" + d.weight();
+            refs.add(n);
+        }
+        return refs;
+    }
+
+    public static DatacardRegistry datacards() {
+        return DatacardRegistry.fromEnvironment();
+    }
+
+    /** Keys whose change does not make a different run (resuming with a longer schedule or other logging is fine). */
+    private static final List<String> RESUMABLE_KEYS = List.of("max_steps", "validate_every_n_steps", "checkpoint_every_n_steps",
+            "save_model_every_n_steps", "keep_last_n_checkpoints", "publish_metrics_every_n_steps", "output_dir", "tb_dir",
+            "log_folder", "requirements", "debug", "profile");
+
+    /**
+     * Refuses an output_dir that holds another run's checkpoints (different config) unless {@code overwrite}, which
+     * removes them. Returns true when checkpoints of this same run exist (the caller resumes).
+     */
+    @SuppressWarnings("unchecked")
+    public boolean prepareOutputDir(boolean overwrite) {
+        List<Path> steps = stepDirs(checkpointDir);
+        if (steps.isEmpty()) return false;
+        Path dump = outputDir.resolve("config_logs").resolve(ConfigDump.FILE_NAME);
+        boolean same = false;
+        String diff = "no config_logs/all_config.yaml";
+        if (Files.isRegularFile(dump)) {
+            try {
+                Map<String, Object> old = new Yaml().load(Files.readString(dump));
+                Map<String, Object> oldT = comparable((Map<String, Object>) old.get("trainer"));
+                Map<String, Object> newT = comparable((Map<String, Object>) run.toTree().get("trainer"));
+                same = Objects.equals(String.valueOf(oldT), String.valueOf(newT));
+                if (!same) diff = firstDifference(oldT, newT);
+            } catch (IOException | RuntimeException e) {
+                diff = "unreadable " + dump + ": " + e.getMessage();
+            }
+        }
+        if (same) return true;
+        if (!overwrite) {
+            throw new LcmException("output_dir " + outputDir + " holds checkpoints of another run (" + diff
+                    + "); choose another ++trainer.output_dir or pass --overwrite to delete them");
+        }
+        try {
+            deleteTree(checkpointDir);
+            Files.deleteIfExists(outputDir.resolve("model_card.yaml"));
+            Files.deleteIfExists(outputDir.resolve("metrics.jsonl"));
+        } catch (IOException e) {
+            throw new LcmException("cannot remove old checkpoints in " + checkpointDir + ": " + e.getMessage());
+        }
+        return false;
+    }
+
+    private static Map<String, Object> comparable(Map<String, Object> t) {
+        Map<String, Object> c = new LinkedHashMap<>(t == null ? Map.of() : t);
+        RESUMABLE_KEYS.forEach(c::remove);
+        return c;
+    }
+
+    private static String firstDifference(Map<String, Object> a, Map<String, Object> b) {
+        for (String k : b.keySet()) {
+            if (!Objects.equals(String.valueOf(a.get(k)), String.valueOf(b.get(k)))) return "trainer." + k + " was " + a.get(k) + ", now " + b.get(k);
+        }
+        for (String k : a.keySet()) if (!b.containsKey(k)) return "trainer." + k + " was set";
+        return "configs differ";
+    }
+
+    public static List<Path> stepDirs(Path checkpointDir) {
+        if (!Files.isDirectory(checkpointDir)) return List.of();
+        try (Stream<Path> s = Files.list(checkpointDir)) {
+            return s.filter(p -> p.getFileName().toString().matches("step_\\d+") && Files.isRegularFile(p.resolve("model.pt")))
+                    .sorted((x, y) -> Long.compare(stepOf(x), stepOf(y))).toList();
+        } catch (IOException e) {
+            throw new LcmException("cannot list " + checkpointDir + ": " + e.getMessage());
+        }
+    }
+
+    public static long stepOf(Path stepDir) {
+        return Long.parseLong(stepDir.getFileName().toString().substring(5));
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
+        }
+    }
+
+    public void dumpConfig() {
+        ConfigDump.write(run);
+    }
+
+    /** The reference's model_card.yaml (keys sorted), plus lcm4j provenance. */
+    public void writeModelCard(Path target, Path checkpoint, long step) {
+        Map<String, Object> card = new java.util.TreeMap<>();
+        card.put("__source__", "inproc");
+        card.put("checkpoint", checkpoint.toAbsolutePath().toUri().toString());
+        if (modelArch != null) card.put("model_arch", modelArch);
+        else card.put("model_config", modelConfigTree);
+        card.put("model_family", BaseLcmConfig.FAMILY);
+        card.put("name", "on_the_fly_lcm");
+        Map<String, Object> prov = new LinkedHashMap<>();
+        prov.put("step", step);
+        prov.put("training_data", references(cfg.training_data()));
+        prov.put("seed", cfg.seed());
+        prov.put("config", outputDir.resolve("config_logs").resolve(ConfigDump.FILE_NAME).toString());
+        if (finetuneFrom != null) prov.put("finetuned_from", finetuneFrom.name());
+        card.put("lcm4j_provenance", prov);
+        org.yaml.snakeyaml.DumperOptions o = new org.yaml.snakeyaml.DumperOptions();
+        o.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+        AtomicFiles.writeString(target, new Yaml(o).dump(card));
+    }
+
+    public ConceptEncoder encoder() {
+        return null; // concept encoders arrive with the concept-space issue; affixes without one are a clear error
+    }
+}
