@@ -135,6 +135,13 @@ class TorchFileTest {
     }
 
     @Test
+    void readsBareUntypedStorageAsBytes() {
+        StoredTensor raw = tensor(TorchFile.readMap(Fixtures.file("untyped.pt")), "raw");
+        assertEquals(DType.UINT8, raw.dtype());
+        assertArrayEquals(new long[] {0, 0, 1, 0, 2, 0, 3, 0}, raw.toLongArray()); // int16 0..3, little-endian
+    }
+
+    @Test
     void legacyFormatGetsAResaveHint() {
         Path legacy = Fixtures.file("legacy.pt");
         LcmException e = assertThrows(LcmException.class, () -> TorchFile.read(legacy));
