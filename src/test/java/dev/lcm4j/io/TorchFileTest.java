@@ -251,6 +251,48 @@ class TorchFileTest {
     }
 
     @Test
+    void rewritingATorchFileKeepsEveryTensor() {
+        Path copy = tmp.resolve("copy.pt");
+        TorchFile.write(copy, TorchFile.read(Fixtures.file("state_dict.pt")));
+        Map<?, ?> sd = assertInstanceOf(OrderedDict.class, TorchFile.read(copy));
+        assertSame(tensor(sd, "w32").storage(), tensor(sd, "w32_t").storage());
+        assertArrayEquals(range(12, k -> 4 * (k % 3) + k / 3), tensor(sd, "w32_t").toFloatArray());
+        assertArrayEquals(range(6, i -> (i - 3) / 4.0), tensor(sd, "f16").toFloatArray());
+        assertArrayEquals(new boolean[] {true, false, true}, tensor(sd, "mask").toBooleanArray());
+
+        Path normalizer = tmp.resolve("normalizer.pt");
+        TorchFile.write(normalizer, TorchFile.read(Fixtures.file("c4_250char_normalizer.pt")));
+        StoredTensor center = tensor((Map<?, ?>) TorchFile.readMap(normalizer).get("model"), "center");
+        assertEquals(1, center.storageOffset());
+        assertArrayEquals(range(1024, i -> 3 * i + 1), center.toFloatArray());
+    }
+
+    @Test
+    void pythonSeesRewrittenFixturesAsTheOriginals() {
+        Fixtures.assumePythonModule("torch");
+        Path sd = tmp.resolve("state_dict.pt"), norm = tmp.resolve("normalizer.pt");
+        TorchFile.write(sd, TorchFile.read(Fixtures.file("state_dict.pt")));
+        TorchFile.write(norm, TorchFile.read(Fixtures.file("c4_250char_normalizer.pt")));
+        Fixtures.Result r = Fixtures.python(String.join("\n",
+                "import sys, inspect, torch",
+                "wo = {'weights_only': True} if 'weights_only' in inspect.signature(torch.load).parameters else {}",
+                "a, b = torch.load(sys.argv[1]), torch.load(sys.argv[2], **wo)",
+                "assert list(a) == list(b)",
+                "for k in a:",
+                "    assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, k",
+                "    assert a[k].stride() == b[k].stride() and torch.equal(a[k], b[k]), k",
+                "c, d = torch.load(sys.argv[3]), torch.load(sys.argv[4])",
+                "assert torch.equal(c['model']['center'], d['model']['center'])",
+                "assert d['model']['center'].stride() == (3,) and d['model']['center'].storage_offset() == 1",
+                "assert c['dataset_mixture'] == d['dataset_mixture'] == [('ds_a', 4), ('ds_b', 1)]",
+                "print('OK')"),
+                Fixtures.file("state_dict.pt").toString(), sd.toString(),
+                Fixtures.file("c4_250char_normalizer.pt").toString(), norm.toString());
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("OK"), r.output());
+    }
+
+    @Test
     void unsupportedValueTypeIsRejected(@TempDir Path dir) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TorchFile.write(dir.resolve("x.pt"), Map.of("k", new Object())));
