@@ -139,13 +139,13 @@ public final class TorchFile {
         }
     }
 
-    /** {@code torch.FloatStorage}-style classes name the dtype; {@code torch.UntypedStorage} holds raw bytes. */
+    /** {@code torch.FloatStorage}-style classes name the dtype; {@code torch.storage.UntypedStorage} holds raw bytes. */
     private static DType storageDType(Object type) {
         if (type instanceof DType d) return d;
-        if (type instanceof Unpickler.Global g && g.module().equals("torch")) {
-            if (g.name().equals("UntypedStorage")) return DType.UINT8;
+        if (type instanceof Unpickler.Global g && g.module().startsWith("torch")) {
+            if (g.name().equals("UntypedStorage") || g.name().equals("_UntypedStorage")) return DType.UINT8;
             var dtype = DType.ofStorageClass(g.name());
-            if (dtype.isPresent()) return dtype.get();
+            if (dtype.isPresent() && g.module().equals("torch")) return dtype.get();
         }
         throw new Unpickler.PickleException("unsupported storage type " + type);
     }

@@ -135,6 +135,13 @@ class TorchFileTest {
     }
 
     @Test
+    void readsBareUntypedStorageAsBytes() {
+        StoredTensor raw = tensor(TorchFile.readMap(Fixtures.file("untyped.pt")), "raw");
+        assertEquals(DType.UINT8, raw.dtype());
+        assertArrayEquals(new long[] {0, 0, 1, 0, 2, 0, 3, 0}, raw.toLongArray()); // int16 0..3, little-endian
+    }
+
+    @Test
     void legacyFormatGetsAResaveHint() {
         Path legacy = Fixtures.file("legacy.pt");
         LcmException e = assertThrows(LcmException.class, () -> TorchFile.read(legacy));
@@ -241,6 +248,48 @@ class TorchFileTest {
         assertEquals(-70000L, back.get("neg"));
         assertEquals(Map.of(), back.get("empty"));
         assertFalse(back instanceof OrderedDict, "plain maps are written as dicts");
+    }
+
+    @Test
+    void rewritingATorchFileKeepsEveryTensor() {
+        Path copy = tmp.resolve("copy.pt");
+        TorchFile.write(copy, TorchFile.read(Fixtures.file("state_dict.pt")));
+        Map<?, ?> sd = assertInstanceOf(OrderedDict.class, TorchFile.read(copy));
+        assertSame(tensor(sd, "w32").storage(), tensor(sd, "w32_t").storage());
+        assertArrayEquals(range(12, k -> 4 * (k % 3) + k / 3), tensor(sd, "w32_t").toFloatArray());
+        assertArrayEquals(range(6, i -> (i - 3) / 4.0), tensor(sd, "f16").toFloatArray());
+        assertArrayEquals(new boolean[] {true, false, true}, tensor(sd, "mask").toBooleanArray());
+
+        Path normalizer = tmp.resolve("normalizer.pt");
+        TorchFile.write(normalizer, TorchFile.read(Fixtures.file("c4_250char_normalizer.pt")));
+        StoredTensor center = tensor((Map<?, ?>) TorchFile.readMap(normalizer).get("model"), "center");
+        assertEquals(1, center.storageOffset());
+        assertArrayEquals(range(1024, i -> 3 * i + 1), center.toFloatArray());
+    }
+
+    @Test
+    void pythonSeesRewrittenFixturesAsTheOriginals() {
+        Fixtures.assumePythonModule("torch");
+        Path sd = tmp.resolve("state_dict.pt"), norm = tmp.resolve("normalizer.pt");
+        TorchFile.write(sd, TorchFile.read(Fixtures.file("state_dict.pt")));
+        TorchFile.write(norm, TorchFile.read(Fixtures.file("c4_250char_normalizer.pt")));
+        Fixtures.Result r = Fixtures.python(String.join("\n",
+                "import sys, inspect, torch",
+                "wo = {'weights_only': True} if 'weights_only' in inspect.signature(torch.load).parameters else {}",
+                "a, b = torch.load(sys.argv[1]), torch.load(sys.argv[2], **wo)",
+                "assert list(a) == list(b)",
+                "for k in a:",
+                "    assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, k",
+                "    assert a[k].stride() == b[k].stride() and torch.equal(a[k], b[k]), k",
+                "c, d = torch.load(sys.argv[3]), torch.load(sys.argv[4])",
+                "assert torch.equal(c['model']['center'], d['model']['center'])",
+                "assert d['model']['center'].stride() == (3,) and d['model']['center'].storage_offset() == 1",
+                "assert c['dataset_mixture'] == d['dataset_mixture'] == [('ds_a', 4), ('ds_b', 1)]",
+                "print('OK')"),
+                Fixtures.file("state_dict.pt").toString(), sd.toString(),
+                Fixtures.file("c4_250char_normalizer.pt").toString(), norm.toString());
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("OK"), r.output());
     }
 
     @Test
