@@ -53,7 +53,7 @@ public final class LcmParquetWriter implements AutoCloseable {
                     .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                     .withCompressionCodec(CompressionCodecName.SNAPPY)
                     .withRowGroupRowCountLimit(rowGroupRows)
-                    .withRowGroupSize(Long.MAX_VALUE / 2)
+                    .withRowGroupSize(512L << 20) // rows decide; bytes are a safety cap
                     .withDictionaryEncoding(false)
                     .build();
         } catch (IOException e) {
