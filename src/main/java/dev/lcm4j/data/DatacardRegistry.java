@@ -137,6 +137,6 @@ public final class DatacardRegistry {
         DataCard card = get(ref.card());
         double weight = ref.weight() != null ? ref.weight()
                 : card.extra().get("weight") instanceof Number n ? n.doubleValue() : 1.0;
-        return new Dataset(ref.displayName(), card, ref.split(), weight, card.root("local"));
+        return new Dataset(ref.displayName(), card, ref.split(), weight, card.root("local"), card.columns());
     }
 }

@@ -12,8 +12,9 @@ import java.util.stream.Stream;
  *
  * @param name  {@code card} or {@code card=split}, as the reference names its configs
  * @param root  dataset directory (hive-partitioned, {@code split=train/...parquet}) or a single parquet file
+ * @param columns columns to read (the card's, unless given explicitly)
  */
-public record Dataset(String name, DataCard card, String split, double weight, Path root) {
+public record Dataset(String name, DataCard card, String split, double weight, Path root, DataColumns columns) {
 
     public Dataset {
         if (!(weight > 0) || Double.isInfinite(weight)) {
@@ -25,11 +26,11 @@ public record Dataset(String name, DataCard card, String split, double weight, P
     public static Dataset of(String name, Path root, DataColumns columns, String split) {
         DataCard card = new DataCard(name, java.util.Map.of("local", root.toString()), columns.source(),
                 columns.sourceText(), columns.target(), columns.targetText(), java.util.Map.of(), null);
-        return new Dataset(split == null ? name : name + "=" + split, card, split, 1.0, root);
+        return new Dataset(split == null ? name : name + "=" + split, card, split, 1.0, root, columns);
     }
 
-    public DataColumns columns() {
-        return card.columns();
+    public Dataset withWeight(double w) {
+        return new Dataset(name, card, split, w, root, columns);
     }
 
     /**

@@ -54,7 +54,7 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
             target = decoder(schema, columns.target(), ColumnDecoder.Shape.VECTOR_LIST, createdBy);
             List<org.apache.parquet.column.ColumnDescriptor> wanted = new ArrayList<>();
             for (ColumnDecoder d : new ColumnDecoder[] {id, sourceText, source, targetText, target}) {
-                if (d != null) wanted.add(d.leaf());
+                if (d != null && !wanted.contains(d.leaf())) wanted.add(d.leaf());
             }
             reader.setRequestedSchema(wanted);
             rowGroups = reader.getRowGroups();
@@ -115,12 +115,14 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
         }
         if (pages == null) throw new LcmException("row group " + index + " of " + file + " is missing");
         List<Object> ids, texts, vectors, ttexts, tvectors;
+        // a column may serve twice (e.g. as source and target); its pages can be read only once
+        java.util.Map<String, List<Object>> decoded = new java.util.HashMap<>();
         try {
-            ids = values(id, pages, rows);
-            texts = values(sourceText, pages, rows);
-            vectors = values(source, pages, rows);
-            ttexts = values(targetText, pages, rows);
-            tvectors = values(target, pages, rows);
+            ids = values(id, pages, rows, decoded);
+            texts = values(sourceText, pages, rows, decoded);
+            vectors = values(source, pages, rows, decoded);
+            ttexts = values(targetText, pages, rows, decoded);
+            tvectors = values(target, pages, rows, decoded);
         } catch (LcmException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -190,8 +192,10 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
         return column == null ? null : new ColumnDecoder(file, schema, column, shape, createdBy);
     }
 
-    private static List<Object> values(ColumnDecoder d, PageReadStore pages, long rows) {
-        return d == null ? null : d.decode(pages, rows);
+    private static List<Object> values(ColumnDecoder d, PageReadStore pages, long rows,
+                                       java.util.Map<String, List<Object>> decoded) {
+        if (d == null) return null;
+        return decoded.computeIfAbsent(String.join(".", d.leaf().getPath()), k -> d.decode(pages, rows));
     }
 
     @SuppressWarnings("unchecked")
