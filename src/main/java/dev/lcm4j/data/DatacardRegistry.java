@@ -1,0 +1,142 @@
+package dev.lcm4j.data;
+
+import dev.lcm4j.LcmException;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Finds dataset cards: every {@code *.yaml} / {@code *.yml} directly in {@code ./datacards/} and in each directory of
+ * {@code LCM_CARDS_PATH} (colon-separated), each file holding one or more YAML documents. Names must be unique across
+ * all files, since a silently shadowed card would train on the wrong data.
+ */
+public final class DatacardRegistry {
+    private final Map<String, DataCard> cards;
+    private final List<Path> searched;
+
+    private DatacardRegistry(Map<String, DataCard> cards, List<Path> searched) {
+        this.cards = cards;
+        this.searched = searched;
+    }
+
+    /** {@code <cwd>/datacards} then the directories of {@code LCM_CARDS_PATH} in {@code env}. */
+    public static List<Path> searchPath(Map<String, String> env, Path cwd) {
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(cwd.resolve("datacards"));
+        String extra = env.get("LCM_CARDS_PATH");
+        if (extra != null) {
+            for (String p : extra.split(":")) if (!p.isBlank()) dirs.add(Path.of(p.strip()));
+        }
+        return dirs;
+    }
+
+    /** The registry for this process: {@code ./datacards} and {@code $LCM_CARDS_PATH}. */
+    public static DatacardRegistry fromEnvironment() {
+        return load(searchPath(System.getenv(), Path.of("").toAbsolutePath()));
+    }
+
+    /** Loads every card file in {@code dirs}; directories that do not exist are skipped. */
+    public static DatacardRegistry load(List<Path> dirs) {
+        Map<String, DataCard> cards = new TreeMap<>();
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir)) continue;
+            List<Path> files;
+            try (Stream<Path> s = Files.list(dir)) {
+                files = s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+                        .filter(Files::isRegularFile).sorted().toList();
+            } catch (IOException e) {
+                throw new LcmException("cannot list datacard directory " + dir + ": " + e.getMessage(), e);
+            }
+            for (Path f : files) {
+                for (DataCard c : parse(f)) {
+                    DataCard old = cards.putIfAbsent(c.name(), c);
+                    if (old != null) {
+                        throw new LcmException("datacard '" + c.name() + "' is defined twice: in " + old.file()
+                                + " and in " + c.file() + "; rename or remove one");
+                    }
+                }
+            }
+        }
+        return new DatacardRegistry(cards, List.copyOf(dirs));
+    }
+
+    /** Parses one multi-document card file. */
+    public static List<DataCard> parse(Path file) {
+        List<DataCard> out = new ArrayList<>();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            Yaml yaml = new Yaml(new SafeConstructor(new org.yaml.snakeyaml.LoaderOptions()));
+            int index = 0;
+            for (Object doc : yaml.loadAll(r)) {
+                index++;
+                if (doc == null) continue;
+                if (!(doc instanceof Map<?, ?> map)) {
+                    throw new LcmException("datacard file " + file + ": document " + index + " is not a mapping");
+                }
+                out.add(card(file, index, map));
+            }
+        } catch (IOException e) {
+            throw new LcmException("cannot read datacard file " + file + ": " + e.getMessage(), e);
+        } catch (org.yaml.snakeyaml.error.YAMLException e) {
+            throw new LcmException("invalid YAML in datacard file " + file + ": "
+                    + e.getMessage().replaceAll("\\s+", " "), e);
+        }
+        return out;
+    }
+
+    private static DataCard card(Path file, int index, Map<?, ?> map) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        map.forEach((k, v) -> fields.put(String.valueOf(k), v));
+        Object name = fields.remove("name");
+        if (name == null) throw new LcmException("datacard file " + file + ": document " + index + " has no name");
+        Object path = fields.remove("parquet_path");
+        Map<String, String> paths = new LinkedHashMap<>();
+        if (path instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> paths.put(String.valueOf(k), String.valueOf(v)));
+        } else if (path != null) {
+            paths.put("local", String.valueOf(path));
+        }
+        if (paths.isEmpty()) {
+            throw new LcmException("datacard '" + name + "' in " + file + " has no parquet_path");
+        }
+        return new DataCard(String.valueOf(name), Map.copyOf(paths), str(fields.remove("source_column")),
+                str(fields.remove("source_text_column")), str(fields.remove("target_column")),
+                str(fields.remove("target_text_column")), fields, file.toAbsolutePath());
+    }
+
+    private static String str(Object o) {
+        return o == null ? null : String.valueOf(o);
+    }
+
+    public Collection<String> names() {
+        return cards.keySet();
+    }
+
+    public DataCard get(String name) {
+        DataCard c = cards.get(name);
+        if (c == null) {
+            throw new LcmException("unknown datacard '" + name + "'; looked in " + searched + " (add directories with "
+                    + "LCM_CARDS_PATH); known: " + (cards.isEmpty() ? "none" : String.join(", ", cards.keySet())));
+        }
+        return c;
+    }
+
+    /** Resolves {@code card[=split][:weight]} to its card, files and weight (local cluster). */
+    public Dataset resolve(String reference) {
+        DatasetRef ref = DatasetRef.parse(reference);
+        DataCard card = get(ref.card());
+        double weight = ref.weight() != null ? ref.weight()
+                : card.extra().get("weight") instanceof Number n ? n.doubleValue() : 1.0;
+        return new Dataset(ref.displayName(), card, ref.split(), weight, card.root("local"), card.columns());
+    }
+}
