@@ -14,6 +14,7 @@ import dev.lcm4j.io.TorchFile;
 import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.Autocast;
 import dev.lcm4j.torch.T;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,12 +130,12 @@ public final class Trainer {
                     List<Document> docs = loader.next();
                     try (PointerScope scope = new PointerScope()) {
                         EmbeddingsBatch batch = toBatch(docs, criterion.supervised());
-                        if (bf16) { set_autocast_enabled(DeviceType.CPU, true); set_autocast_dtype(DeviceType.CPU, ScalarType.BFloat16); }
+                        if (bf16) { Autocast.enter(); }
                         MseCriterion.Output out;
                         try {
                             out = criterion.compute(model, batch);
                         } finally {
-                            if (bf16) { set_autocast_enabled(DeviceType.CPU, false); clear_autocast_cache(); }
+                            if (bf16) { Autocast.exit(); }
                         }
                         out.loss().backward();
                         stepLoss += out.loss().item_double();
@@ -232,13 +233,13 @@ public final class Trainer {
                 while (vl.hasNext()) {
                     List<Document> docs = vl.next();
                     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                        if (bf16) { set_autocast_enabled(DeviceType.CPU, true); set_autocast_dtype(DeviceType.CPU, ScalarType.BFloat16); }
+                        if (bf16) { Autocast.enter(); }
                         try {
                             MseCriterion.Output out = criterion.compute(model, toBatch(docs, criterion.supervised()));
                             dsLoss += out.loss().item_double();
                             dsTargets += out.numTargets();
                         } finally {
-                            if (bf16) { set_autocast_enabled(DeviceType.CPU, false); clear_autocast_cache(); }
+                            if (bf16) { Autocast.exit(); }
                         }
                     }
                 }
