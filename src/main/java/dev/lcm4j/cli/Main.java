@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** The {@code ./lcm} command line. User errors print one line and exit 2; crashes print a stack trace and exit 1. */
 @Command(name = "lcm", mixinStandardHelpOptions = true, version = "lcm4j 0.1.0",
         description = "Large Concept Models on the JVM.",
-        subcommands = {ArchCommand.class})
+        subcommands = {ArchCommand.class, TrainCommand.class, FitNormalizerCommand.class, DataCommand.class,
+                PredictCommand.class, GenerateCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

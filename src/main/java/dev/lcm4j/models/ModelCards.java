@@ -26,6 +26,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  */
 public final class ModelCards {
     private static final String[] BUILTIN = {"sonar_normalizer.yaml", "placeholders.yaml"};
+    private static final String[] BUILTIN_FILES = {"dummy_sonar_normalizer.pt"};
     private final Map<String, ModelCard> cards;
     private final List<String> searched;
 
@@ -46,6 +47,7 @@ public final class ModelCards {
         Map<String, ModelCard> cards = new LinkedHashMap<>();
         List<String> searched = new ArrayList<>();
         searched.add("built-in cards");
+        extractBuiltinFiles();
         for (String res : BUILTIN) {
             try (InputStream in = ModelCards.class.getResourceAsStream("/dev/lcm4j/cards/" + res)) {
                 if (in == null) continue;
@@ -67,6 +69,20 @@ public final class ModelCards {
             }
         }
         return new ModelCards(cards, searched);
+    }
+
+    private static synchronized void extractBuiltinFiles() {
+        for (String f : BUILTIN_FILES) {
+            Path target = builtinDir().resolve(f);
+            if (Files.isRegularFile(target)) continue;
+            try (InputStream in = ModelCards.class.getResourceAsStream("/dev/lcm4j/cards/" + f)) {
+                if (in == null) continue;
+                byte[] bytes = in.readAllBytes();
+                dev.lcm4j.io.AtomicFiles.write(target, out -> out.write(bytes));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot extract built-in file " + f, e);
+            }
+        }
     }
 
     /** Built-in cards resolve relative checkpoints against the extracted resource folder. */

@@ -1,0 +1,83 @@
+package dev.lcm4j.cli;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.data.DataColumns;
+import dev.lcm4j.data.Document;
+import dev.lcm4j.data.LcmParquetReader;
+import dev.lcm4j.data.LcmParquetWriter;
+import dev.lcm4j.io.Npy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Concept sequences in and out of the CLI: {@code .npy} float32 [B, T, D] (every row T concepts; on output rows
+ * of different lengths are zero-padded and their lengths written to {@code <name>.lengths.npy}) or parquet in the
+ * LCM schema (one document per row, ragged).
+ */
+final class ConceptFiles {
+    private ConceptFiles() {}
+
+    static boolean isParquet(Path p) {
+        return p.toString().endsWith(".parquet");
+    }
+
+    static List<float[][]> read(Path p, DataColumns cols, int expectedDim) {
+        if (!Files.isRegularFile(p)) throw new LcmException("input " + p + " does not exist");
+        if (isParquet(p)) {
+            List<float[][]> out = new ArrayList<>();
+            for (Document d : LcmParquetReader.readAll(p, cols, expectedDim)) {
+                if (d.embeddings() == null) continue;
+                out.add(d.embeddings());
+            }
+            if (out.isEmpty()) throw new LcmException("input " + p + " holds no documents");
+            return out;
+        }
+        if (!p.toString().endsWith(".npy")) throw new LcmException("input " + p + ": use a .npy float32 [B,T,D] file or a .parquet file in the LCM schema");
+        Npy.Array a = Npy.read(p);
+        long[] s = a.shape();
+        if (s.length != 3) throw new LcmException("input " + p + " has shape " + java.util.Arrays.toString(s) + "; expected [B, T, D]");
+        int b = (int) s[0], t = (int) s[1], d = (int) s[2];
+        if (expectedDim > 0 && d != expectedDim) {
+            throw new LcmException("input " + p + " has embedding dimension " + d + " but the model expects " + expectedDim);
+        }
+        float[] data = a.toFloatArray();
+        List<float[][]> out = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            float[][] doc = new float[t][d];
+            for (int j = 0; j < t; j++) {
+                System.arraycopy(data, (i * t + j) * d, doc[j], 0, d);
+                for (float v : doc[j]) if (!Float.isFinite(v)) throw new LcmException("input " + p + ": NaN/Inf in document " + i + " sentence " + j);
+            }
+            out.add(doc);
+        }
+        return out;
+    }
+
+    static void write(Path p, List<float[][]> seqs, DataColumns cols) {
+        int d = seqs.get(0)[0].length;
+        if (isParquet(p)) {
+            List<Document> docs = new ArrayList<>();
+            for (int i = 0; i < seqs.size(); i++) {
+                List<String> texts = new ArrayList<>();
+                for (int j = 0; j < seqs.get(i).length; j++) texts.add("");
+                docs.add(new Document(String.valueOf(i), texts, seqs.get(i)));
+            }
+            LcmParquetWriter.write(p, cols.withId("id"), d, 1024, docs);
+            return;
+        }
+        int t = 0;
+        for (float[][] s : seqs) t = Math.max(t, s.length);
+        float[] data = new float[seqs.size() * t * d];
+        long[] lengths = new long[seqs.size()];
+        for (int i = 0; i < seqs.size(); i++) {
+            float[][] s = seqs.get(i);
+            lengths[i] = s.length;
+            for (int j = 0; j < s.length; j++) System.arraycopy(s[j], 0, data, (i * t + j) * d, d);
+        }
+        Npy.write(p, Npy.Array.ofFloats(data, seqs.size(), t, d));
+        String name = p.getFileName().toString();
+        Npy.write(p.resolveSibling(name.substring(0, name.length() - 4) + ".lengths.npy"), Npy.Array.ofLongs(lengths, lengths.length));
+    }
+}

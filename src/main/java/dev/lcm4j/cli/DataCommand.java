@@ -1,0 +1,63 @@
+package dev.lcm4j.cli;
+
+import dev.lcm4j.data.DataColumns;
+import dev.lcm4j.data.DataStats;
+import dev.lcm4j.data.DatacardRegistry;
+import dev.lcm4j.data.Dataset;
+import dev.lcm4j.data.SyntheticData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "data", description = "Datasets in the LCM parquet schema.", subcommands = {DataCommand.Synth.class, DataCommand.Stats.class})
+final class DataCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    @Command(name = "synth", description = "Writes a synthetic train/validation dataset (smooth random walks on the sphere) and DIR/datacard.yaml.")
+    static final class Synth implements Runnable {
+        @Option(names = "--output", required = true) Path output;
+        @Option(names = "--name", required = true) String name;
+        @Option(names = "--docs", defaultValue = "200") int docs;
+        @Option(names = "--dim", defaultValue = "1024") int dim;
+        @Option(names = "--seed", defaultValue = "0") long seed;
+
+        @Override
+        public void run() {
+            if (docs < 2) throw new dev.lcm4j.LcmException("--docs must be at least 2 (train and validation), got " + docs);
+            if (dim < 1) throw new dev.lcm4j.LcmException("--dim must be positive, got " + dim);
+            if (!name.matches("[a-zA-Z0-9_]+")) throw new dev.lcm4j.LcmException("--name must match [a-zA-Z0-9_]+ (datacard names), got " + name);
+            SyntheticData.Result r = SyntheticData.write(output, name, docs, dim, seed);
+            System.out.printf("wrote %d train and %d validation documents to %s; datacard %s (add %s to LCM_CARDS_PATH or copy it to ./datacards/)%n",
+                    r.trainDocs(), r.validationDocs(), output, r.datacard(), output.toAbsolutePath());
+        }
+    }
+
+    @Command(name = "stats", description = "Prints one line per split: split=S documents=N sentences=M dim=D.")
+    static final class Stats implements Runnable {
+        @Parameters(paramLabel = "DIR|NAME") String target;
+
+        @Override
+        public void run() {
+            Path p = Paths.get(target);
+            Map<String, DataStats> stats;
+            if (Files.exists(p)) {
+                Path card = p.resolve("datacard.yaml");
+                DataColumns cols = Files.isRegularFile(card) ? DatacardRegistry.parse(card).get(0).columns() : SyntheticData.COLUMNS;
+                stats = DataStats.of(p, cols);
+            } else {
+                Dataset ds = DatacardRegistry.fromEnvironment().resolve(target);
+                stats = DataStats.of(ds.root(), ds.columns());
+            }
+            for (DataStats s : stats.values()) {
+                System.out.printf("split=%s documents=%d sentences=%d dim=%d%n", s.split(), s.documents(), s.sentences(), s.dim());
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.lcm4j.cli;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.data.DataColumns;
+import dev.lcm4j.inference.GeneratorOptions;
+import dev.lcm4j.inference.LcmGenerator;
+import dev.lcm4j.io.Npy;
+import dev.lcm4j.models.ModelCards;
+import dev.lcm4j.models.ModelLoader;
+import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.TorchRuntime;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "generate", description = {"Autoregressive concept generation (KV cache, batched ragged prompts).",
+        "Each output sequence is the prompt followed by the generated concepts."})
+final class GenerateCommand implements Runnable {
+    @Option(names = "--model_card", required = true) String card;
+    @Option(names = "--input", required = true, description = "Prompts: .npy float32 [B,T,D] or LCM parquet (one prompt per document)") Path input;
+    @Option(names = "--output", required = true, description = ".npy (zero-padded, lengths in <name>.lengths.npy) or .parquet") Path output;
+    @Option(names = "--column", defaultValue = "text_sentences") String column;
+    @Option(names = "--prompt_len", description = "Use only the first N concepts of each document as its prompt") Integer promptLen;
+    @Option(names = "--max_gen_len", defaultValue = "16") int maxGenLen;
+    @Option(names = "--min_gen_len", defaultValue = "1") int minGenLen;
+    @Option(names = "--max_seq_len", defaultValue = "200", description = "Hard cap on max_gen_len (generator option)") int maxSeqLen;
+    @Option(names = "--eos_npy", description = ".npy float32 [D] EOS concept (e.g. the embedding of 'End of text.')") Path eosNpy;
+    @Option(names = "--eos_threshold", defaultValue = "0.9") double eosThreshold;
+    @Option(names = "--stop_on_repetition_cosine_threshold") Double repetition;
+    @Option(names = "--sample_latent_variable", defaultValue = "false", arity = "1",
+            description = "Add N(0, temperature^2) noise in normalized space (reference default true; README disables it)") boolean sample;
+    @Option(names = "--temperature", defaultValue = "1.0") double temperature;
+    @Option(names = "--seed") Long seed;
+    @Option(names = "--trim_hypotheses", defaultValue = "false") boolean trim;
+    @Option(names = "--disable_cache", defaultValue = "false") boolean disableCache;
+    @Option(names = "--batch_size", defaultValue = "16") int batchSize;
+
+    @Override
+    public void run() {
+        TorchRuntime.init();
+        BaseLcm model = ModelLoader.loadBaseLcm(ModelCards.resolve(card), ParamFactory.cpu(), true);
+        int dim = model.config().sonar_embed_dim();
+        DataColumns cols = DataColumns.sonar(column);
+        List<float[][]> prompts = ConceptFiles.read(input, cols, dim);
+        if (promptLen != null) {
+            if (promptLen < 1) throw new LcmException("--prompt_len must be >= 1");
+            List<float[][]> cut = new ArrayList<>();
+            for (float[][] p : prompts) cut.add(java.util.Arrays.copyOf(p, Math.min(promptLen, p.length)));
+            prompts = cut;
+        }
+        float[] eos = null;
+        if (eosNpy != null) {
+            eos = Npy.read(eosNpy).toFloatArray();
+            if (eos.length != dim) throw new LcmException("EOS vector " + eosNpy + " has " + eos.length + " values; the model's dimension is " + dim);
+        }
+        GeneratorOptions opts = new GeneratorOptions(maxSeqLen, minGenLen, eos == null ? null : eosThreshold, sample, repetition,
+                false, trim, seed, temperature);
+        LcmGenerator gen = new LcmGenerator(model, opts, eos);
+        List<float[][]> out = new ArrayList<>();
+        try (var bar = Progress.bar("generate", prompts.size())) {
+            for (int i = 0; i < prompts.size(); i += batchSize) {
+                List<float[][]> chunk = prompts.subList(i, Math.min(prompts.size(), i + batchSize));
+                out.addAll(gen.generate(chunk, maxGenLen, minGenLen, temperature, disableCache));
+                bar.stepBy(chunk.size());
+            }
+        }
+        ConceptFiles.write(output, out, cols);
+        System.out.printf("generated %d sequences to %s%n", out.size(), output);
+    }
+}

@@ -1,0 +1,17 @@
+package dev.lcm4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/** Where the launcher's files live: {@code $LCM4J_HOME} (set by ./lcm), else the working directory. */
+final class Paths2 {
+    private Paths2() {}
+
+    static Path recipes() {
+        String home = System.getenv("LCM4J_HOME");
+        Path p = home != null ? Paths.get(home, "recipes") : Paths.get("recipes");
+        if (!Files.isDirectory(p)) throw new dev.lcm4j.LcmException("recipes directory " + p.toAbsolutePath() + " not found; run through ./lcm or set LCM4J_HOME");
+        return p;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.lcm4j.cli;
+
+import dev.lcm4j.data.DataColumns;
+import dev.lcm4j.models.ModelCards;
+import dev.lcm4j.models.ModelLoader;
+import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.TorchRuntime;
+import dev.lcm4j.train.EmbeddingsBatch;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "predict", description = {"Teacher-forced next-sentence prediction for every position (the reference's",
+        "predict_next_sentence: normalize, forward, denormalize). Output position t predicts concept t+1."})
+final class PredictCommand implements Runnable {
+    @Option(names = "--model_card", required = true, description = "Card name, model_card.yaml path, training dir or model.pt") String card;
+    @Option(names = "--input", required = true, description = ".npy float32 [B,T,D] or LCM parquet") Path input;
+    @Option(names = "--output", required = true, description = ".npy or .parquet") Path output;
+    @Option(names = "--column", defaultValue = "text_sentences", description = "Sentence column of parquet input; embeddings are <column>_sonar_emb") String column;
+    @Option(names = "--batch_size", defaultValue = "16") int batchSize;
+
+    @Override
+    public void run() {
+        TorchRuntime.init();
+        BaseLcm model = ModelLoader.loadBaseLcm(ModelCards.resolve(card), ParamFactory.cpu(), true);
+        model.train(false);
+        DataColumns cols = DataColumns.sonar(column);
+        List<float[][]> docs = ConceptFiles.read(input, cols, model.config().sonar_embed_dim());
+        List<float[][]> out = new ArrayList<>();
+        int d = model.config().outputDim();
+        for (int i = 0; i < docs.size(); i += batchSize) {
+            List<float[][]> chunk = docs.subList(i, Math.min(docs.size(), i + batchSize));
+            try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                EmbeddingsBatch b = EmbeddingsBatch.of(chunk, null);
+                Tensor y = model.predictNextSentence(b.seqs(), false, 0, null);
+                float[] flat = T.toFloats(y);
+                int t = (int) y.size(1);
+                for (int r = 0; r < chunk.size(); r++) {
+                    float[][] doc = new float[chunk.get(r).length][d];
+                    for (int p = 0; p < doc.length; p++) System.arraycopy(flat, (r * t + p) * d, doc[p], 0, d);
+                    out.add(doc);
+                }
+            }
+        }
+        ConceptFiles.write(output, out, cols);
+        System.out.printf("wrote predictions for %d documents to %s%n", out.size(), output);
+    }
+}

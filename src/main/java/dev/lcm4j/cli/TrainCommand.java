@@ -1,0 +1,45 @@
+package dev.lcm4j.cli;
+
+import dev.lcm4j.config.RecipeComposer;
+import dev.lcm4j.config.TrainRunConfig;
+import dev.lcm4j.torch.TorchRuntime;
+import dev.lcm4j.train.Trainer;
+import dev.lcm4j.train.TrainingRun;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "train", description = {
+        "Trains an LCM from a recipe with Hydra-style overrides, as `python -m lcm.train`:",
+        "  ./lcm train +pretrain=mse ++trainer.output_dir=OUT ++trainer.model_arch=toy_base_lcm ...",
+        "Groups: +pretrain=mse|two_tower, +finetune=mse|two_tower, launcher=standalone. Re-running with the same",
+        "output_dir resumes from its last checkpoint."})
+final class TrainCommand implements Runnable {
+    @Parameters(arity = "0..*", paramLabel = "OVERRIDE", description = "+group=option, ++a.b=c, a.b=c, ~a.b")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--overwrite", description = "Delete checkpoints of a different run found in output_dir instead of refusing.")
+    boolean overwrite;
+
+    @Option(names = "--recipes", description = "Recipes directory (default: $LCM4J_HOME/recipes).")
+    Path recipes;
+
+    @Override
+    public void run() {
+        Map<String, Object> tree = RecipeComposer.compose(recipes != null ? recipes : Paths2.recipes(), overrides);
+        TrainRunConfig cfg = TrainRunConfig.fromTree(tree);
+        if (cfg.dry_run()) {
+            System.out.print(new org.yaml.snakeyaml.Yaml().dump(cfg.toTree()));
+            return;
+        }
+        TorchRuntime.init();
+        Trainer.Result r = new Trainer(new TrainingRun(cfg), overwrite).train();
+        System.out.printf("trained %d steps; last loss %.6g%s; model card %s%n", r.steps(), r.lastLoss(),
+                r.lastValidLoss() == null ? "" : String.format("; validation loss %.6g", r.lastValidLoss()),
+                r.outputDir().resolve("model_card.yaml"));
+    }
+}
