@@ -25,6 +25,9 @@ final class TrainCommand implements Runnable {
     @Option(names = "--overwrite", description = "Delete checkpoints of a different run found in output_dir instead of refusing.")
     boolean overwrite;
 
+    @Option(names = "--stop_after_steps", description = "Stop (with a checkpoint) once this step is reached; run again to resume.")
+    Long stopAfter;
+
     @Option(names = "--recipes", description = "Recipes directory (default: $LCM4J_HOME/recipes).")
     Path recipes;
 
@@ -37,7 +40,7 @@ final class TrainCommand implements Runnable {
             return;
         }
         TorchRuntime.init();
-        Trainer.Result r = new Trainer(new TrainingRun(cfg), overwrite).train();
+        Trainer.Result r = new Trainer(new TrainingRun(cfg), overwrite).stopAfter(stopAfter == null ? Long.MAX_VALUE : stopAfter).train();
         System.out.printf("trained %d steps; last loss %.6g%s; model card %s%n", r.steps(), r.lastLoss(),
                 r.lastValidLoss() == null ? "" : String.format("; validation loss %.6g", r.lastValidLoss()),
                 r.outputDir().resolve("model_card.yaml"));

@@ -43,7 +43,18 @@ public final class DatacardRegistry {
 
     /** The registry for this process: {@code ./datacards} and {@code $LCM_CARDS_PATH}. */
     public static DatacardRegistry fromEnvironment() {
-        return load(searchPath(System.getenv(), Path.of("").toAbsolutePath()));
+        return load(searchPath(cardsEnv(), Path.of("").toAbsolutePath()));
+    }
+
+    /**
+     * The process environment, where the system property {@code LCM_CARDS_PATH} (if set) replaces the variable: an
+     * embedding application or a test can point the registries elsewhere without changing the environment.
+     */
+    public static Map<String, String> cardsEnv() {
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        String prop = System.getProperty("LCM_CARDS_PATH");
+        if (prop != null) env.put("LCM_CARDS_PATH", prop);
+        return env;
     }
 
     /** Loads every card file in {@code dirs}; directories that do not exist are skipped. */
@@ -83,6 +94,8 @@ public final class DatacardRegistry {
                 if (!(doc instanceof Map<?, ?> map)) {
                     throw new LcmException("datacard file " + file + ": document " + index + " is not a mapping");
                 }
+                // model cards (model_family) may share a directory on LCM_CARDS_PATH with datacards
+                if (map.containsKey("model_family") && !map.containsKey("parquet_path")) continue;
                 out.add(card(file, index, map));
             }
         } catch (IOException e) {

@@ -38,7 +38,7 @@ public final class ModelCards {
     public static ModelCards fromEnvironment() {
         List<Path> dirs = new ArrayList<>();
         dirs.add(Paths.get("cards"));
-        String env = System.getenv("LCM_CARDS_PATH");
+        String env = dev.lcm4j.data.DatacardRegistry.cardsEnv().get("LCM_CARDS_PATH");
         if (env != null) for (String p : env.split(":")) if (!p.isBlank()) dirs.add(Paths.get(p));
         return load(dirs);
     }

@@ -53,9 +53,17 @@ public final class Trainer {
 
     public record Result(long steps, double lastLoss, Double lastValidLoss, Path outputDir) {}
 
+    private long stopAfterStep = Long.MAX_VALUE;
+
     public Trainer(TrainingRun run, boolean overwrite) {
         this.run = run;
         this.overwrite = overwrite;
+    }
+
+    /** Ends this process's run at {@code step} (with a checkpoint) although max_steps is larger; re-running resumes. */
+    public Trainer stopAfter(long step) {
+        this.stopAfterStep = step;
+        return this;
     }
 
     public Result train() {
@@ -117,7 +125,7 @@ public final class Trainer {
             double winLoss = 0;
             long winTargets = 0, winSentences = 0;
             long winStart = System.nanoTime();
-            while (step < cfg.max_steps()) {
+            while (step < cfg.max_steps() && step < stopAfterStep) {
                 long stepTargets = 0, stepSentences = 0, stepDocs = 0;
                 double stepLoss = 0;
                 opt.zeroGrad();
@@ -184,7 +192,7 @@ public final class Trainer {
                 if (cfg.validate_every_n_steps() > 0 && step % cfg.validate_every_n_steps() == 0 && !cfg.validation_data().isEmpty()) {
                     lastValid = validate(model, criterion, cards, dim, bf16, metrics, step);
                 }
-                if ((step % cfg.checkpoint_every_n_steps() == 0 || step == cfg.max_steps()) && rank == 0) {
+                if ((step % cfg.checkpoint_every_n_steps() == 0 || step == cfg.max_steps() || step == stopAfterStep) && rank == 0) {
                     saveCheckpoint(step, passes, model, opt, loader.state().toMap());
                 }
             }

@@ -1,0 +1,172 @@
+package dev.lcm4j.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.lcm4j.cli.Main;
+import dev.lcm4j.data.SyntheticData;
+import dev.lcm4j.io.StoredTensor;
+import dev.lcm4j.models.Checkpoints;
+import dev.lcm4j.models.ModelCards;
+import dev.lcm4j.models.ModelLoader;
+import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.TorchRuntime;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End-to-end training through the CLI on a small synthetic dataset (the reference's toy trainer test and more). */
+class TrainerTest {
+    @TempDir static Path tmp;
+    static Path data;
+
+    @BeforeAll
+    static void setUp() {
+        TorchRuntime.init();
+        data = tmp.resolve("synth");
+        SyntheticData.write(data, "tinysynth", 60, 16, 7);
+        System.setProperty("LCM_CARDS_PATH", data.toString());
+    }
+
+    @AfterAll
+    static void tearDown() {
+        System.clearProperty("LCM_CARDS_PATH");
+    }
+
+    static List<String> args(Path out, int maxSteps, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "+pretrain=mse", "++trainer.output_dir=" + out,
+                "++trainer.model_arch=toy_base_lcm",
+                "++trainer.model_arch_overrides={sonar_embed_dim: 16, model_dim: 32, max_seq_len: 256, lcm: {num_layers: 1, num_attn_heads: 2, ffn_inner_dim: 64}}",
+                "++trainer.training_data=[{name: tinysynth=train}]", "++trainer.validation_data=[{name: tinysynth=validation}]",
+                "++trainer.dtype=torch.float32", "++trainer.max_steps=" + maxSteps, "++trainer.num_lr_warmup_steps=2",
+                "++trainer.lr=0.003", "++trainer.checkpoint_every_n_steps=2", "++trainer.save_model_every_n_steps=2",
+                "++trainer.validate_every_n_steps=" + maxSteps, "++trainer.publish_metrics_every_n_steps=1",
+                "++trainer.data_loading_config.max_tokens=200", "++trainer.keep_last_n_checkpoints=2"));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    static int run(List<String> a) {
+        return Main.execute(a.toArray(String[]::new));
+    }
+
+    static String stderrOf(List<String> a, int[] code) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true));
+        try {
+            code[0] = run(a);
+        } finally {
+            System.setErr(old);
+        }
+        return buf.toString();
+    }
+
+    static Map<String, StoredTensor> params(Path modelPt) {
+        return Checkpoints.readState(modelPt);
+    }
+
+    @Test
+    void trainCheckpointCardReloadAndLossDecreases() throws Exception {
+        Path out = tmp.resolve("run");
+        assertEquals(0, run(args(out, 12)));
+        // checkpoints every 2 steps, last 2 kept
+        assertEquals(List.of("step_10", "step_12"), TrainingRun.stepDirs(out.resolve("checkpoints")).stream().map(p -> p.getFileName().toString()).toList());
+        Path card = out.resolve("model_card.yaml");
+        assertTrue(Files.isRegularFile(card));
+        String cardText = Files.readString(card);
+        assertTrue(cardText.contains("model_family: base_lcm"), cardText);
+        assertTrue(cardText.contains("model_config:"), "trained with arch overrides, so the card carries model_config: " + cardText);
+        assertTrue(cardText.contains("checkpoints/step_12/model.pt"), cardText);
+
+        // reload through the card (path, training dir and model.pt forms) gives the checkpoint's parameters
+        Map<String, StoredTensor> saved = params(out.resolve("checkpoints/step_12/model.pt"));
+        for (String ref : List.of(card.toString(), out.toString(), out.resolve("checkpoints/step_12/model.pt").toString())) {
+            BaseLcm m = ModelLoader.loadBaseLcm(ModelCards.resolve(ref), ParamFactory.cpu(), true);
+            for (var e : m.namedParameters().entrySet()) {
+                assertArrayEquals(saved.get(e.getKey()).toFloatArray(), T.toFloats(e.getValue()), 0f, ref + " " + e.getKey());
+            }
+        }
+
+        // training reduced the loss: the metrics log has the per-step training losses
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            if (line.contains("\"run\": \"Train\"")) losses.add(Double.parseDouble(line.replaceAll(".*\"loss\": ([^,}]+).*", "$1")));
+        }
+        assertEquals(12, losses.size());
+        double first = (losses.get(0) + losses.get(1)) / 2, last = (losses.get(10) + losses.get(11)) / 2;
+        assertTrue(last < 0.5 * first, "loss should fall well below its start: " + losses);
+        assertTrue(Files.list(out.resolve("tb")).anyMatch(p -> p.getFileName().toString().startsWith("events.out.tfevents.")));
+    }
+
+    @Test
+    void resumeContinuesTheIdenticalRun() {
+        Path straight = tmp.resolve("straight"), resumed = tmp.resolve("resumed");
+        assertEquals(0, run(args(straight, 6)));
+        List<String> stopped = new ArrayList<>(args(resumed, 6));
+        stopped.add("--stop_after_steps=3");
+        assertEquals(0, run(stopped));
+        assertTrue(Files.isDirectory(resumed.resolve("checkpoints/step_3")));
+        assertFalse(Files.exists(resumed.resolve("checkpoints/step_6")));
+        assertEquals(0, run(args(resumed, 6)));
+        Map<String, StoredTensor> a = params(straight.resolve("checkpoints/step_6/model.pt"));
+        Map<String, StoredTensor> b = params(resumed.resolve("checkpoints/step_6/model.pt"));
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+    }
+
+    @Test
+    void refusesAnotherRunsOutputDirUnlessOverwrite() {
+        Path out = tmp.resolve("guard");
+        assertEquals(0, run(args(out, 2)));
+        List<String> other = args(out, 2, "++trainer.lr=0.001");
+        int[] code = new int[1];
+        String err = stderrOf(other, code);
+        assertEquals(2, code[0]);
+        assertTrue(err.contains("holds checkpoints of another run") && err.contains("trainer.lr"), err);
+        List<String> ow = new ArrayList<>(other);
+        ow.add("--overwrite");
+        assertEquals(0, run(ow));
+    }
+
+    @Test
+    void finetuneFromRegisteredCard() throws Exception {
+        Path pre = tmp.resolve("pre");
+        assertEquals(0, run(args(pre, 2)));
+        Path cards = tmp.resolve("cards");
+        Files.createDirectories(cards);
+        String card = Files.readString(pre.resolve("model_card.yaml")).replace("name: on_the_fly_lcm", "name: my_pretrained_lcm");
+        Files.writeString(cards.resolve("mine.yaml"), card);
+        System.setProperty("LCM_CARDS_PATH", data + ":" + cards);
+        try {
+            Path ft = tmp.resolve("ft");
+            List<String> a = new ArrayList<>(List.of("train", "+finetune=mse", "++trainer.output_dir=" + ft,
+                    "++trainer.model_config_or_name=my_pretrained_lcm", "++trainer.criterion.name=next_sentence_mse",
+                    "++trainer.training_data=[{name: tinysynth=train}]", "++trainer.validation_data=[]",
+                    "++trainer.dtype=torch.float32", "++trainer.max_steps=2", "++trainer.num_lr_warmup_steps=1",
+                    "++trainer.checkpoint_every_n_steps=1", "++trainer.save_model_every_n_steps=1",
+                    "++trainer.data_loading_config.max_tokens=200"));
+            assertEquals(0, run(a));
+            String ftCard = Files.readString(ft.resolve("model_card.yaml"));
+            assertTrue(ftCard.contains("finetuned_from: my_pretrained_lcm"), ftCard);
+            // step 1 starts from the pretrained weights: its parameters are close to them, not to a fresh init
+            Map<String, StoredTensor> p0 = params(pre.resolve("checkpoints/step_2/model.pt"));
+            Map<String, StoredTensor> p1 = params(ft.resolve("checkpoints/step_1/model.pt"));
+            float[] a0 = p0.get("postnet.fc.weight").toFloatArray(), a1 = p1.get("postnet.fc.weight").toFloatArray();
+            double maxDiff = 0;
+            for (int i = 0; i < a0.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a0[i] - a1[i]));
+            assertTrue(maxDiff < 1e-3, "one finetuning step at lr<=3e-5 moves weights by less than 1e-3, moved " + maxDiff);
+        } finally {
+            System.setProperty("LCM_CARDS_PATH", data.toString());
+        }
+    }
+}
