@@ -1,0 +1,96 @@
+package dev.lcm4j.models;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.lcm4j.io.Npy;
+import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.models.baselcm.BaseLcmConfig;
+import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.TorchRuntime;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * lcm4j -> PyTorch: a model.pt written by lcm4j is read by Python's torch.load, loads with strict=True into the
+ * independent plain-PyTorch reference model (fixtures/python/ref_base_lcm.py) built from the same config, and gives
+ * the same outputs. Skipped, saying so, where Debian's python3-torch is not installed.
+ */
+class PythonInteropTest {
+    static final String PY = "/usr/bin/python3";
+    @TempDir Path tmp;
+
+    @BeforeAll
+    static void init() {
+        TorchRuntime.init();
+    }
+
+    static boolean pythonTorch() {
+        try {
+            Process p = new ProcessBuilder(PY, "-c", "import torch").redirectErrorStream(true).start();
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"sine, standard, false", "learned, fp32, false", "rope, rms, true", "none, unit, false"})
+    void pythonReadsLcm4jCheckpointsAndAgrees(String pos, String norm, boolean swiglu) throws Exception {
+        assumeTrue(pythonTorch(), "skipped: " + PY + " has no torch (apt-get install python3-torch to run this interop test)");
+        org.bytedeco.pytorch.global.torch.manual_seed(5);
+        Map<String, Object> ov = new LinkedHashMap<>();
+        ov.put("sonar_embed_dim", 16);
+        ov.put("model_dim", 32);
+        ov.put("max_seq_len", 24);
+        ov.put("lcm", Map.of("num_layers", 2, "num_attn_heads", 4, "ffn_inner_dim", 64, "use_swiglu", swiglu,
+                "pos_embedding_style", pos, "layer_normalization_style", norm, "dropout_p", 0.0, "final_dropout_p", 0.0));
+        BaseLcmConfig c = ModelLoader.baseLcmConfig("toy_base_lcm", ov, "test");
+        BaseLcm m = new BaseLcm(ParamFactory.cpu(), c, null);
+        m.train(false);
+        Path model = tmp.resolve("model.pt");
+        Checkpoints.saveModel(model, m);
+        float[] x = new float[2 * 6 * 16];
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        Npy.write(tmp.resolve("x.npy"), Npy.Array.ofFloats(x, 2, 6, 16));
+        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            Npy.write(tmp.resolve("y.npy"), Npy.Array.ofFloats(T.toFloats(m.forward(T.floats(x, 2, 6, 16), null)), 2, 6, 16));
+        }
+        String script = String.join("\n",
+                "import sys, inspect, numpy as np, torch",
+                "sys.path.insert(0, 'fixtures/python')",
+                "from ref_base_lcm import BaseLcm, BaseLcmConfig",
+                "d = sys.argv[1]",
+                "kw = {'weights_only': True} if 'weights_only' in inspect.signature(torch.load).parameters else {}",
+                "ck = torch.load(d + '/model.pt', map_location='cpu', **kw)",
+                "cfg = BaseLcmConfig(sonar_embed_dim=16, model_dim=32, max_seq_len=24, num_layers=2, num_attn_heads=4, ffn_inner_dim=64,",
+                "    use_swiglu=" + (swiglu ? "True" : "False") + ", pos_embedding_style='" + pos + "', layer_normalization_style='" + norm + "',",
+                "    dropout_p=0.0, final_dropout_p=0.0)",
+                "ref = BaseLcm(cfg).eval()",
+                "assert list(ck['model'].keys()) == list(ref.state_dict().keys()), (list(ck['model'].keys()), list(ref.state_dict().keys()))",
+                "ref.load_state_dict(ck['model'], strict=True)",
+                "x = torch.from_numpy(np.load(d + '/x.npy'))",
+                "with torch.no_grad(): y = ref(x).numpy()",
+                "j = np.load(d + '/y.npy')",
+                "err = float(np.max(np.abs(y - j)))",
+                "assert err < 1e-5, err",
+                "print('OK', err)");
+        Process p = new ProcessBuilder(PY, "-c", script, tmp.toString()).redirectErrorStream(true).directory(Paths.get("").toAbsolutePath().toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("OK"), out);
+    }
+}
