@@ -169,4 +169,38 @@ class TrainerTest {
             System.setProperty("LCM_CARDS_PATH", data.toString());
         }
     }
+
+    static List<Double> trainLosses(Path out) throws Exception {
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            if (line.contains("\"run\": \"Train\"")) losses.add(Double.parseDouble(line.replaceAll(".*\"loss\": ([^,}]+).*", "$1")));
+        }
+        return losses;
+    }
+
+    @Test
+    void bf16AutocastTrainsCloseToFp32AndAccumulationRuns() throws Exception {
+        Path fp32 = tmp.resolve("fp32"), bf16 = tmp.resolve("bf16"), acc = tmp.resolve("acc");
+        assertEquals(0, run(args(fp32, 3)));
+        assertEquals(0, run(args(bf16, 3, "++trainer.dtype=torch.bfloat16")));
+        double a = trainLosses(fp32).get(0), b = trainLosses(bf16).get(0);
+        // same init and data: the first loss differs only by bf16 rounding of the matmuls
+        assertTrue(Math.abs(a - b) < 0.03 * a, "fp32 " + a + " vs bf16 " + b);
+        assertNotEquals(a, b, "autocast must actually compute in bf16");
+        assertTrue(trainLosses(bf16).stream().allMatch(Double::isFinite));
+        assertEquals(0, run(args(acc, 2, "++trainer.gradient_accumulation=2")));
+        String first = Files.readAllLines(acc.resolve("metrics.jsonl")).get(0);
+        String single = Files.readAllLines(fp32.resolve("metrics.jsonl")).get(0);
+        double accTargets = Double.parseDouble(first.replaceAll(".*\"num_target_elements\": ([^,}]+).*", "$1"));
+        double oneTargets = Double.parseDouble(single.replaceAll(".*\"num_target_elements\": ([^,}]+).*", "$1"));
+        assertTrue(accTargets > oneTargets, "an accumulated step sees two batches: " + accTargets + " vs " + oneTargets);
+    }
+
+    @Test
+    void tensorBoardRecordsUseMaskedCrc32c() {
+        // CRC-32C check value of "123456789" is 0xE3069283; TFRecord masks it as ((c >>> 15) | (c << 17)) + 0xa282ead8
+        int c = 0xE3069283;
+        int masked = ((c >>> 15) | (c << 17)) + 0xa282ead8;
+        assertEquals(masked, TensorBoardWriter.maskedCrc("123456789".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
 }
