@@ -23,7 +23,11 @@ import time
 
 import torch
 
+# ref_base_lcm.py lives in fixtures/python (branch feat/fixtures); LCM4J_REF_PY_DIR overrides (run_train_step.sh
+# extracts it from that branch when the working tree does not have it).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "python"))
+if os.environ.get("LCM4J_REF_PY_DIR"):
+    sys.path.insert(0, os.environ["LCM4J_REF_PY_DIR"])
 from ref_base_lcm import BaseLcm, BaseLcmConfig, glu_inner_dim, mse_criterion, param_count  # noqa: E402
 
 BATCH, SEQ = 8, 128
@@ -96,32 +100,41 @@ def main() -> None:
             return torch.autocast("cpu", dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    times = []
-    loss_val = None
+    times = []  # (total, fwd, bwd, clip, opt) in seconds
+    loss_val = first_loss = None
     for i in range(args.warmup + args.steps):
         t0 = time.perf_counter()
         with autocast():
             loss, n = mse_criterion(model, x, None, None, min_context_size=1, reduction="sum")
+        t1 = time.perf_counter()
         (loss / n).backward()
+        t2 = time.perf_counter()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 25.0)
+        t3 = time.perf_counter()
+        loss_val = loss.item() / n
         opt.step()
         opt.zero_grad(set_to_none=True)
-        dt = time.perf_counter() - t0
-        loss_val = loss.item() / n
+        t4 = time.perf_counter()
+        if first_loss is None:
+            first_loss = loss_val
         if i >= args.warmup:
-            times.append(dt)
+            times.append((t4 - t0, t1 - t0, t2 - t1, t3 - t2, t4 - t3))
 
-    med = statistics.median(times)
+    def med_ms(k: int) -> float:
+        return round(statistics.median(t[k] for t in times) * 1e3, 1)
+
+    med = statistics.median(t[0] for t in times)
     fl = flops_per_step(cfg, BATCH, SEQ)
     print(json.dumps({
-        "config": args.config, "dtype": args.dtype, "threads": args.threads,
+        "side": "pytorch", "config": args.config, "dtype": args.dtype, "threads": args.threads,
         "torch": torch.__version__, "blas": blas_info(),
         "params": param_count(model), "batch": [BATCH, SEQ],
         "steps": args.steps, "warmup": args.warmup,
         "median_ms_per_step": round(med * 1e3, 1),
-        "min_ms_per_step": round(min(times) * 1e3, 1),
+        "min_ms_per_step": round(min(t[0] for t in times) * 1e3, 1),
+        "median_ms_fwd": med_ms(1), "median_ms_bwd": med_ms(2), "median_ms_clip": med_ms(3), "median_ms_opt": med_ms(4),
         "flops_per_step": fl, "gflops_per_s": round(fl / med / 1e9, 1),
-        "last_loss_per_target": loss_val,
+        "first_loss_per_target": first_loss, "last_loss_per_target": loss_val,
     }))
 
 
