@@ -34,11 +34,7 @@ CP="$OUTDIR/classes:target/lcm4j.jar:target/lib/*"
 javac -d "$OUTDIR/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/bench/*.java
 gcc -O3 -mavx512f -mavx512bf16 -pthread bench/peak/peak_flops.c -o "$OUTDIR/peak_flops"
 
-# Python reference model: fixtures/python/ref_base_lcm.py (branch feat/fixtures) if the tree lacks it.
-if [[ ! -f fixtures/python/ref_base_lcm.py ]]; then
-  git show feat/fixtures:fixtures/python/ref_base_lcm.py > "$OUTDIR/ref/ref_base_lcm.py"
-  export LCM4J_REF_PY_DIR=$ROOT/$OUTDIR/ref
-fi
+# Python reference model: fixtures/python/ref_base_lcm.py (found by bench_base_lcm.py through its relative path).
 if [[ ! -e "$OPENBLAS_DIR/libblas.so.3" ]]; then
   echo "missing $OPENBLAS_DIR/libblas.so.3: apt-get install libopenblas0-pthread (Debian torch's default BLAS is the slow reference one)" >&2
   exit 1

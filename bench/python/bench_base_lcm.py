@@ -23,8 +23,7 @@ import time
 
 import torch
 
-# ref_base_lcm.py lives in fixtures/python (branch feat/fixtures); LCM4J_REF_PY_DIR overrides (run_train_step.sh
-# extracts it from that branch when the working tree does not have it).
+# ref_base_lcm.py lives in fixtures/python; LCM4J_REF_PY_DIR overrides.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "python"))
 if os.environ.get("LCM4J_REF_PY_DIR"):
     sys.path.insert(0, os.environ["LCM4J_REF_PY_DIR"])

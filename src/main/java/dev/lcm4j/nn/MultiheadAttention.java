@@ -60,6 +60,18 @@ public final class MultiheadAttention extends Module {
             v = kv[1];
         }
         double p = training ? attnDropout : 0.0;
+        // libtorch 2.10's fused CPU attention is ~37x slower in bf16 than in fp32 (bench/README.md), so on CPU
+        // reduced-precision inputs are attended in fp32 with autocast paused, and the result cast back.
+        org.bytedeco.pytorch.global.torch.ScalarType inType = q.scalar_type();
+        boolean upcast = inType != ScalarType.Float && inType != ScalarType.Double && !q.is_cuda();
+        boolean autocastWasOn = false;
+        if (upcast) {
+            autocastWasOn = is_autocast_enabled(org.bytedeco.pytorch.global.torch.DeviceType.CPU);
+            if (autocastWasOn) set_autocast_enabled(org.bytedeco.pytorch.global.torch.DeviceType.CPU, false);
+            q = q.to(ScalarType.Float);
+            k = k.to(ScalarType.Float);
+            v = v.to(ScalarType.Float);
+        }
         Tensor attn;
         if (past == 0) {
             attn = scaled_dot_product_attention(q, k, v, new TensorOptional(), p, s > 1, new DoubleOptional(), false);
@@ -71,6 +83,14 @@ public final class MultiheadAttention extends Module {
             Tensor cols = arange(T.s(past + s), T.opts(ScalarType.Long, x.device())).unsqueeze(0);
             Tensor allowed = cols.le(rows);
             attn = scaled_dot_product_attention(q, k, v, new TensorOptional(allowed), p, false, new DoubleOptional(), false);
+        }
+        if (upcast) {
+            attn = attn.to(inType);
+            if (autocastWasOn) set_autocast_enabled(org.bytedeco.pytorch.global.torch.DeviceType.CPU, true);
+        }
+        if (upcast) {
+            attn = attn.to(inType);
+            if (autocastWasOn) set_autocast_enabled(org.bytedeco.pytorch.global.torch.DeviceType.CPU, true);
         }
         Tensor merged = attn.transpose(1, 2).reshape(b, s, modelDim); // [B,S,D]
         return outputProj.forward(merged);
