@@ -15,12 +15,13 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class RotaryEncoder {
     private final long encodingDim, maxSeqLen;
     private final Tensor cos, sin; // [maxSeqLen, E/2]
+    private final Tensor cis;      // complex64 [maxSeqLen, E/2] = cos + i sin
 
     public RotaryEncoder(long encodingDim, long maxSeqLen, double theta, boolean meta) {
         if (encodingDim % 2 != 0) throw new IllegalArgumentException("RoPE needs an even head dim, got " + encodingDim);
         this.encodingDim = encodingDim;
         this.maxSeqLen = maxSeqLen;
-        if (meta) { cos = null; sin = null; return; }
+        if (meta) { cos = null; sin = null; cis = null; return; }
         // Same float32 ops as fairseq2 so the tables agree bit for bit: freqs = 1 / theta^(arange(0,E,2)/E).
         Tensor idx = arange(T.s(0), T.s(encodingDim), T.s(2), T.opts(ScalarType.Float, null));
         Tensor freqs = pow(T.s(theta), idx.div(T.s((double) encodingDim))).reciprocal();
@@ -28,8 +29,10 @@ public final class RotaryEncoder {
         Tensor angles = outer(steps, freqs);
         cos = angles.cos();
         sin = angles.sin();
+        cis = polar(org.bytedeco.pytorch.global.torch.ones_like(angles), angles);
         cos.retainReference();
         sin.retainReference();
+        cis.retainReference();
     }
 
     /** x: [B, S, H, E] (heads not yet moved forward); positions offset .. offset+S-1. */
@@ -39,13 +42,10 @@ public final class RotaryEncoder {
             throw new dev.lcm4j.LcmException("sequence of " + (offset + s) + " sentences exceeds the model's max_seq_len " + maxSeqLen);
         }
         ScalarType in = x.scalar_type();
-        Tensor pairs = x.to(ScalarType.Float).reshape(b, s, h, encodingDim / 2, 2);
-        Tensor re = pairs.select(4, 0), im = pairs.select(4, 1);          // [B,S,H,E/2]
-        Tensor c = cos.narrow(0, offset, s).unsqueeze(1);                   // [S,1,E/2]
-        Tensor sn = sin.narrow(0, offset, s).unsqueeze(1);
-        Tensor outRe = re.mul(c).sub(im.mul(sn));
-        Tensor outIm = re.mul(sn).add(im.mul(c));
-        Tensor out = stack(new TensorVector(outRe, outIm), 4).reshape(b, s, h, encodingDim);
-        return out.to(in);
+        // pairs as complex numbers times e^{i angle}: 4 kernels forward and backward (an explicit re/im formula
+        // with select/stack cost ~3x more in backward, measured in attention under bf16 autocast)
+        Tensor pairs = view_as_complex(x.to(ScalarType.Float).reshape(b, s, h, encodingDim / 2, 2)); // [B,S,H,E/2]
+        Tensor rotated = pairs.mul(cis.narrow(0, offset, s).unsqueeze(1));                           // [S,1,E/2]
+        return view_as_real(rotated).reshape(b, s, h, encodingDim).to(in);
     }
 }
