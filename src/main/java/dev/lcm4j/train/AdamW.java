@@ -62,7 +62,7 @@ public final class AdamW {
                 m.lerp_(gf, T.s(1 - beta1));
                 v.mul_(T.s(beta2)).addcmul_(gf, gf, T.s(1 - beta2));
                 Tensor denom = v.sqrt().div_(T.s(bc2Sqrt)).add_(T.s(eps));
-                pf.sub_(m.div(denom).mul_(T.s(stepSize)));
+                org.bytedeco.pytorch.global.torch.addcdiv_out(pf, pf, m, denom, T.s(-stepSize)); // p -= stepSize * m / denom
                 if (pf != p) p.copy_(pf);
             }
         }
