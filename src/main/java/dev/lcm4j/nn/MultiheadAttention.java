@@ -6,7 +6,6 @@ import dev.lcm4j.torch.T;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -45,14 +44,18 @@ public final class MultiheadAttention extends Module {
         return cols.le(rows);
     }
 
-    /** softmax(q k^T / sqrt(d) masked) v, the definition SDPA implements; mask true = attend. */
+    /**
+     * softmax(q k^T / sqrt(d) masked) v, the definition SDPA implements (mask true = attend); matmuls in the input
+     * dtype, softmax in float32 as PyTorch's math backend does for reduced precision.
+     */
     static Tensor mathAttention(Tensor q, Tensor k, Tensor v, Tensor allowed, double dropoutP) {
         double scale = 1.0 / Math.sqrt(q.size(-1));
-        Tensor scores = q.matmul(k.transpose(-2, -1)).mul(T.s(scale));
+        ScalarType dt = q.scalar_type();
+        Tensor scores = q.matmul(k.transpose(-2, -1)).to(ScalarType.Float).mul(T.s(scale));
         if (allowed != null) scores = scores.masked_fill(allowed.logical_not(), T.s(Double.NEGATIVE_INFINITY));
         Tensor w = softmax(scores, -1);
         if (dropoutP > 0) w = dropout(w, dropoutP, true);
-        return w.matmul(v);
+        return w.to(dt).matmul(v);
     }
 
     /**
@@ -78,37 +81,21 @@ public final class MultiheadAttention extends Module {
             v = kv[1];
         }
         double p = training ? attnDropout : 0.0;
-        // libtorch 2.10's fused CPU attention is ~37x slower in bf16 than in fp32 (bench/README.md), so on CPU
-        // reduced-precision inputs are attended in fp32 with autocast paused, and the result cast back.
-        ScalarType inType = q.scalar_type();
+        // Causal over the new positions; with a cache, query i (absolute past+i) sees keys 0..past+i.
+        Tensor allowed = past > 0 && s > 1 ? causalMask(s, past, x) : null;
+        boolean isCausal = past == 0 && s > 1;
         boolean cpu = !q.is_cuda();
-        boolean upcast = cpu && inType != ScalarType.Float && inType != ScalarType.Double;
-        boolean autocastWasOn = false;
-        if (upcast) {
-            autocastWasOn = is_autocast_enabled(DeviceType.CPU);
-            if (autocastWasOn) set_autocast_enabled(DeviceType.CPU, false);
-            q = q.to(ScalarType.Float);
-            k = k.to(ScalarType.Float);
-            v = v.to(ScalarType.Float);
-        }
+        boolean reduced = q.scalar_type() != ScalarType.Float && q.scalar_type() != ScalarType.Double;
         Tensor attn;
-        try {
-            // Causal over the new positions; with a cache, query i (absolute past+i) sees keys 0..past+i.
-            Tensor allowed = past > 0 && s > 1 ? causalMask(s, past, x) : null;
-            boolean isCausal = past == 0 && s > 1;
-            if (cpu && headDim >= 128) {
-                // The CPU flash kernel's backward is ~5x slower than the plain formula at head dim 128
-                // (83 ms vs 16 ms for [8,8,128,128], measured), so compute softmax(q k^T / sqrt(d)) v directly.
-                if (isCausal) allowed = causalMask(s, 0, x);
-                attn = mathAttention(q, k, v, allowed, p);
-            } else {
-                attn = scaled_dot_product_attention(q, k, v, allowed == null ? new TensorOptional() : new TensorOptional(allowed),
-                        p, isCausal, new DoubleOptional(), false);
-            }
-        } finally {
-            if (autocastWasOn) set_autocast_enabled(DeviceType.CPU, true);
+        if (cpu && (reduced || headDim >= 128)) {
+            // Measured on CPU (bench/README.md): libtorch 2.10's fused kernel is ~37x slower in bf16 than the plain
+            // formula with bf16 matmuls and an fp32 softmax, and its fp32 backward is ~5x slower at head dim 128.
+            if (isCausal) allowed = causalMask(s, 0, x);
+            attn = mathAttention(q, k, v, allowed, p);
+        } else {
+            attn = scaled_dot_product_attention(q, k, v, allowed == null ? new TensorOptional() : new TensorOptional(allowed),
+                    p, isCausal, new DoubleOptional(), false);
         }
-        if (upcast) attn = attn.to(inType);
         Tensor merged = attn.transpose(1, 2).reshape(b, s, modelDim); // [B,S,D]
         return outputProj.forward(merged);
     }
