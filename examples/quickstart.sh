@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$(mkdir -p "${1:-$ROOT/runs/quickstart}" && cd "${1:-$ROOT/runs/quickstart}" && pwd)"
 LCM="$ROOT/lcm"
-STEPS="${QUICKSTART_STEPS:-60}"
+STEPS="${QUICKSTART_STEPS:-120}"
 
 echo "== 1/5 synthetic dataset (1024-d concepts, smooth walks on the sphere)"
 [ -f "$OUT/data/datacard.yaml" ] || "$LCM" data synth --output "$OUT/data" --name quickstart --docs 400 --dim 1024 --seed 0
@@ -21,9 +21,9 @@ echo "== 3/5 train an MSE LCM (toy_base_lcm, 2 layers, d=1024) for $STEPS steps;
 "$LCM" train +pretrain=mse ++trainer.output_dir="$OUT/train" ++trainer.model_arch=toy_base_lcm \
   '++trainer.model_arch_overrides={sonar_normalizer_name: quickstart_normalizer}' \
   '++trainer.training_data=[{name: quickstart=train}]' '++trainer.validation_data=[{name: quickstart=validation}]' \
-  ++trainer.dtype=torch.float32 ++trainer.max_steps="$STEPS" ++trainer.num_lr_warmup_steps=10 ++trainer.lr=0.0004 \
-  ++trainer.data_loading_config.max_tokens=1024 ++trainer.checkpoint_every_n_steps=20 ++trainer.save_model_every_n_steps=20 \
-  ++trainer.validate_every_n_steps=20 ++trainer.publish_metrics_every_n_steps=5
+  ++trainer.dtype=torch.float32 ++trainer.max_steps="$STEPS" ++trainer.num_lr_warmup_steps=10 ++trainer.lr=0.002 \
+  ++trainer.data_loading_config.max_tokens=1024 ++trainer.checkpoint_every_n_steps=40 ++trainer.save_model_every_n_steps=40 \
+  ++trainer.validate_every_n_steps=40 ++trainer.publish_metrics_every_n_steps=10
 
 echo "== 4/5 teacher-forced next-sentence prediction on the validation split"
 VAL="$(find "$OUT/data" -path '*split=validation*' -name '*.parquet' | head -1)"

@@ -41,7 +41,12 @@ final class TrainCommand implements Runnable {
         }
         TorchRuntime.init();
         Trainer.Result r = new Trainer(new TrainingRun(cfg), overwrite).stopAfter(stopAfter == null ? Long.MAX_VALUE : stopAfter).train();
-        System.out.printf("trained %d steps; last loss %.6g%s; model card %s%n", r.steps(), r.lastLoss(),
+        if (Double.isNaN(r.lastLoss())) {
+            System.out.printf("already trained to step %d (trainer.max_steps); raise max_steps to continue; model card %s%n",
+                    r.steps(), r.outputDir().resolve("model_card.yaml"));
+            return;
+        }
+        System.out.printf("trained to step %d; last loss %.6g%s; model card %s%n", r.steps(), r.lastLoss(),
                 r.lastValidLoss() == null ? "" : String.format("; validation loss %.6g", r.lastValidLoss()),
                 r.outputDir().resolve("model_card.yaml"));
     }
