@@ -35,18 +35,21 @@ final class PredictCommand implements Runnable {
         List<float[][]> docs = ConceptFiles.read(input, cols, model.config().sonar_embed_dim());
         List<float[][]> out = new ArrayList<>();
         int d = model.config().outputDim();
-        for (int i = 0; i < docs.size(); i += batchSize) {
-            List<float[][]> chunk = docs.subList(i, Math.min(docs.size(), i + batchSize));
-            try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-                EmbeddingsBatch b = EmbeddingsBatch.of(chunk, null);
-                Tensor y = model.predictNextSentence(b.seqs(), false, 0, null);
-                float[] flat = T.toFloats(y);
-                int t = (int) y.size(1);
-                for (int r = 0; r < chunk.size(); r++) {
-                    float[][] doc = new float[chunk.get(r).length][d];
-                    for (int p = 0; p < doc.length; p++) System.arraycopy(flat, (r * t + p) * d, doc[p], 0, d);
-                    out.add(doc);
+        try (var bar = Progress.bar("predict", docs.size())) {
+            for (int i = 0; i < docs.size(); i += batchSize) {
+                List<float[][]> chunk = docs.subList(i, Math.min(docs.size(), i + batchSize));
+                try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                    EmbeddingsBatch b = EmbeddingsBatch.of(chunk, null);
+                    Tensor y = model.predictNextSentence(b.seqs(), false, 0, null);
+                    float[] flat = T.toFloats(y);
+                    int t = (int) y.size(1);
+                    for (int r = 0; r < chunk.size(); r++) {
+                        float[][] doc = new float[chunk.get(r).length][d];
+                        for (int p = 0; p < doc.length; p++) System.arraycopy(flat, (r * t + p) * d, doc[p], 0, d);
+                        out.add(doc);
+                    }
                 }
+                bar.stepBy(chunk.size());
             }
         }
         ConceptFiles.write(output, out, cols);
