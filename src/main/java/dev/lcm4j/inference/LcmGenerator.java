@@ -36,12 +36,14 @@ public final class LcmGenerator {
      */
     public List<float[][]> generate(List<float[][]> prompts, Integer maxGenLen, Integer minGenLen, double temperature,
                                     boolean disableCache) {
-        int maxGen = maxGenLen == null ? options.max_seq_len() : maxGenLen;
+        // as the reference, 0 or null mean "the option's default"
+        int maxGen = maxGenLen == null || maxGenLen == 0 ? options.max_seq_len() : maxGenLen;
         if (maxGen > options.max_seq_len()) throw new dev.lcm4j.LcmException("max_gen_len " + maxGen + " exceeds max_seq_len " + options.max_seq_len());
         if (maxGen < 1) throw new dev.lcm4j.LcmException("max_gen_len must be >= 1, got " + maxGen);
-        int minGen = Math.max(1, minGenLen == null ? options.min_seq_len() : minGenLen);
+        int minGen = Math.max(1, minGenLen == null || minGenLen == 0 ? options.min_seq_len() : minGenLen);
         double temp = temperature == 0.0 ? options.lcm_temperature() : temperature;
-        if (options.seed() != null) manual_seed(options.seed());
+        boolean sample = options.sample_latent_variable();
+        if (options.seed() != null && options.seed() != 0) manual_seed(options.seed());
         int b = prompts.size();
         int d = prompts.get(0)[0].length;
         int[] promptLen = new int[b];
@@ -59,48 +61,56 @@ public final class LcmGenerator {
         for (int i = 0; i < b; i++) for (int p = promptLen[i]; p < total; p++) seqs[i][p] = new float[d];
 
         float[][][] results = new float[b][][];
-        boolean[] done = new boolean[b];
-        int remaining = b;
+        List<Integer> active = new ArrayList<>();
+        for (int i = 0; i < b; i++) active.add(i);
         model.train(false);
         IncrementalState state = disableCache ? null : new IncrementalState();
         try (NoGradGuard g = new NoGradGuard()) {
             if (state != null && minPrompt > 1) {
                 try (PointerScope s = new PointerScope()) {
-                    model.predictNextSentence(tensor(seqs, 0, minPrompt - 1, d), false, 0, state);
+                    model.predictNextSentence(tensor(seqs, active, 0, minPrompt - 1, d), sample, temp, state);
                 }
             }
-            for (int step = minPrompt; step < total && remaining > 0; step++) {
-                float[][] next;
+            for (int step = minPrompt; step < total && !active.isEmpty(); step++) {
+                float[] flat;
                 try (PointerScope s = new PointerScope()) {
-                    Tensor input = state != null ? tensor(seqs, step - 1, step, d) : tensor(seqs, 0, step, d);
-                    Tensor out = model.predictNextSentence(input, options.sample_latent_variable(), temp, state);
-                    Tensor last = out.select(1, out.size(1) - 1).contiguous();   // [B,D]
-                    float[] flat = T.toFloats(last);
-                    next = new float[b][d];
-                    for (int i = 0; i < b; i++) System.arraycopy(flat, i * d, next[i], 0, d);
+                    Tensor input = state != null ? tensor(seqs, active, step - 1, step, d) : tensor(seqs, active, 0, step, d);
+                    Tensor out = model.predictNextSentence(input, sample, temp, state);
+                    flat = T.toFloats(out.select(1, out.size(1) - 1).contiguous());   // [active, D]
                 }
-                for (int i = 0; i < b; i++) {
-                    if (done[i]) continue;
-                    if (step < promptLen[i]) continue; // still reading this row's prompt
-                    float[] v = next[i];
+                List<Integer> keep = new ArrayList<>();    // positions (in the active batch) of rows that go on
+                for (int j = 0; j < active.size(); j++) {
+                    int i = active.get(j);
+                    if (step < promptLen[i]) { keep.add(j); continue; } // still reading this row's prompt
+                    float[] v = java.util.Arrays.copyOfRange(flat, j * d, (j + 1) * d);
                     seqs[i][step] = v;
                     int generatedBefore = step - promptLen[i];
-                    boolean isEos = false, stop = false;
+                    boolean stoppedOnEos = false;
                     if (generatedBefore >= minGen) {
-                        if (eos != null && options.eos_threshold() != null && cosine(eos, v) >= options.eos_threshold()) { isEos = true; stop = true; }
+                        if (eos != null && options.eos_threshold() != null && cosine(eos, v) >= options.eos_threshold()) stoppedOnEos = true;
                         Double rep = options.stop_on_repetition_cosine_threshold();
-                        if (rep != null && cosine(seqs[i][step - 1], v) >= rep) stop = true;
+                        if (rep != null && cosine(seqs[i][step - 1], v) >= rep) stoppedOnEos = true; // the reference counts it as EOS
                     }
-                    if (generatedBefore + 1 >= maxGen) stop = true;
-                    if (stop) {
-                        int len = step + 1;
-                        if (options.trim_hypotheses() && isEos && !options.include_eos_token()) len--;
-                        float[][] h = new float[len][];
-                        System.arraycopy(seqs[i], 0, h, 0, len);
-                        results[i] = h;
-                        done[i] = true;
-                        remaining--;
+                    boolean stop = stoppedOnEos || generatedBefore + 1 >= maxGen;
+                    if (!stop) { keep.add(j); continue; }
+                    int len = step + 1;
+                    if (options.trim_hypotheses() && stoppedOnEos && !options.include_eos_token()) len--;
+                    float[][] h = new float[len][];
+                    System.arraycopy(seqs[i], 0, h, 0, len);
+                    results[i] = h;
+                }
+                if (keep.size() < active.size()) {
+                    // drop finished rows from the batch and the KV cache (the reference's reorder_state)
+                    if (state != null && !keep.isEmpty()) {
+                        try (PointerScope s = new PointerScope()) {
+                            long[] idx = new long[keep.size()];
+                            for (int j = 0; j < idx.length; j++) idx[j] = keep.get(j);
+                            state.reorder(T.longs(idx, idx.length));
+                        }
                     }
+                    List<Integer> next = new ArrayList<>();
+                    for (int j : keep) next.add(active.get(j));
+                    active = next;
                 }
             }
         } finally {
@@ -111,10 +121,11 @@ public final class LcmGenerator {
         return out;
     }
 
-    private static Tensor tensor(float[][][] seqs, int from, int to, int d) {
-        int b = seqs.length, len = to - from;
+    /** [rows, to - from, D] of the given rows' positions from..to-1. */
+    private static Tensor tensor(float[][][] seqs, List<Integer> rows, int from, int to, int d) {
+        int b = rows.size(), len = to - from;
         float[] data = new float[b * len * d];
-        for (int i = 0; i < b; i++) for (int p = 0; p < len; p++) System.arraycopy(seqs[i][from + p], 0, data, (i * len + p) * d, d);
+        for (int j = 0; j < b; j++) for (int p = 0; p < len; p++) System.arraycopy(seqs[rows.get(j)][from + p], 0, data, (j * len + p) * d, d);
         return T.floats(data, b, len, d);
     }
 

@@ -18,7 +18,7 @@ public enum InitFn {
     ZERO,
     /** N(0, 1e-3) weight (truncation at +-2 is irrelevant at this std), zero bias. */
     TRUNC_NORMAL,
-    /** Leaves the tensors as created (zeros). */
+    /** No custom init: fairseq2's Linear then falls back to PyTorch's default, i.e. {@link #KAIMING_UNIFORM}. */
     NONE;
 
     public static final double SONAR_STD = 0.006;
@@ -43,7 +43,7 @@ public enum InitFn {
                     weight.uniform_(-b, b, null);
                     if (bias != null) bias.zero_();
                 }
-                case KAIMING_UNIFORM -> {
+                case KAIMING_UNIFORM, NONE -> {
                     double b = 1.0 / Math.sqrt(fanIn);
                     weight.uniform_(-b, b, null);
                     if (bias != null) bias.uniform_(-b, b, null);
@@ -61,7 +61,6 @@ public enum InitFn {
                     weight.normal_(0.0, 1e-3, null);
                     if (bias != null) bias.zero_();
                 }
-                case NONE -> { }
             }
         }
     }

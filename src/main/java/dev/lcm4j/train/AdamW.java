@@ -41,6 +41,11 @@ public final class AdamW {
         }
     }
 
+    /** Names of the parameters this optimizer updates (frozen ones are not among them). */
+    public List<String> names() {
+        return java.util.Collections.unmodifiableList(names);
+    }
+
     public long stepCount() {
         return step;
     }
@@ -87,9 +92,11 @@ public final class AdamW {
     }
 
     public void zeroGrad() {
-        for (Tensor p : params) {
-            Tensor g = p.grad();
-            if (g != null && g.defined()) g.zero_();
+        try (PointerScope scope = new PointerScope()) { // the grad() handles are per-call wrappers
+            for (Tensor p : params) {
+                Tensor g = p.grad();
+                if (g != null && g.defined()) g.zero_();
+            }
         }
     }
 }

@@ -22,6 +22,11 @@ public final class MseCriterion {
     private final int minContextSize;
 
     public MseCriterion(String name, String reduction, boolean computeRmse) {
+        this(name, reduction, computeRmse, 1);
+    }
+
+    /** @param minContextSize unsupervised: the first this-many positions are never targets (reference default 1) */
+    public MseCriterion(String name, String reduction, boolean computeRmse, int minContextSize) {
         switch (name) {
             case "next_sentence_mse" -> supervised = false;
             case "target_mse" -> supervised = true;
@@ -30,7 +35,8 @@ public final class MseCriterion {
         if (!reduction.equals("sum") && !reduction.equals("mean")) throw new dev.lcm4j.LcmException("criterion.reduction must be sum or mean, got " + reduction);
         this.reduction = reduction;
         this.computeRmse = computeRmse;
-        this.minContextSize = 1;
+        if (!supervised && minContextSize < 1) throw new dev.lcm4j.LcmException("criterion.min_context_size must be >= 1, got " + minContextSize);
+        this.minContextSize = minContextSize;
     }
 
     public boolean supervised() {
@@ -47,9 +53,9 @@ public final class MseCriterion {
         Tensor pred = out.narrow(1, 0, t - 1).to(ScalarType.Float);
         Tensor rowErr = pred.sub(target).square().sum(new long[] {-1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()); // [B,T-1]
         if (computeRmse) rowErr = rowErr.add(T.s(1e-5)).sqrt();
-        Tensor maskF = mask.to(ScalarType.Float);
         long numTargets = mask.sum().item_long();
-        Tensor loss = rowErr.mul(maskF).sum();
+        // select, not multiply: an Inf at a padded position must not turn the batch's loss into NaN
+        Tensor loss = rowErr.masked_fill(mask.logical_not(), T.s(0.0)).sum();
         if (reduction.equals("mean")) loss = loss.div(T.s(Math.max(1, numTargets)));
         return new Output(loss, numTargets);
     }

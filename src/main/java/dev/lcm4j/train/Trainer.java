@@ -83,12 +83,13 @@ public final class Trainer {
         BaseLcm model = run.buildModel(ParamFactory.cpu(), last == null);
         int dim = model.config().sonar_embed_dim();
         MseCriterion criterion = new MseCriterion(cfg.criterion().name(), cfg.criterion().reduction().name().toLowerCase(java.util.Locale.ROOT),
-                cfg.criterion().compute_rmse());
+                cfg.criterion().compute_rmse(), cfg.criterion().min_context_size());
         if (criterion.supervised() && run.finetuneFrom == null && cfg.model_config_or_name() == null) {
             LOG.info("training a fresh model with the supervised criterion {}", cfg.criterion().name());
         }
         List<Double> betas = cfg.adam_betas();
-        AdamW opt = new AdamW(model.namedParameters(), betas.get(0), betas.get(1), cfg.adam_eps(), cfg.weight_decay());
+        Map<String, Tensor> trainable = Freezing.apply(model.namedParameters(), cfg.freezing_strategy(), cfg.freeze_modules());
+        AdamW opt = new AdamW(trainable, betas.get(0), betas.get(1), cfg.adam_eps(), cfg.weight_decay());
         LrSchedule schedule = LrSchedule.create(cfg.lr_schedule(), cfg.lr(), cfg.start_lr(), cfg.final_lr(),
                 cfg.num_lr_warmup_steps(), cfg.max_steps(), cfg.lr_stage_ratios());
 
@@ -112,7 +113,7 @@ public final class Trainer {
             return new Result(step, Double.NaN, null, run.outputDir);
         }
 
-        List<Tensor> params = model.parameterList();
+        List<Tensor> params = new ArrayList<>(trainable.values());
         model.train(true);
         double lastLoss = Double.NaN;
         Double lastValid = null;
@@ -134,6 +135,12 @@ public final class Trainer {
                         passes++;
                         loader = LcmDataLoader.open(cards, trainRefs, trainOpts, run.encoder());
                         if (!loader.hasNext()) throw new LcmException("training data " + trainRefs + " yields no batch; check filters, max_tokens and min lengths");
+                        if (micro > 0) {
+                            // as the reference: micro-batches gathered before the data ran out are dropped, the step restarts
+                            opt.zeroGrad();
+                            stepTargets = 0; stepSentences = 0; stepDocs = 0; stepLoss = 0;
+                            micro = 0;
+                        }
                     }
                     List<Document> docs = loader.next();
                     try (PointerScope scope = new PointerScope()) {
@@ -159,6 +166,13 @@ public final class Trainer {
                     continue;
                 }
                 double rawNorm = Gradients.norm(params);
+                if (!Double.isFinite(rawNorm)) {
+                    // a finite loss with overflowing gradients must not reach AdamW (inf/inf = NaN weights)
+                    if (++nanCount > cfg.max_nans_or_infs()) throw new LcmException("gradients are NaN/Inf " + nanCount + " times; lower the lr or check the data");
+                    LOG.warn("gradients are NaN/Inf at step {}; skipping the batch ({} of {} allowed)", step + 1, nanCount, cfg.max_nans_or_infs());
+                    opt.zeroGrad();
+                    continue;
+                }
                 if (!cfg.turn_off_grad_normalization()) {
                     // reduction "sum": gradients of the summed loss are divided by the number of target sentences
                     double factor = cfg.criterion().reduction().name().equals("SUM") ? 1.0 / Math.max(1, stepTargets) : 1.0;
@@ -179,7 +193,7 @@ public final class Trainer {
                 if (metrics != null && (step % cfg.publish_metrics_every_n_steps() == 0 || step == cfg.max_steps())) {
                     Map<String, Double> m = new LinkedHashMap<>();
                     m.put("loss", winLoss / Math.max(1, winTargets));
-                    m.put("lr", lr);
+                    m.put("lr", schedule.lr(step)); // the reference logs get_effective_lr after scheduler.step()
                     m.put("grad_norm", gradNorm);
                     m.put("raw_grad_norm", rawNorm);
                     m.put("batch_size", (double) stepDocs);
@@ -213,13 +227,8 @@ public final class Trainer {
             if (supervised) {
                 if (!d.hasTarget()) throw new LcmException("criterion " + "target_mse needs data with a target_column (dataset " + d.dataset() + ")");
                 tgt.add(d.targetEmbeddings());
-            } else if (d.hasTarget()) {
-                // unsupervised training on supervised data reads source then target as one document
-                float[][] all = new float[d.embeddings().length + d.targetEmbeddings().length][];
-                System.arraycopy(d.embeddings(), 0, all, 0, d.embeddings().length);
-                System.arraycopy(d.targetEmbeddings(), 0, all, d.embeddings().length, d.targetEmbeddings().length);
-                src.set(src.size() - 1, all);
             }
+            // unsupervised criteria read the source column only, as the reference's prepare_input(UNSUPERVISED)
         }
         return EmbeddingsBatch.of(src, tgt);
     }
@@ -276,7 +285,7 @@ public final class Trainer {
             Files.createDirectories(tmp);
             Checkpoints.saveModel(tmp.resolve("model.pt"), model);
             OrderedDict<String, Object> state = new OrderedDict<>();
-            for (String name : model.namedParameters().keySet()) {
+            for (String name : opt.names()) {
                 Map<String, Object> s = new LinkedHashMap<>();
                 s.put("step", (double) opt.stepCount());
                 s.put("exp_avg", Checkpoints.toStored(opt.state("exp_avg").get(name)));

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -123,5 +124,16 @@ class LcmGeneratorTest {
         assertSame(a, b, 0);
         List<float[][]> greedy = new LcmGenerator(m, opts(null, null), null).generate(ps, 4, null, 0, !cache);
         assertNotEquals(greedy.get(0)[ps.get(0).length][0], a.get(0)[ps.get(0).length][0]);
+    }
+
+    @Test
+    void repetitionStopCountsAsEosForTrimming() {
+        BaseLcm m = tinyModel("learned");
+        // repetition threshold -1: every new concept "repeats" the previous one, so rows stop at the 2nd generated
+        // sentence; trim_hypotheses drops that last concept as the reference does for EOS-like stops
+        GeneratorOptions trim = new GeneratorOptions(200, 1, null, false, -1.0, false, true, null, 1.0);
+        List<float[][]> ps = prompts(3, 4, 13);
+        List<float[][]> out = new LcmGenerator(m, trim, null).generate(ps, 10, null, 0, false);
+        for (int i = 0; i < ps.size(); i++) assertEquals(1, out.get(i).length - ps.get(i).length);
     }
 }

@@ -210,7 +210,7 @@ class TrainerTest {
         Path sup = tmp.resolve("sup");
         dev.lcm4j.data.DataColumns cols = dev.lcm4j.data.DataColumns.sonar("prompt_sentences").withTarget("answer_sentences_sonar_emb", "answer_sentences");
         java.util.Random r = new java.util.Random(5);
-        int validationAnswers = 0;
+        int validationAnswers = 0, validationPromptTargets = 0;
         for (String split : List.of("train", "validation")) {
             List<dev.lcm4j.data.Document> docs = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
@@ -218,7 +218,7 @@ class TrainerTest {
                 float[][] p = new float[np][16], a = new float[na][16];
                 for (float[] v : p) for (int j = 0; j < 16; j++) v[j] = (float) r.nextGaussian() * 0.01f;
                 for (float[] v : a) for (int j = 0; j < 16; j++) v[j] = (float) r.nextGaussian() * 0.01f;
-                if (split.equals("validation")) validationAnswers += na;
+                if (split.equals("validation")) { validationAnswers += na; validationPromptTargets += np - 1; }
                 docs.add(new dev.lcm4j.data.Document(split + i, java.util.Collections.nCopies(np, "p"), p, java.util.Collections.nCopies(na, "a"), a, null));
             }
             dev.lcm4j.data.LcmParquetWriter.write(sup.resolve("split=" + split).resolve("part-0.parquet"), cols, 16, 4, docs);
@@ -244,8 +244,31 @@ class TrainerTest {
             assertEquals(validationAnswers, (int) Double.parseDouble(valid.replaceAll(".*\"num_target_elements\": ([^,}]+).*", "$1")), valid);
             String all = Files.readString(out.resolve("config_logs/all_config.yaml"));
             assertTrue(all.contains("target_mse"), "the finetune recipe's criterion is used");
+
+            // next_sentence_mse on the same data reads the source column only (the reference's UNSUPERVISED input):
+            // every prompt position after the first is a target
+            Path un = tmp.resolve("supun");
+            List<String> b = new ArrayList<>(a);
+            b.set(2, "++trainer.output_dir=" + un);
+            b.add("++trainer.criterion.name=next_sentence_mse");
+            assertEquals(0, run(b));
+            String v2 = Files.readAllLines(un.resolve("metrics.jsonl")).stream().filter(l -> l.contains("Valid |")).findFirst().orElseThrow();
+            assertEquals(validationPromptTargets, (int) Double.parseDouble(v2.replaceAll(".*\"num_target_elements\": ([^,}]+).*", "$1")), v2);
         } finally {
             System.setProperty("LCM_CARDS_PATH", data.toString());
+        }
+    }
+
+    @Test
+    void ffnFreezingKeepsFfnWeightsFixed() {
+        Path one = tmp.resolve("frz1"), three = tmp.resolve("frz3");
+        assertEquals(0, run(args(one, 1, "++trainer.freezing_strategy=ffn", "++trainer.checkpoint_every_n_steps=1", "++trainer.save_model_every_n_steps=1")));
+        assertEquals(0, run(args(three, 3, "++trainer.freezing_strategy=ffn", "++trainer.checkpoint_every_n_steps=1", "++trainer.save_model_every_n_steps=1")));
+        Map<String, StoredTensor> a = params(one.resolve("checkpoints/step_1/model.pt")), b = params(three.resolve("checkpoints/step_3/model.pt"));
+        for (String k : a.keySet()) {
+            boolean same = java.util.Arrays.equals(a.get(k).toFloatArray(), b.get(k).toFloatArray());
+            if (k.contains("ffn")) assertTrue(same, k + " is frozen");
+            else if (k.endsWith("weight") && !k.contains("layer_norm")) assertFalse(same, k + " trains");
         }
     }
 }

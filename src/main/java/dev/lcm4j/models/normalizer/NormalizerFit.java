@@ -11,12 +11,16 @@ import java.util.Arrays;
  * </ul>
  * Quirk 3 of the reference is kept on purpose so released normalizers are reproduced: sklearn reads
  * {@code quantile_range} in PERCENT, so the defaults (0.25, 0.75) are the 0.25th and 0.75th percentiles, not the
- * quartiles. Percentiles use numpy's linear interpolation; a zero scale becomes 1 (sklearn _handle_zeros_in_scale).
+ * quartiles. Percentiles use numpy's linear interpolation; a zero range becomes 1 before the unit-variance division
+ * (sklearn _handle_zeros_in_scale).
  * Clip bounds, when asked for, are the {@code clip_proba} and {@code 1 - clip_proba} quantiles of the normalized
- * sample (torch.quantile, also linear).
+ * sample (torch.quantile, also linear). A range or std below 10 float32 epsilons counts as zero.
  */
 public final class NormalizerFit {
     private NormalizerFit() {}
+
+    /** sklearn's _handle_zeros_in_scale threshold: 10 * machine epsilon of float32. */
+    static final double ZERO_SCALE = 10 * Math.ulp(1.0f);
 
     public record Stats(float[] center, float[] scale, float[] clipMin, float[] clipMax) {}
 
@@ -40,13 +44,16 @@ public final class NormalizerFit {
                 for (float v : col) ss += (v - mean) * (v - mean);
                 c = mean;
                 s = Math.sqrt(ss / n);
+                if (s < ZERO_SCALE) s = 1.0;
             } else {
                 float[] sorted = col.clone();
                 Arrays.sort(sorted);
                 c = percentile(sorted, 50.0);
-                s = (percentile(sorted, cfg.quantile_max()) - percentile(sorted, cfg.quantile_min())) / gauss;
+                double iqr = percentile(sorted, cfg.quantile_max()) - percentile(sorted, cfg.quantile_min());
+                // sklearn replaces a (near-)zero range by 1 BEFORE the unit-variance division
+                if (iqr < ZERO_SCALE) iqr = 1.0;
+                s = iqr / gauss;
             }
-            if (s == 0.0) s = 1.0;
             center[j] = (float) c;
             scale[j] = (float) s;
             if (clipMin != null) {

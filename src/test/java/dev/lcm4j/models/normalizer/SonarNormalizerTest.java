@@ -51,6 +51,11 @@ class SonarNormalizerTest {
         assertEquals(5.0 / (2.807033768 - 2.432379059), gauss.scale()[0], 1e-3);
         assertEquals(1.959963985, NormalizerFit.inverseNormalCdf(0.975), 1e-8);
         assertEquals(-2.326347874, NormalizerFit.inverseNormalCdf(0.01), 1e-8);
+        // a constant column: sklearn sets the zero range to 1 before dividing by the gaussian factor
+        float[] constant = new float[100];
+        java.util.Arrays.fill(constant, 3f);
+        NormalizerFit.Stats c = NormalizerFit.fit(new float[][] {constant}, SonarNormalizerConfig.defaults().withDim(1));
+        assertEquals(1.0 / (2.807033768 - 2.432379059), c.scale()[0], 1e-4);
     }
 
     @Test
