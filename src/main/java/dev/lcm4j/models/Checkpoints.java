@@ -55,16 +55,10 @@ public final class Checkpoints {
         return out;
     }
 
-    /** Loads a checkpoint into {@code model}; keys only a checkpoint has (e.g. normalizer buffers) are ignored. */
+    /** Loads a checkpoint into {@code model} (strict, but for normalizer buffers: see Module#loadStateDict). */
     public static void load(Path file, Module model) {
-        Map<String, StoredTensor> stored = readState(file);
-        Map<String, Tensor> mine = model.stateDict();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, StoredTensor> e : stored.entrySet()) {
-            boolean optional = e.getKey().contains("sonar_normalizer.");
-            if (!mine.containsKey(e.getKey()) && optional) continue;
-            tensors.put(e.getKey(), toTensor(e.getValue()));
-        }
+        readState(file).forEach((k, v) -> tensors.put(k, toTensor(v)));
         model.loadStateDict(tensors, false, "checkpoint " + file);
     }
 }

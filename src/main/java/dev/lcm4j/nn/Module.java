@@ -85,10 +85,9 @@ public abstract class Module {
     public final void loadStateDict(Map<String, Tensor> state, boolean allowUnexpected, String source) {
         Map<String, Tensor> mine = stateDict();
         List<String> missing = new ArrayList<>();
-        // normalizer buffers come from the normalizer's own card when a checkpoint does not carry them
-        for (String k : mine.keySet()) if (!state.containsKey(k) && !k.contains("sonar_normalizer.")) missing.add(k);
+        for (String k : mine.keySet()) if (!state.containsKey(k) && !optional(k)) missing.add(k);
         List<String> unexpected = new ArrayList<>();
-        for (String k : state.keySet()) if (!mine.containsKey(k)) unexpected.add(k);
+        for (String k : state.keySet()) if (!mine.containsKey(k) && !optional(k)) unexpected.add(k);
         if (!missing.isEmpty() || (!allowUnexpected && !unexpected.isEmpty())) {
             throw new dev.lcm4j.LcmException(source + " does not match the model: missing keys " + abbreviate(missing)
                     + ", unexpected keys " + abbreviate(unexpected)
@@ -106,6 +105,14 @@ public abstract class Module {
                 dst.copy_(src);
             }
         }
+    }
+
+    /**
+     * Normalizer buffers may be present or absent on either side: reference checkpoints may or may not carry
+     * {@code frontend.sonar_normalizer.*}, and the model gets its normalizer from the normalizer's own card.
+     */
+    private static boolean optional(String key) {
+        return key.contains("sonar_normalizer.");
     }
 
     private static String abbreviate(List<String> keys) {

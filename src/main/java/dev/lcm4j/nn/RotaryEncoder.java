@@ -4,7 +4,6 @@ import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.torch.T;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -14,24 +13,19 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  */
 public final class RotaryEncoder {
     private final long encodingDim, maxSeqLen;
-    private final Tensor cos, sin; // [maxSeqLen, E/2]
-    private final Tensor cis;      // complex64 [maxSeqLen, E/2] = cos + i sin
+    private final Tensor cis; // complex64 [maxSeqLen, E/2] = e^{i pos * freq}
 
     public RotaryEncoder(long encodingDim, long maxSeqLen, double theta, boolean meta) {
         if (encodingDim % 2 != 0) throw new IllegalArgumentException("RoPE needs an even head dim, got " + encodingDim);
         this.encodingDim = encodingDim;
         this.maxSeqLen = maxSeqLen;
-        if (meta) { cos = null; sin = null; cis = null; return; }
+        if (meta) { cis = null; return; }
         // Same float32 ops as fairseq2 so the tables agree bit for bit: freqs = 1 / theta^(arange(0,E,2)/E).
         Tensor idx = arange(T.s(0), T.s(encodingDim), T.s(2), T.opts(ScalarType.Float, null));
         Tensor freqs = pow(T.s(theta), idx.div(T.s((double) encodingDim))).reciprocal();
         Tensor steps = arange(T.s(maxSeqLen), T.opts(ScalarType.Float, null));
         Tensor angles = outer(steps, freqs);
-        cos = angles.cos();
-        sin = angles.sin();
         cis = polar(org.bytedeco.pytorch.global.torch.ones_like(angles), angles);
-        cos.retainReference();
-        sin.retainReference();
         cis.retainReference();
     }
 

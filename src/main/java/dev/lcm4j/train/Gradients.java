@@ -40,7 +40,11 @@ public final class Gradients {
      * and nothing is scaled, so the caller can skip the step.
      */
     public static double clip(List<Tensor> params, double maxNorm) {
-        double total = norm(params);
+        return clip(params, maxNorm, norm(params));
+    }
+
+    /** As {@link #clip(List, double)} with the gradients' global norm already known (saves a pass per step). */
+    public static double clip(List<Tensor> params, double maxNorm, double total) {
         if (!Double.isFinite(total)) return total;
         double coef = maxNorm / (total + 1e-6);
         if (coef < 1) scale(params, coef);

@@ -79,21 +79,19 @@ public final class Trainer {
         boolean bf16 = compute == ScalarType.BFloat16;
 
         manual_seed(cfg.seed());
-        Path last = resume ? TrainingRun.stepDirs(run.checkpointDir).get(TrainingRun.stepDirs(run.checkpointDir).size() - 1) : null;
+        List<Path> existing = resume ? TrainingRun.stepDirs(run.checkpointDir) : List.of();
+        Path last = existing.isEmpty() ? null : existing.get(existing.size() - 1);
         BaseLcm model = run.buildModel(ParamFactory.cpu(), last == null);
         int dim = model.config().sonar_embed_dim();
         MseCriterion criterion = new MseCriterion(cfg.criterion().name(), cfg.criterion().reduction().name().toLowerCase(java.util.Locale.ROOT),
                 cfg.criterion().compute_rmse(), cfg.criterion().min_context_size());
-        if (criterion.supervised() && run.finetuneFrom == null && cfg.model_config_or_name() == null) {
-            LOG.info("training a fresh model with the supervised criterion {}", cfg.criterion().name());
-        }
         List<Double> betas = cfg.adam_betas();
         Map<String, Tensor> trainable = Freezing.apply(model.namedParameters(), cfg.freezing_strategy(), cfg.freeze_modules());
         AdamW opt = new AdamW(trainable, betas.get(0), betas.get(1), cfg.adam_eps(), cfg.weight_decay());
         LrSchedule schedule = LrSchedule.create(cfg.lr_schedule(), cfg.lr(), cfg.start_lr(), cfg.final_lr(),
                 cfg.num_lr_warmup_steps(), cfg.max_steps(), cfg.lr_stage_ratios());
 
-        DatacardRegistry cards = TrainingRun.datacards();
+        DatacardRegistry cards = DatacardRegistry.fromEnvironment();
         List<String> trainRefs = TrainingRun.references(cfg.training_data());
         LoaderOptions trainOpts = TrainingRun.loaderOptions(cfg.data_loading_config(), cfg.training_data(), dim, false,
                 cfg.data_loading_config().seed());
@@ -103,7 +101,6 @@ public final class Trainer {
             step = TrainingRun.stepOf(last);
             TrainerState st = restore(last, model, opt);
             passes = st.passes;
-            loader = LcmDataLoader.open(cards, trainRefs, trainOpts, run.encoder());
             loader.restore(LcmDataLoader.State.fromMap(st.loader));
             setRngState(st.rng);
             LOG.info("resuming {} from step {}", run.outputDir, step);
@@ -173,12 +170,11 @@ public final class Trainer {
                     opt.zeroGrad();
                     continue;
                 }
-                if (!cfg.turn_off_grad_normalization()) {
-                    // reduction "sum": gradients of the summed loss are divided by the number of target sentences
-                    double factor = cfg.criterion().reduction().name().equals("SUM") ? 1.0 / Math.max(1, stepTargets) : 1.0;
-                    Gradients.scale(params, factor);
-                }
-                double gradNorm = Gradients.clip(params, cfg.max_grad_norm());
+                // reduction "sum": gradients of the summed loss are divided by the number of target sentences
+                double normFactor = !cfg.turn_off_grad_normalization() && cfg.criterion().reduction().name().equals("SUM")
+                        ? 1.0 / Math.max(1, stepTargets) : 1.0;
+                if (normFactor != 1.0) Gradients.scale(params, normFactor);
+                double gradNorm = Gradients.clip(params, cfg.max_grad_norm(), rawNorm * normFactor);
                 double lr = schedule.lr(step);
                 opt.step(lr);
                 step++;

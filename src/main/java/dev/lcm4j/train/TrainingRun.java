@@ -9,7 +9,6 @@ import dev.lcm4j.config.TrainRunConfig;
 import dev.lcm4j.config.TrainingConfig;
 import dev.lcm4j.data.Affixes;
 import dev.lcm4j.data.ConceptEncoder;
-import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.LoaderOptions;
 import dev.lcm4j.io.AtomicFiles;
 import dev.lcm4j.models.ModelCard;
@@ -124,10 +123,6 @@ public final class TrainingRun {
             refs.add(n);
         }
         return refs;
-    }
-
-    public static DatacardRegistry datacards() {
-        return DatacardRegistry.fromEnvironment();
     }
 
     /** Keys whose change does not make a different run (resuming with a longer schedule or other logging is fine). */
