@@ -1,5 +1,6 @@
 package dev.lcm4j.data;
 
+import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.LcmException;
 import java.util.ArrayList;
 import java.util.Arrays;

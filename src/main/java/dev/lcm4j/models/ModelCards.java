@@ -25,7 +25,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * shared directory) are skipped.
  */
 public final class ModelCards {
-    private static final String[] BUILTIN = {"sonar_normalizer.yaml", "placeholders.yaml"};
+    // Missing resources are skipped, so a family can add its file here before it exists.
+    private static final String[] BUILTIN = {"sonar_normalizer.yaml", "placeholders.yaml", "minilm.yaml", "sonar.yaml", "retrieval.yaml"};
     private static final String[] BUILTIN_FILES = {"dummy_sonar_normalizer.pt"};
     private final Map<String, ModelCard> cards;
     private final List<String> searched;

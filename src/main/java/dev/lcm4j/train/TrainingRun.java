@@ -8,7 +8,7 @@ import dev.lcm4j.config.DatasetConfig;
 import dev.lcm4j.config.TrainRunConfig;
 import dev.lcm4j.config.TrainingConfig;
 import dev.lcm4j.data.Affixes;
-import dev.lcm4j.data.ConceptEncoder;
+import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.data.LoaderOptions;
 import dev.lcm4j.io.AtomicFiles;
 import dev.lcm4j.models.ModelCard;

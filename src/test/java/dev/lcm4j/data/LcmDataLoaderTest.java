@@ -1,5 +1,6 @@
 package dev.lcm4j.data;
 
+import dev.lcm4j.concepts.ConceptEncoder;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
