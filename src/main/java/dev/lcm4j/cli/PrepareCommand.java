@@ -14,7 +14,7 @@ import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "prepare", description = "Splits documents into sentences, embeds them and writes an LCM dataset "
+@Command(name = "prepare", mixinStandardHelpOptions = true, description = "Splits documents into sentences, embeds them and writes an LCM dataset "
         + "(parquet with split=train|validation partitions) and DIR/datacard.yaml. Rerun the same command to resume.")
 final class PrepareCommand implements Runnable {
     @Option(names = "--input", required = true, description = "a file, a directory of files of --format, or 'europarl' (built-in corpus)")
