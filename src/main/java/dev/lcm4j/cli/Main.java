@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lcm", mixinStandardHelpOptions = true, version = "lcm4j 0.1.0",
         description = "Large Concept Models on the JVM.",
         subcommands = {ArchCommand.class, TrainCommand.class, FitNormalizerCommand.class, DataCommand.class,
-                PredictCommand.class, GenerateCommand.class})
+                PredictCommand.class, GenerateCommand.class, PrepareCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

@@ -1,0 +1,57 @@
+package dev.lcm4j.prepare;
+
+import dev.lcm4j.concepts.ConceptEncoder;
+import dev.lcm4j.data.DataColumns;
+import dev.lcm4j.io.AtomicFiles;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Writes {@code DIR/datacard.yaml} for a prepared dataset, in the layout {@code data synth} uses (a relative
+ * {@code parquet_path}, so DIR can be moved or put on {@code LCM_CARDS_PATH} as is) plus what a trainer and a reader
+ * need to know: {@code concept_encoder} (the trainer embeds affix texts with it, in the same space), {@code dim},
+ * {@code lang}, and provenance (input, options, counts).
+ */
+final class Datacards {
+    private Datacards() {
+    }
+
+    static void write(Preparer.Result r, PrepareOptions opt, ConceptEncoder encoder, DataColumns cols) {
+        Map<String, Object> card = new LinkedHashMap<>();
+        card.put("name", opt.name());
+        card.put("parquet_path", Map.of("local", "."));
+        card.put("source_column", cols.source());
+        card.put("source_text_column", cols.sourceText());
+        card.put("concept_encoder", encoder.name());
+        card.put("dim", encoder.dim());
+        card.put("lang", opt.lang());
+        Map<String, Object> prov = new LinkedHashMap<>();
+        SourceSpec src = opt.source();
+        prov.put("input", src.europarl() ? SourceSpec.EUROPARL + " (" + EuroparlSource.FINGERPRINT + ")"
+                : java.nio.file.Path.of(src.input()).toAbsolutePath().toString());
+        prov.put("format", src.europarl() ? "europarl" : src.format());
+        prov.put("text_column", src.textColumn());
+        if (src.idColumn() != null) prov.put("id_column", src.idColumn());
+        if (src.splitColumn() != null) prov.put("split_column", src.splitColumn());
+        prov.put("language_filter", opt.languageFilter());
+        prov.put("splitter", opt.splitter());
+        prov.put("max_docs", opt.maxDocs());
+        prov.put("shard_size", opt.shardSize());
+        prov.put("validation_fraction", opt.validationFraction());
+        prov.put("seed", opt.seed());
+        prov.put("documents", r.documents());
+        prov.put("sentences", r.sentences());
+        prov.put("skipped_empty_documents", r.skippedEmpty());
+        if (opt.languageFilter()) prov.put("skipped_other_language", r.filteredLanguage());
+        if (!r.sourceCounters().isEmpty()) prov.put("source_anomalies", r.sourceCounters());
+        card.put("prepare", prov);
+        DumperOptions o = new DumperOptions();
+        o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        o.setWidth(160);
+        String yaml = "# written by lcm prepare; counts cover the whole dataset, resumed shards included\n"
+                + new Yaml(o).dump(card);
+        AtomicFiles.writeString(r.datacard(), yaml);
+    }
+}

@@ -1,0 +1,299 @@
+package dev.lcm4j.prepare;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.concepts.ConceptEncoder;
+import dev.lcm4j.data.DataColumns;
+import dev.lcm4j.data.DatacardRegistry;
+import dev.lcm4j.data.LcmParquetReader;
+import dev.lcm4j.text.SentenceSplitter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * {@code lcm prepare}: streams documents from a {@link DocumentSource}, drops blank ones (counted) and, with the
+ * language filter, other languages (counted), groups the kept documents into shards of {@code shardSize}, and for each
+ * shard splits the documents into sentences (in parallel), embeds all its sentences in token-budgeted batches, and
+ * writes {@code DIR/split=S/part-XXXXX.parquet} per split, each atomically. {@link Manifest} records finished shards,
+ * so a rerun after a kill skips them (no re-encoding) and redoes only the rest; settings that differ from the
+ * manifest's are refused unless {@code overwrite}. {@code DIR/datacard.yaml} is written last.
+ */
+public final class Preparer {
+    /** Progress callbacks (the CLI draws a bar with documents/s and sentences/s). */
+    public interface Listener {
+        /** A shard is finished; {@code resumed} when it was already done in an earlier run and was skipped. */
+        void shard(int index, long documents, long sentences, boolean resumed);
+    }
+
+    /** Totals of a run, including shards finished by earlier runs. */
+    public record Result(Path datacard, Map<String, Long> documents, Map<String, Long> sentences, int shards,
+                         int resumedShards, long skippedEmpty, long filteredLanguage, Map<String, Long> sourceCounters) {
+    }
+
+    private final PrepareOptions opt;
+    private final ConceptEncoder encoder;
+    private final SentenceSplitter splitter;
+    private final SplitAssigner assigner;
+    private final ShardWriter.OutputColumns cols;
+
+    public Preparer(PrepareOptions options, ConceptEncoder encoder, SentenceSplitter splitter) {
+        this.opt = options;
+        this.encoder = encoder;
+        this.splitter = splitter;
+        this.assigner = new SplitAssigner(options.seed(), options.validationFraction());
+        this.cols = ShardWriter.OutputColumns.of(options.source().textColumn());
+    }
+
+    /** The columns of the written dataset, as its datacard declares them. */
+    public DataColumns columns() {
+        return new DataColumns(cols.embeddings(), cols.sentences(), null, null, cols.id());
+    }
+
+    /** The settings a resume must match: input, options that change the output, encoder and dimension. */
+    Map<String, String> settings() {
+        Map<String, String> s = new TreeMap<>();
+        SourceSpec src = opt.source();
+        s.put("input", DocumentSources.fingerprint(src));
+        s.put("format", src.europarl() ? "europarl" : src.format());
+        s.put("text_column", src.textColumn());
+        s.put("id_column", String.valueOf(src.idColumn()));
+        s.put("split_column", String.valueOf(src.splitColumn()));
+        s.put("lang", opt.lang());
+        s.put("language_filter", String.valueOf(opt.languageFilter()));
+        s.put("max_docs", String.valueOf(opt.maxDocs()));
+        s.put("shard_size", String.valueOf(opt.shardSize()));
+        s.put("validation_fraction", String.valueOf(opt.validationFraction()));
+        s.put("seed", String.valueOf(opt.seed()));
+        s.put("row_group_rows", String.valueOf(opt.rowGroupRows()));
+        s.put("splitter", opt.splitter());
+        s.put("encoder", encoder.name());
+        s.put("dim", String.valueOf(encoder.dim()));
+        return s;
+    }
+
+    public Result run(Listener listener) {
+        Path dir = opt.output();
+        Map<String, String> settings = settings();
+        try (DocumentSource source = DocumentSources.open(opt.source())) {
+            Manifest.Content manifest = startOrResume(dir, settings);
+            ExecutorService pool = Executors.newFixedThreadPool(opt.threads(), r -> {
+                Thread t = new Thread(r, "prepare");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                return stream(source, manifest, pool, listener);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private Result stream(DocumentSource source, Manifest.Content manifest, ExecutorService pool, Listener listener) {
+        Embedder embedder = new Embedder(encoder, opt.lang(), opt.tokenBudget(), opt.maxBatchSentences(), pool);
+        long kept = 0, empty = 0, otherLanguage = 0;
+        int shard = 0, resumed = 0;
+        List<SourceDocument> batch = new ArrayList<>(opt.shardSize());
+        while (true) {
+            boolean full = opt.maxDocs() > 0 && kept == opt.maxDocs();
+            SourceDocument d = full ? null : source.next();
+            if (d != null) {
+                if (d.text() == null || d.text().isBlank()) {
+                    empty++;
+                    continue;
+                }
+                if (opt.languageFilter() && !opt.lang().equals(LanguageId.identify(d.text()))) {
+                    otherLanguage++;
+                    continue;
+                }
+                kept++;
+                batch.add(d);
+            }
+            if (batch.size() == opt.shardSize() || (d == null && !batch.isEmpty())) {
+                Manifest.Shard done = manifest.shards().get(shard);
+                boolean wasDone = done != null;
+                if (wasDone) {
+                    resumed++; // finished by an earlier run: its files are complete, nothing is re-encoded
+                } else {
+                    done = processShard(shard, batch, embedder, pool);
+                    manifest.shards().put(shard, done);
+                    Manifest.write(opt.output(), manifest);
+                }
+                listener.shard(shard, sum(done.documents()), sum(done.sentences()), wasDone);
+                shard++;
+                batch = new ArrayList<>(opt.shardSize());
+            }
+            if (d == null) break;
+        }
+        if (kept == 0) {
+            throw new LcmException("no documents to prepare in " + opt.source().input() + " (" + empty + " empty"
+                    + (opt.languageFilter() ? ", " + otherLanguage + " not identified as " + opt.lang() : "") + ")");
+        }
+        Map<String, Long> docs = new TreeMap<>(), sentences = new TreeMap<>();
+        for (Manifest.Shard s : manifest.shards().values()) {
+            s.documents().forEach((k, v) -> docs.merge(k, v, Long::sum));
+            s.sentences().forEach((k, v) -> sentences.merge(k, v, Long::sum));
+        }
+        Map<String, Long> counters = new LinkedHashMap<>(source.counters());
+        Result r = new Result(opt.output().resolve("datacard.yaml"), docs, sentences, shard, resumed, empty,
+                otherLanguage, counters);
+        Datacards.write(r, opt, encoder, columns());
+        return r;
+    }
+
+    private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool) {
+        // 1. sentences, one task per document (splitters are thread-safe)
+        List<List<String>> split = new ArrayList<>(docs.size());
+        List<Future<List<String>>> futures = new ArrayList<>(docs.size());
+        for (SourceDocument d : docs) futures.add(pool.submit(() -> splitter.split(d.text(), opt.lang())));
+        Parallel.await(futures);
+        for (Future<List<String>> f : futures) split.add(Parallel.done(f));
+        // 2. all sentences of the shard in one list -> token-budgeted batches
+        List<String> all = new ArrayList<>();
+        for (List<String> s : split) all.addAll(s);
+        float[][] vectors = embedder.embed(all);
+        // 3. group by split, in input order
+        Map<String, List<PreparedDocument>> bySplit = new TreeMap<>();
+        int at = 0;
+        for (int i = 0; i < docs.size(); i++) {
+            SourceDocument d = docs.get(i);
+            List<String> s = split.get(i);
+            float[][] v = java.util.Arrays.copyOfRange(vectors, at, at + s.size());
+            at += s.size();
+            bySplit.computeIfAbsent(splitOf(d), k -> new ArrayList<>()).add(new PreparedDocument(d.id(), d.text(), s, v));
+        }
+        Map<String, Long> nDocs = new TreeMap<>(), nSent = new TreeMap<>();
+        for (Map.Entry<String, List<PreparedDocument>> e : bySplit.entrySet()) {
+            ShardWriter.write(partFile(e.getKey(), index), cols, opt.rowGroupRows(), e.getValue());
+            nDocs.put(e.getKey(), (long) e.getValue().size());
+            nSent.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.sentences().size()).sum());
+        }
+        return new Manifest.Shard(nDocs, nSent);
+    }
+
+    Path partFile(String split, int shard) {
+        return opt.output().resolve("split=" + split).resolve(String.format("part-%05d.parquet", shard));
+    }
+
+    private String splitOf(SourceDocument d) {
+        if (opt.source().splitColumn() == null) return assigner.assign(d.id());
+        String s = d.split();
+        if (s == null || !s.matches("[A-Za-z0-9_.-]+")) {
+            throw new LcmException(d.origin() + ": split column '" + opt.source().splitColumn() + "' has value "
+                    + (s == null ? "null" : "'" + s + "'") + "; splits must match [A-Za-z0-9_.-]+ (e.g. train, validation)");
+        }
+        return s;
+    }
+
+    private static long sum(Map<String, Long> m) {
+        return m.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * Checks the output directory against the manifest (resume), or against an existing dataset's vector dimension,
+     * and clears leftovers of killed writes. Returns the manifest to continue.
+     */
+    private Manifest.Content startOrResume(Path dir, Map<String, String> settings) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new LcmException("--output " + dir + " is a file; pass a directory");
+        }
+        if (opt.overwrite()) clear(dir);
+        Manifest.Content m = Files.isDirectory(dir) ? Manifest.read(dir) : null;
+        if (m == null) {
+            List<Path> existing = parquetFiles(dir);
+            if (!existing.isEmpty()) {
+                int dim = existingDim(existing.get(0));
+                if (dim != encoder.dim() && dim > 0) {
+                    throw new LcmException("encoder " + encoder.name() + " makes " + encoder.dim() + "-dim vectors but "
+                            + dir + " already holds a dataset of dim " + dim + " (" + existing.get(0).getFileName()
+                            + "); choose another --output, or --overwrite to replace it");
+                }
+                throw new LcmException(dir + " already holds parquet files not written by a prepare run (no "
+                        + Manifest.FILE + "); choose another --output, or --overwrite to replace them");
+            }
+            m = new Manifest.Content(settings, new TreeMap<>());
+        } else if (!m.settings().equals(settings)) {
+            List<String> diff = new ArrayList<>();
+            for (String k : new java.util.TreeSet<>(settings.keySet())) {
+                if (!settings.get(k).equals(m.settings().get(k))) {
+                    diff.add(k + " was " + m.settings().get(k) + ", now " + settings.get(k));
+                }
+            }
+            String dims = settings.get("dim").equals(m.settings().get("dim")) ? ""
+                    : " (the encoder's dimension differs from the existing dataset's)";
+            throw new LcmException(dir + " was prepared with other settings" + dims + ": " + String.join("; ", diff)
+                    + "; rerun with the same options to resume, or pass --overwrite to start afresh");
+        }
+        deleteTemporaries(dir);
+        return m;
+    }
+
+    private int existingDim(Path file) {
+        DataColumns c = null;
+        Path card = opt.output().resolve("datacard.yaml");
+        if (Files.isRegularFile(card)) {
+            try {
+                c = DatacardRegistry.parse(card).get(0).columns();
+            } catch (LcmException e) {
+                c = null;
+            }
+        }
+        if (c == null) c = columns();
+        try (LcmParquetReader r = LcmParquetReader.open(file, c, 0)) {
+            for (int g = 0; g < r.rowGroupCount() && r.dim() == 0; g++) r.readRowGroup(g);
+            return r.dim();
+        } catch (LcmException e) {
+            return -1; // not an LCM file we can read: reported as foreign files by the caller
+        }
+    }
+
+    private static List<Path> parquetFiles(Path dir) {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".parquet")).sorted().toList();
+        } catch (IOException e) {
+            throw new LcmException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes {@code *.tmp-PID} files that a killed run left behind. */
+    private static void deleteTemporaries(Path dir) {
+        if (!Files.isDirectory(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().matches(".*\\.tmp-\\d+$")).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new LcmException("cannot clean temporary files in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** --overwrite: removes what a previous dataset put there (split dirs, manifest, datacard), nothing else. */
+    private static void clear(Path dir) {
+        if (!Files.isDirectory(dir)) return;
+        try (Stream<Path> top = Files.list(dir)) {
+            for (Path p : top.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith("split=") || n.equals(Manifest.FILE) || n.equals("datacard.yaml")) deleteTree(p);
+            }
+        } catch (IOException e) {
+            throw new LcmException("cannot clear " + dir + " for --overwrite: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
+        }
+    }
+}
