@@ -29,10 +29,7 @@ public final class SonarConceptDecoder implements ConceptDecoder {
     private final BeamSearch.Options options;
 
     public SonarConceptDecoder(String name, SonarTextDecoder model, NllbTokenizer tokenizer, BeamSearch.Options options) {
-        if (tokenizer.vocabSize() != model.config().vocabSize()) {
-            throw new LcmException("card '" + name + "': the tokenizer implies a vocabulary of " + tokenizer.vocabSize()
-                    + " but the model has " + model.config().vocabSize() + "; use the SentencePiece model that belongs to the checkpoint");
-        }
+        SonarConceptEncoder.checkVocab(name, tokenizer, model.config().vocabSize());
         this.name = name;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -52,6 +49,7 @@ public final class SonarConceptDecoder implements ConceptDecoder {
         TorchRuntime.init();
         NllbTokenizer tokenizer = new NllbTokenizer(tok, "card '" + card.name() + "'");
         try {
+            SonarConceptEncoder.checkVocab(card.name(), tokenizer, config.vocabSize());
             SonarTextDecoder model = new SonarTextDecoder(ParamFactory.cpu(), config);
             SonarWeights.load(ckpt, model, Set.of("final_proj.weight"), card.name());
             return new SonarConceptDecoder(card.name(), model, tokenizer, o);

@@ -33,11 +33,7 @@ public final class SonarConceptEncoder implements ConceptEncoder {
     private final int tokenBudget;
 
     public SonarConceptEncoder(String name, SonarTextEncoder model, NllbTokenizer tokenizer, int tokenBudget) {
-        if (tokenizer.vocabSize() != model.config().vocabSize()) {
-            throw new LcmException("card '" + name + "': the tokenizer implies a vocabulary of " + tokenizer.vocabSize()
-                    + " (its " + tokenizer.spmSize() + " pieces + 206) but the model has " + model.config().vocabSize()
-                    + "; use the SentencePiece model that belongs to the checkpoint or set model_config.vocab_info.size");
-        }
+        checkVocab(name, tokenizer, model.config().vocabSize());
         this.name = name;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -52,12 +48,22 @@ public final class SonarConceptEncoder implements ConceptEncoder {
         TorchRuntime.init();
         NllbTokenizer tokenizer = new NllbTokenizer(tok, "card '" + card.name() + "'");
         try {
+            checkVocab(card.name(), tokenizer, config.vocabSize());   // before reading gigabytes of weights
             SonarTextEncoder model = new SonarTextEncoder(ParamFactory.cpu(), config);
             SonarWeights.load(ckpt, model, Set.of(), card.name());
             return new SonarConceptEncoder(card.name(), model, tokenizer, DEFAULT_TOKEN_BUDGET);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
+        }
+    }
+
+    /** The tokenizer's id layout must fill exactly the model's embedding rows. */
+    static void checkVocab(String card, NllbTokenizer tokenizer, int modelVocab) {
+        if (tokenizer.vocabSize() != modelVocab) {
+            throw new LcmException("card '" + card + "': the tokenizer implies a vocabulary of " + tokenizer.vocabSize()
+                    + " (its " + tokenizer.spmSize() + " pieces + 206) but the model has " + modelVocab
+                    + "; use the SentencePiece model that belongs to the checkpoint or set model_config.vocab_info.size");
         }
     }
 
