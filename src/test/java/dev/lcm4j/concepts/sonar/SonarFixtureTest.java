@@ -164,4 +164,22 @@ class SonarFixtureTest {
             }
         }
     }
+
+    @Test
+    void concurrentCallersGetTheReferenceEmbeddings() throws Exception {
+        float[][] want = rows("embeddings.npy");
+        List<Map<String, Object>> toks = list("tokens");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<float[]>> futures = new ArrayList<>();
+            for (int rep = 0; rep < 3; rep++) {
+                for (Map<String, Object> t : toks) {
+                    futures.add(pool.submit(() -> encoder.encode(List.of((String) t.get("text")), (String) t.get("lang"))[0]));
+                }
+            }
+            for (int i = 0; i < futures.size(); i++) assertClose(want[i % toks.size()], futures.get(i).get(), "concurrent call " + i);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
