@@ -34,17 +34,6 @@ for round in $(seq "$ROUNDS"); do
   P+=("$(LD_LIBRARY_PATH=$OPENBLAS_DIR "$PY" bench/python/bench_sonar_encoder.py $ARGS | tail -1)")
   echo "${P[-1]}" >&2
 done
-printf '%s\n' "${J[@]}" "${P[@]}" | $PY -c '
-import json, statistics, sys
-rows = [json.loads(l) for l in sys.stdin if l.strip()]
-j = statistics.median(r["median_s"] for r in rows if r["side"] == "lcm4j")
-p = statistics.median(r["median_s"] for r in rows if r["side"] == "pytorch")
-r0 = rows[0]
-print(f"SONAR text encoder, basic arch (24 x 1024, FFN 8192) with a {r0[\"vocab\"]}-row embedding, random weights, "
-      f"{r0[\"sentences\"]} sentences ({r0[\"tokens\"]} tokens) in batches of {r0[\"batch\"]}, {r0[\"threads\"]} threads\n")
-print("| side | s per pass (median of rounds) | sentences/s | per-round medians |")
-print("|---|---|---|---|")
-for side, m in (("lcm4j", j), ("pytorch", p)):
-    print(f"| {side} | {m:.3f} | {r0[\"sentences\"] / m:.2f} | {[r[\"median_s\"] for r in rows if r[\"side\"] == side]} |")
-print(f"\nratio lcm4j time / PyTorch time: **{j / p:.2f}x** (target <= 1.2x)")
-' | tee "$RESULT"
+RAW=$OUTDIR/sonar_encoder-$(date +%Y-%m-%d).jsonl
+printf '%s\n' "${J[@]}" "${P[@]}" > "$RAW"
+$PY bench/python/summarize_sonar_encoder.py < "$RAW" | tee "$RESULT"

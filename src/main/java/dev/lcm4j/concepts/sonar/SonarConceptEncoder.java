@@ -40,7 +40,10 @@ public final class SonarConceptEncoder implements ConceptEncoder {
         this.tokenBudget = tokenBudget;
     }
 
-    /** Builds the encoder of a {@code sonar_text_encoder} card (fields: checkpoint, tokenizer, model_arch, model_config). */
+    /**
+     * Builds the encoder of a {@code sonar_text_encoder} card (fields: checkpoint, tokenizer, model_arch, model_config).
+     * A checkpoint ending in {@code .safetensors} is read as the Hugging Face M2M100 port.
+     */
     public static SonarConceptEncoder fromCard(ModelCard card) {
         SonarEncoderConfig config = SonarEncoderConfig.arch(card.arch(), card.modelConfig(), card.name());
         Path tok = SonarFiles.require(card, "tokenizer");
@@ -50,7 +53,13 @@ public final class SonarConceptEncoder implements ConceptEncoder {
         try {
             checkVocab(card.name(), tokenizer, config.vocabSize());   // before reading gigabytes of weights
             SonarTextEncoder model = new SonarTextEncoder(ParamFactory.cpu(), config);
-            SonarWeights.load(ckpt, model, Set.of(), card.name());
+            if (ckpt.getFileName().toString().endsWith(".safetensors")) {
+                // The Hugging Face port (M2M100 names, HF special-token rows).
+                SonarWeights.load(HfSonarEncoderWeights.readAsFairseq2(ckpt), ckpt, model, Set.of(), card.name());
+                model.permuteSpecialRows(HfSonarEncoderWeights.SPECIAL_ROWS);
+            } else {
+                SonarWeights.load(ckpt, model, Set.of(), card.name());
+            }
             return new SonarConceptEncoder(card.name(), model, tokenizer, DEFAULT_TOKEN_BUDGET);
         } catch (RuntimeException e) {
             tokenizer.close();

@@ -35,6 +35,15 @@ public final class SonarTextEncoder extends Module {
         train(false);
     }
 
+    /** Embedding row r (r < rows.length) becomes the current row rows[r]: maps other special-token orders to fairseq2's. */
+    void permuteSpecialRows(long[] rows) {
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            Tensor w = frontend.embedWeight();
+            Tensor picked = w.index_select(0, T.longs(rows, rows.length)).clone();
+            w.narrow(0, 0, rows.length).copy_(picked);
+        }
+    }
+
     public SonarEncoderConfig config() {
         return config;
     }

@@ -25,7 +25,11 @@ final class SonarWeights {
 
     /** {@code tiedAliases}: checkpoint keys that repeat a model tensor (the decoder's {@code final_proj.weight}). */
     static void load(Path file, Module model, Set<String> tiedAliases, String card) {
-        Map<String, StoredTensor> state = Checkpoints.readState(file);
+        load(Checkpoints.readState(file), file, model, tiedAliases, card);
+    }
+
+    /** {@code state}: fairseq2-named tensors read from {@code file} (named in errors). */
+    static void load(Map<String, StoredTensor> state, Path file, Module model, Set<String> tiedAliases, String card) {
         Map<String, Tensor> mine = model.stateDict();
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>();
         for (String k : mine.keySet()) if (!state.containsKey(k)) missing.add(k);

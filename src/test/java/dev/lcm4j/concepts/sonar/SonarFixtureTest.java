@@ -182,4 +182,19 @@ class SonarFixtureTest {
             pool.shutdownNow();
         }
     }
+
+    /** The Hugging Face port's layout (M2M100 names, HF special rows), converted in Python, gives the same vectors. */
+    @Test
+    void huggingFaceSafetensorsPortGivesTheSameEmbeddings() throws Exception {
+        ModelCard hf = card("toy_hf_enc", "sonar_text_encoder", "hf_sonar_text_encoder.safetensors", dir());
+        float[][] want = rows("embeddings.npy");
+        List<Map<String, Object>> toks = list("tokens");
+        try (SonarConceptEncoder enc = SonarConceptEncoder.fromCard(hf)) {
+            for (int i = 0; i < toks.size(); i++) {
+                // Sentence 1 holds <unk> and every sentence </s>: both are permuted special rows.
+                float[] got = enc.encode(List.of((String) toks.get(i).get("text")), (String) toks.get(i).get("lang"))[0];
+                assertClose(want[i], got, "HF port, sentence " + i);
+            }
+        }
+    }
 }
