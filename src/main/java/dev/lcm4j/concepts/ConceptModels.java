@@ -19,8 +19,10 @@ public final class ConceptModels {
 
     // model_family -> factory. Each concept-model family registers itself here.
     private static final Map<String, Function<ModelCard, ConceptEncoder>> ENCODERS = new TreeMap<>(Map.of(
+            "sonar_text_encoder", dev.lcm4j.concepts.sonar.SonarConceptEncoder::fromCard
     ));
     private static final Map<String, Function<ModelCard, ConceptDecoder>> DECODERS = new TreeMap<>(Map.of(
+            "sonar_text_decoder", dev.lcm4j.concepts.sonar.SonarConceptDecoder::fromCard
     ));
 
     private ConceptModels() {

@@ -59,6 +59,30 @@ public final class MultiheadAttention extends Module {
     }
 
     /**
+     * Bidirectional self-attention over a right-padded batch (SONAR's text encoder). x: [B, S, D]; keyAllowed:
+     * [B, 1, 1, S] bool, true for real tokens, or null when no row is padded. Padded query rows produce values that
+     * callers must ignore.
+     */
+    public Tensor forwardPadded(Tensor x, Tensor keyAllowed) {
+        long b = x.size(0), s = x.size(1);
+        Tensor q = qProj.forward(x).view(b, s, numHeads, headDim).transpose(1, 2);   // [B,H,S,K]
+        Tensor k = kProj.forward(x).view(b, s, numHeads, headDim).transpose(1, 2);
+        Tensor v = vProj.forward(x).view(b, s, numHeads, headDim).transpose(1, 2);
+        Tensor attn = scaled_dot_product_attention(q, k, v,
+                keyAllowed == null ? new TensorOptional() : new TensorOptional(keyAllowed), 0.0, false, new DoubleOptional(), false);
+        return outputProj.forward(attn.transpose(1, 2).reshape(b, s, modelDim));      // [B,S,D]
+    }
+
+    /**
+     * Attention whose keys/values are a single position (SONAR's decoder attends to one sentence vector): the
+     * softmax over one key is 1 whatever the query, so the output is output_proj(v_proj(kv)) for every query.
+     * kv: [B, D] -> [B, D]; q_proj and k_proj do not take part.
+     */
+    public Tensor singleKey(Tensor kv) {
+        return outputProj.forward(vProj.forward(kv));
+    }
+
+    /**
      * x: [B, S, D]. Without a cache the attention is causal over the S positions. With a cache holding P earlier
      * positions, query i (absolute position P+i) attends to keys 0..P+i.
      */
