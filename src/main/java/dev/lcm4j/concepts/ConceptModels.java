@@ -19,7 +19,8 @@ public final class ConceptModels {
 
     // model_family -> factory. Each concept-model family registers itself here.
     private static final Map<String, Function<ModelCard, ConceptEncoder>> ENCODERS = new TreeMap<>(Map.of(
-            "sonar_text_encoder", dev.lcm4j.concepts.sonar.SonarConceptEncoder::fromCard
+            "sonar_text_encoder", dev.lcm4j.concepts.sonar.SonarConceptEncoder::fromCard,
+            dev.lcm4j.concepts.minilm.OnnxEncoderCards.FAMILY, dev.lcm4j.concepts.minilm.OnnxEncoderCards::fromCard
     ));
     private static final Map<String, Function<ModelCard, ConceptDecoder>> DECODERS = new TreeMap<>(Map.of(
             "sonar_text_decoder", dev.lcm4j.concepts.sonar.SonarConceptDecoder::fromCard
