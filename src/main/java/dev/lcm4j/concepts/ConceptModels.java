@@ -23,7 +23,8 @@ public final class ConceptModels {
             dev.lcm4j.concepts.minilm.OnnxEncoderCards.FAMILY, dev.lcm4j.concepts.minilm.OnnxEncoderCards::fromCard
     ));
     private static final Map<String, Function<ModelCard, ConceptDecoder>> DECODERS = new TreeMap<>(Map.of(
-            "sonar_text_decoder", dev.lcm4j.concepts.sonar.SonarConceptDecoder::fromCard
+            "sonar_text_decoder", dev.lcm4j.concepts.sonar.SonarConceptDecoder::fromCard,
+            dev.lcm4j.concepts.retrieval.RetrievalDecoder.FAMILY, dev.lcm4j.concepts.retrieval.RetrievalDecoder::fromCard
     ));
 
     private ConceptModels() {
@@ -40,8 +41,12 @@ public final class ConceptModels {
         return f.apply(card);
     }
 
-    /** The decoder of a card name or card file path. */
+    /**
+     * The decoder of a card name or card file path, or {@code bank:PATH}: a retrieval decoder over the sentence bank
+     * file PATH or the {@code sentence_bank.bin} of the prepared dataset directory PATH (no card needed).
+     */
     public static ConceptDecoder decoder(String nameOrPath) {
+        if (nameOrPath.startsWith("bank:")) return dev.lcm4j.concepts.retrieval.RetrievalDecoder.fromSpec(nameOrPath);
         ModelCard card = ModelCards.resolve(nameOrPath);
         Function<ModelCard, ConceptDecoder> f = DECODERS.get(card.family());
         if (f == null) {
