@@ -27,7 +27,15 @@ public final class ConceptModels {
             dev.lcm4j.concepts.retrieval.RetrievalDecoder.FAMILY, dev.lcm4j.concepts.retrieval.RetrievalDecoder::fromCard
     ));
 
+    // Encoders shared for the life of the process (affix texts are embedded by every data loader a run opens).
+    private static final Map<String, ConceptEncoder> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private ConceptModels() {
+    }
+
+    /** One encoder per card for the whole process, never closed: for callers that would otherwise reload it often. */
+    public static ConceptEncoder sharedEncoder(String nameOrPath) {
+        return SHARED.computeIfAbsent(nameOrPath, ConceptModels::encoder);
     }
 
     /** The encoder of a card name or card file path. */
