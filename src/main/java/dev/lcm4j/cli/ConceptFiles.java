@@ -43,14 +43,31 @@ final class ConceptFiles {
             throw new LcmException("input " + p + " has embedding dimension " + d + " but the model expects " + expectedDim);
         }
         float[] data = a.toFloatArray();
+        long[] lengths = lengths(p, b, t);
         List<float[][]> out = new ArrayList<>();
         for (int i = 0; i < b; i++) {
-            float[][] doc = new float[t][d];
-            for (int j = 0; j < t; j++) {
+            float[][] doc = new float[(int) lengths[i]][d];
+            for (int j = 0; j < doc.length; j++) {
                 System.arraycopy(data, (i * t + j) * d, doc[j], 0, d);
                 for (float v : doc[j]) if (!Float.isFinite(v)) throw new LcmException("input " + p + ": NaN/Inf in document " + i + " sentence " + j);
             }
             out.add(doc);
+        }
+        return out;
+    }
+
+    /** Row lengths from {@code X.lengths.npy} beside {@code X.npy} (what {@link #write} leaves for ragged rows), else all t. */
+    private static long[] lengths(Path p, int b, int t) {
+        String name = p.getFileName().toString();
+        Path lp = p.resolveSibling(name.substring(0, name.length() - 4) + ".lengths.npy");
+        long[] out = new long[b];
+        java.util.Arrays.fill(out, t);
+        if (!Files.isRegularFile(lp)) return out;
+        long[] l = Npy.read(lp).toLongArray();
+        if (l.length != b) throw new LcmException(lp + " holds " + l.length + " lengths for " + b + " rows of " + p + "; delete or fix it");
+        for (int i = 0; i < b; i++) {
+            if (l[i] < 0 || l[i] > t) throw new LcmException(lp + ": length " + l[i] + " of row " + i + " is outside 0.." + t);
+            out[i] = l[i];
         }
         return out;
     }

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "lcm", mixinStandardHelpOptions = true, version = "lcm4j 0.1.0",
         description = "Large Concept Models on the JVM.",
         subcommands = {ArchCommand.class, TrainCommand.class, FitNormalizerCommand.class, DataCommand.class,
-                PredictCommand.class, GenerateCommand.class, PrepareCommand.class})
+                PredictCommand.class, GenerateCommand.class, PrepareCommand.class, EncodeCommand.class,
+                DecodeCommand.class, BankCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

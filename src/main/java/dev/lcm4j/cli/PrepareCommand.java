@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.lcm4j.concepts.retrieval.SentenceBank;
 
 @Command(name = "prepare", mixinStandardHelpOptions = true, description = "Splits documents into sentences, embeds them and writes an LCM dataset "
         + "(parquet with split=train|validation partitions) and DIR/datacard.yaml. Rerun the same command to resume.")
@@ -40,6 +41,8 @@ final class PrepareCommand implements Runnable {
     @Option(names = "--max-batch-sentences", defaultValue = "256") int maxBatchSentences;
     @Option(names = "--threads", description = "default: all cores") Integer threads;
     @Option(names = "--overwrite", description = "replace a dataset already in --output") boolean overwrite;
+    @Option(names = "--bank", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "also write DIR/sentence_bank.bin for the retrieval decoder (--decoder bank:DIR); default on") boolean bank;
 
     @Override
     public void run() {
@@ -69,6 +72,10 @@ final class PrepareCommand implements Runnable {
             System.out.printf("prepared %s with %s (dim %d): %d shards (%d resumed), %d empty documents skipped%s; datacard %s%n",
                     name, enc.name(), enc.dim(), r.shards(), r.resumedShards(), r.skippedEmpty(),
                     opt.languageFilter() ? ", " + r.filteredLanguage() + " not " + lang : "", r.datacard());
+        }
+        if (bank) {
+            Path file = SentenceBank.build(output);
+            System.out.printf("sentence bank %s (decode with --decoder bank:%s)%n", file, output);
         }
     }
 }

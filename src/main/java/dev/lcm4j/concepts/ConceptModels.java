@@ -19,13 +19,23 @@ public final class ConceptModels {
 
     // model_family -> factory. Each concept-model family registers itself here.
     private static final Map<String, Function<ModelCard, ConceptEncoder>> ENCODERS = new TreeMap<>(Map.of(
-            "sonar_text_encoder", dev.lcm4j.concepts.sonar.SonarConceptEncoder::fromCard
+            "sonar_text_encoder", dev.lcm4j.concepts.sonar.SonarConceptEncoder::fromCard,
+            dev.lcm4j.concepts.minilm.OnnxEncoderCards.FAMILY, dev.lcm4j.concepts.minilm.OnnxEncoderCards::fromCard
     ));
     private static final Map<String, Function<ModelCard, ConceptDecoder>> DECODERS = new TreeMap<>(Map.of(
-            "sonar_text_decoder", dev.lcm4j.concepts.sonar.SonarConceptDecoder::fromCard
+            "sonar_text_decoder", dev.lcm4j.concepts.sonar.SonarConceptDecoder::fromCard,
+            dev.lcm4j.concepts.retrieval.RetrievalDecoder.FAMILY, dev.lcm4j.concepts.retrieval.RetrievalDecoder::fromCard
     ));
 
+    // Encoders shared for the life of the process (affix texts are embedded by every data loader a run opens).
+    private static final Map<String, ConceptEncoder> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private ConceptModels() {
+    }
+
+    /** One encoder per card for the whole process, never closed: for callers that would otherwise reload it often. */
+    public static ConceptEncoder sharedEncoder(String nameOrPath) {
+        return SHARED.computeIfAbsent(nameOrPath, ConceptModels::encoder);
     }
 
     /** The encoder of a card name or card file path. */
@@ -39,8 +49,12 @@ public final class ConceptModels {
         return f.apply(card);
     }
 
-    /** The decoder of a card name or card file path. */
+    /**
+     * The decoder of a card name or card file path, or {@code bank:PATH}: a retrieval decoder over the sentence bank
+     * file PATH or the {@code sentence_bank.bin} of the prepared dataset directory PATH (no card needed).
+     */
     public static ConceptDecoder decoder(String nameOrPath) {
+        if (nameOrPath.startsWith("bank:")) return dev.lcm4j.concepts.retrieval.RetrievalDecoder.fromSpec(nameOrPath);
         ModelCard card = ModelCards.resolve(nameOrPath);
         Function<ModelCard, ConceptDecoder> f = DECODERS.get(card.family());
         if (f == null) {

@@ -29,7 +29,8 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
     private State beforePeek;
 
     /**
-     * @param encoder embeds affix texts; may be {@code null} when no affix is configured
+     * @param encoder embeds affix texts; {@code null} resolves each dataset's own encoder when it has affixes (see
+     *                {@link #affixEncoder})
      */
     public LcmDataLoader(List<Dataset> datasets, LoaderOptions options, ConceptEncoder encoder) {
         if (datasets.isEmpty()) throw new LcmException("no dataset given to the data loader");
@@ -50,8 +51,31 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
             }
             if (dim == 0) dim = probeDim(fragments, cols);
             Affixes affixes = options.affixes().orFrom(ds.card().extra());
-            pipelines.add(new DatasetPipeline(ds, options, fragments, affixes.bind(encoder, dim, "eng_Latn"), dim));
+            ConceptEncoder enc = encoder != null || affixes.isEmpty() ? encoder : affixEncoder(ds, dim);
+            pipelines.add(new DatasetPipeline(ds, options, fragments, affixes.bind(enc, dim, affixLanguage(ds)), dim));
         }
+    }
+
+    /**
+     * The encoder that embeds a dataset's affix texts ({@code "End of text."}): the one that made its vectors, named
+     * by the datacard's {@code concept_encoder} (which {@code ./lcm prepare} writes). A card naming none is assumed to
+     * be 1024-d SONAR data, as in the reference; for any other dimension the card must say.
+     */
+    static ConceptEncoder affixEncoder(Dataset ds, int dim) {
+        Object name = ds.card() == null ? null : ds.card().extra().get("concept_encoder");
+        if (name == null) {
+            if (dim != 1024) {
+                throw new LcmException("dataset " + ds.name() + " has affix texts but its datacard names no concept_encoder and its "
+                        + dim + "-d vectors are not SONAR's; add 'concept_encoder: CARD' (the encoder that made the data) to the datacard");
+            }
+            name = "text_sonar_basic_encoder";
+        }
+        return dev.lcm4j.concepts.ConceptModels.sharedEncoder(String.valueOf(name));
+    }
+
+    private static String affixLanguage(Dataset ds) {
+        Object lang = ds.card() == null ? null : ds.card().extra().get("lang");
+        return lang == null ? dev.lcm4j.concepts.Languages.DEFAULT : String.valueOf(lang);
     }
 
     /** Resolves {@code references} ({@code card[=split][:weight]}) in {@code registry} and opens a loader. */

@@ -227,7 +227,8 @@ public final class TrainingRun {
         AtomicFiles.writeString(target, new Yaml(o).dump(card));
     }
 
+    /** Affix texts are embedded by each dataset's own encoder (its datacard's concept_encoder): none is forced here. */
     public ConceptEncoder encoder() {
-        return null; // concept encoders arrive with the concept-space issue; affixes without one are a clear error
+        return null;
     }
 }
