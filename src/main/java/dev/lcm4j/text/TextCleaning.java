@@ -44,6 +44,9 @@ public final class TextCleaning {
 
     /** {@link #removeEmojis} without deleting letters, digits and CJK punctuation (the reference's range bug fixed). */
     public static String removeEmojisKeepingText(String text) {
+        boolean any = false;
+        for (int i = 0; i < text.length() && !any; i++) any = text.charAt(i) >= 0x2702; // surrogates are above too
+        if (!any) return text; // the common case for Latin, Cyrillic, Greek... text: nothing in the emoji ranges
         StringBuilder out = new StringBuilder(text.length());
         text.codePoints().forEach(cp -> {
             if (!inEmojiRanges(cp) || Character.isLetterOrDigit(cp) || isCjkPunctuation(cp)) out.appendCodePoint(cp);

@@ -17,8 +17,8 @@ import org.bytedeco.pytorch.Tensor;
  * similarity (exact search, ties to the earlier sentence). It can only give back sentences it has seen, so it shows
  * what a model predicts in the neighbourhood of known text; SONAR's decoder is the real, generative one.
  *
- * <p>Search: queries Q [q, d]; the bank is scanned in blocks of rows B_k [r, d], computing
- * B_k Q^T [r, q] with libtorch's matrix product and keeping the running best per query. A 1M x 384 bank is ~1.5 GB.
+ * <p>Search: queries Q [q, d]; the bank is scanned in blocks of rows B_k [r, d], computing Q B_k^T [q, r] with
+ * libtorch's matrix product and keeping the running best per query. A 1M x 384 bank is ~1.5 GB.
  */
 public final class RetrievalDecoder implements ConceptDecoder {
     public static final String FAMILY = "retrieval_decoder";
@@ -107,7 +107,6 @@ public final class RetrievalDecoder implements ConceptDecoder {
             Tensor queries = T.floats(flat, q, bank.dim());
             // Bank rows are unit vectors, so for a fixed query the argmax of q.b is that of the cosine: queries
             // need no normalisation.
-            Tensor qt = queries.t().contiguous(); // [d, q]
             Tensor all = bank.vectors();
             long n = all.size(0);
             float[] bestScore = new float[q];
@@ -115,8 +114,9 @@ public final class RetrievalDecoder implements ConceptDecoder {
             int[] best = new int[q];
             for (long r0 = 0; r0 < n; r0 += blockRows) {
                 long r1 = Math.min(n, r0 + blockRows);
-                Tensor scores = all.narrow(0, r0, r1 - r0).mm(qt); // [r, q]
-                T_TensorTensor_T mx = scores.max(0, false); // per query: best score and row within the block
+                // [q, d] x [d, r] = [q, r]: each query's scores are one contiguous row, reduced along it
+                Tensor scores = queries.mm(all.narrow(0, r0, r1 - r0).t());
+                T_TensorTensor_T mx = scores.max(1, false); // per query: best score and its column in the block
                 float[] s = T.toFloats(mx.get0());
                 long[] at = T.toLongs(mx.get1());
                 for (int j = 0; j < q; j++) {

@@ -10,7 +10,6 @@ import dev.lcm4j.io.AtomicFiles;
 import dev.lcm4j.torch.T;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.BytePointer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -201,10 +202,13 @@ public final class SentenceBank {
             throw new LcmException("sentence bank " + file + " does not exist; build it with: ./lcm bank build "
                     + (Files.isDirectory(path) ? path : "DATASET_DIR"));
         }
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
-            ByteBuffer head = ByteBuffer.wrap(in.readNBytes(HEADER)).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer head = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, head);
+            head.flip();
             byte[] magic = new byte[8];
-            if (head.remaining() < HEADER || head.get(magic).position() != 8 || !java.util.Arrays.equals(magic, MAGIC)) {
+            head.get(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
                 throw new LcmException(file + " is not a sentence bank (bad header); rebuild it with ./lcm bank build");
             }
             int version = head.getInt();
@@ -215,26 +219,35 @@ public final class SentenceBank {
                 throw new LcmException(file + ": unsupported or corrupt sentence bank header; rebuild it with ./lcm bank build");
             }
             long expected = HEADER + n * dim * 4L + (n + 1) * 8L + textBytes;
-            if (Files.size(file) != expected) throw new LcmException(file + " is truncated or corrupt (" + Files.size(file) + " bytes, expected " + expected + "); rebuild it");
+            if (ch.size() != expected) throw new LcmException(file + " is truncated or corrupt (" + ch.size() + " bytes, expected " + expected + "); rebuild it");
+            // The vectors go straight from the file into the tensor's memory, in chunks of at most 1 GB.
             Tensor vectors = org.bytedeco.pytorch.global.torch.empty(new long[] {n, dim},
                     T.opts(org.bytedeco.pytorch.global.torch.ScalarType.Float, null), null);
-            FloatPointer dst = vectors.data_ptr_float();
-            int rowsPerChunk = Math.max(1, (1 << 22) / dim);
-            float[] chunk = new float[rowsPerChunk * dim];
-            for (long row = 0; row < n; row += rowsPerChunk) {
-                int rows = (int) Math.min(rowsPerChunk, n - row);
-                byte[] bytes = in.readNBytes(rows * dim * 4);
-                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(chunk, 0, rows * dim);
-                dst.position(row * dim).put(chunk, 0, rows * dim);
+            BytePointer base = new BytePointer(vectors.data_ptr());
+            long total = n * dim * 4L;
+            for (long off = 0; off < total; off += 1L << 30) {
+                long len = Math.min(1L << 30, total - off);
+                ByteBuffer dst = new BytePointer(base).position(off).limit(off + len).asByteBuffer();
+                readFully(ch, dst);
             }
-            dst.position(0);
+            if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new LcmException("sentence banks need a little-endian machine");
+            ByteBuffer offs = ByteBuffer.allocate((int) ((n + 1) * 8)).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, offs);
+            offs.flip();
             long[] offsets = new long[(int) n + 1];
-            ByteBuffer.wrap(in.readNBytes(offsets.length * 8)).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(offsets);
-            byte[] text = in.readNBytes((int) textBytes);
+            offs.asLongBuffer().get(offsets);
+            ByteBuffer text = ByteBuffer.allocate((int) textBytes);
+            readFully(ch, text);
             if (offsets[0] != 0 || offsets[(int) n] != textBytes) throw new LcmException(file + ": corrupt sentence offsets; rebuild it");
-            return new SentenceBank(file.toAbsolutePath(), dim, vectors, offsets, text);
+            return new SentenceBank(file.toAbsolutePath(), dim, vectors, offsets, text.array());
         } catch (IOException e) {
             throw new LcmException("cannot read sentence bank " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer dst) throws IOException {
+        while (dst.hasRemaining()) {
+            if (ch.read(dst) < 0) throw new IOException("unexpected end of file");
         }
     }
 
