@@ -9,6 +9,7 @@ import dev.lcm4j.prepare.Preparer;
 import dev.lcm4j.prepare.SourceSpec;
 import dev.lcm4j.text.SentenceSplitter;
 import dev.lcm4j.text.SentenceSplitters;
+import dev.lcm4j.text.SplitterOptions;
 import java.nio.file.Path;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -30,7 +31,10 @@ final class PrepareCommand implements Runnable {
     @Option(names = "--lang-filter", negatable = true, description = "keep only documents identified as --lang (default: on for europarl, off otherwise)")
     Boolean langFilter;
     @Option(names = "--encoder", defaultValue = ConceptModels.DEFAULT_ENCODER) String encoder;
-    @Option(names = "--splitter", defaultValue = SentenceSplitters.DEFAULT) String splitter;
+    @Option(names = "--splitter", defaultValue = SentenceSplitters.DEFAULT,
+            description = "icu (default), opennlp, or sat:DIR (a segment-any-text ONNX export with its tokenizer.json)") String splitter;
+    @Option(names = "--max-sentence-len", defaultValue = "256", description = "longest sentence in characters; longer ones are re-split (default ${DEFAULT-VALUE})")
+    int maxSentenceLen;
     @Option(names = "--output", required = true) Path output;
     @Option(names = "--name", required = true) String name;
     @Option(names = "--max-docs", defaultValue = "0", description = "stop after N kept documents (0: all)") long maxDocs;
@@ -49,8 +53,10 @@ final class PrepareCommand implements Runnable {
         SourceSpec spec = new SourceSpec(input, format, textColumn, idColumn, splitColumn);
         PrepareOptions opt = new PrepareOptions(spec, output, name, lang, langFilter != null ? langFilter : spec.europarl(),
                 maxDocs, shardSize, validationFraction, seed, tokenBudget, maxBatchSentences,
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(), 64, overwrite, splitter);
-        SentenceSplitter split = SentenceSplitters.create(splitter);
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), 64, overwrite,
+                // the splitter's description, recorded in the manifest and datacard (a change refuses to resume)
+                maxSentenceLen == SplitterOptions.DEFAULTS.maxSentenceLen() ? splitter : splitter + " max_sentence_len=" + maxSentenceLen);
+        SentenceSplitter split = SentenceSplitters.create(splitter, SplitterOptions.DEFAULTS.withMaxSentenceLen(maxSentenceLen));
         DocumentSources.check(spec); // input errors before the (slow) encoder load
         try (ConceptEncoder enc = ConceptModels.encoder(encoder);
              ProgressBar bar = Progress.bar("prepare", maxDocs > 0 ? maxDocs : -1)) {
