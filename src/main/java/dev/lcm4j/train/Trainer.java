@@ -95,7 +95,7 @@ public final class Trainer {
         List<String> trainRefs = TrainingRun.references(cfg.training_data());
         LoaderOptions trainOpts = TrainingRun.loaderOptions(cfg.data_loading_config(), cfg.training_data(), dim, false,
                 cfg.data_loading_config().seed());
-        LcmDataLoader loader = LcmDataLoader.open(cards, trainRefs, trainOpts, run.encoder());
+        LcmDataLoader loader = LcmDataLoader.open(cards, trainRefs, trainOpts, null); // null: affixes use each datacard's concept_encoder
         long step = 0, passes = 0;
         if (last != null) {
             step = TrainingRun.stepOf(last);
@@ -130,7 +130,7 @@ public final class Trainer {
                 for (int micro = 0; micro < cfg.gradient_accumulation(); micro++) {
                     if (!loader.hasNext()) {
                         passes++;
-                        loader = LcmDataLoader.open(cards, trainRefs, trainOpts, run.encoder());
+                        loader = LcmDataLoader.open(cards, trainRefs, trainOpts, null);
                         if (!loader.hasNext()) throw new LcmException("training data " + trainRefs + " yields no batch; check filters, max_tokens and min lengths");
                         if (micro > 0) {
                             // as the reference: micro-batches gathered before the data ran out are dropped, the step restarts
@@ -240,7 +240,7 @@ public final class Trainer {
         try {
             for (var ds : cfg.validation_data()) {
                 LoaderOptions o = TrainingRun.loaderOptions(cfg.validation_data_loading_config(), List.of(ds), dim, true, cfg.data_loading_config().seed());
-                LcmDataLoader vl = LcmDataLoader.open(cards, TrainingRun.references(List.of(ds)), o, run.encoder());
+                LcmDataLoader vl = LcmDataLoader.open(cards, TrainingRun.references(List.of(ds)), o, null);
                 double dsLoss = 0;
                 long dsTargets = 0;
                 while (vl.hasNext()) {

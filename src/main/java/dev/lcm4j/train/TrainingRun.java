@@ -8,7 +8,6 @@ import dev.lcm4j.config.DatasetConfig;
 import dev.lcm4j.config.TrainRunConfig;
 import dev.lcm4j.config.TrainingConfig;
 import dev.lcm4j.data.Affixes;
-import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.data.LoaderOptions;
 import dev.lcm4j.io.AtomicFiles;
 import dev.lcm4j.models.ModelCard;
@@ -227,8 +226,4 @@ public final class TrainingRun {
         AtomicFiles.writeString(target, new Yaml(o).dump(card));
     }
 
-    /** Affix texts are embedded by each dataset's own encoder (its datacard's concept_encoder): none is forced here. */
-    public ConceptEncoder encoder() {
-        return null;
-    }
 }
