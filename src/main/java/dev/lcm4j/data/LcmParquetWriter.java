@@ -189,55 +189,65 @@ public final class LcmParquetWriter implements AutoCloseable {
         }
 
         private void writeStrings(String name, int index, List<String> values) {
-            if (values == null) return;
-            out.startField(name, index);
-            out.startGroup();
-            if (!values.isEmpty()) {
-                out.startField("list", 0);
-                for (String v : values) {
-                    out.startGroup();
-                    if (v != null) {
-                        out.startField("element", 0);
-                        out.addBinary(Binary.fromString(v));
-                        out.endField("element", 0);
-                    }
-                    out.endGroup();
-                }
-                out.endField("list", 0);
-            }
-            out.endGroup();
-            out.endField(name, index);
+            strings(out, name, index, values);
         }
 
         private void writeVectors(String name, int index, float[][] vectors) {
-            if (vectors == null) return;
-            out.startField(name, index);
-            out.startGroup();
-            if (vectors.length > 0) {
-                out.startField("list", 0);
-                for (float[] v : vectors) {
-                    out.startGroup();
-                    out.startField("element", 0);
-                    out.startGroup();
-                    if (v.length > 0) {
-                        out.startField("list", 0);
-                        for (float x : v) {
-                            out.startGroup();
-                            out.startField("element", 0);
-                            out.addFloat(x);
-                            out.endField("element", 0);
-                            out.endGroup();
-                        }
-                        out.endField("list", 0);
-                    }
-                    out.endGroup();
-                    out.endField("element", 0);
-                    out.endGroup();
-                }
-                out.endField("list", 0);
-            }
-            out.endGroup();
-            out.endField(name, index);
+            vectors(out, name, index, vectors);
         }
+    }
+
+    /** Writes a {@code list<string>} field of the LCM schema (nothing for null). Shared with prepare's shard writer. */
+    public static void strings(RecordConsumer out, String name, int index, List<String> values) {
+        if (values == null) return;
+        out.startField(name, index);
+        out.startGroup();
+        if (!values.isEmpty()) {
+            out.startField("list", 0);
+            for (String v : values) {
+                out.startGroup();
+                if (v != null) {
+                    out.startField("element", 0);
+                    out.addBinary(Binary.fromString(v));
+                    out.endField("element", 0);
+                }
+                out.endGroup();
+            }
+            out.endField("list", 0);
+        }
+        out.endGroup();
+        out.endField(name, index);
+    }
+
+    /** Writes a {@code list<list<float>>} field of the LCM schema (nothing for null). */
+    public static void vectors(RecordConsumer out, String name, int index, float[][] vectors) {
+        if (vectors == null) return;
+        out.startField(name, index);
+        out.startGroup();
+        if (vectors.length > 0) {
+            out.startField("list", 0);
+            for (float[] v : vectors) {
+                out.startGroup();
+                out.startField("element", 0);
+                out.startGroup();
+                if (v.length > 0) {
+                    out.startField("list", 0);
+                    for (float x : v) {
+                        out.startGroup();
+                        out.startField("element", 0);
+                        out.addFloat(x);
+                        out.endField("element", 0);
+                        out.endGroup();
+                    }
+                    out.endField("list", 0);
+                }
+                out.endGroup();
+                out.endField("element", 0);
+                out.endGroup();
+            }
+            out.endField("list", 0);
+        }
+        out.endGroup();
+        out.endField(name, index);
     }
 }

@@ -1,5 +1,6 @@
 package dev.lcm4j.prepare;
 
+import dev.lcm4j.data.LcmParquetWriter;
 import dev.lcm4j.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -112,46 +113,8 @@ final class ShardWriter {
             out.startMessage();
             scalar(cols.id(), 0, d.id());
             scalar(cols.text(), 1, d.text());
-            out.startField(cols.sentences(), 2);
-            out.startGroup();
-            if (!d.sentences().isEmpty()) {
-                out.startField("list", 0);
-                for (String s : d.sentences()) {
-                    out.startGroup();
-                    out.startField("element", 0);
-                    out.addBinary(Binary.fromString(s));
-                    out.endField("element", 0);
-                    out.endGroup();
-                }
-                out.endField("list", 0);
-            }
-            out.endGroup();
-            out.endField(cols.sentences(), 2);
-            out.startField(cols.embeddings(), 3);
-            out.startGroup();
-            if (d.embeddings().length > 0) {
-                out.startField("list", 0);
-                for (float[] v : d.embeddings()) {
-                    out.startGroup();
-                    out.startField("element", 0);
-                    out.startGroup();
-                    out.startField("list", 0);
-                    for (float x : v) {
-                        out.startGroup();
-                        out.startField("element", 0);
-                        out.addFloat(x);
-                        out.endField("element", 0);
-                        out.endGroup();
-                    }
-                    out.endField("list", 0);
-                    out.endGroup();
-                    out.endField("element", 0);
-                    out.endGroup();
-                }
-                out.endField("list", 0);
-            }
-            out.endGroup();
-            out.endField(cols.embeddings(), 3);
+            LcmParquetWriter.strings(out, cols.sentences(), 2, d.sentences());
+            LcmParquetWriter.vectors(out, cols.embeddings(), 3, d.embeddings());
             out.endMessage();
         }
 
