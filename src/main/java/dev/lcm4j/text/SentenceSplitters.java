@@ -1,12 +1,14 @@
 package dev.lcm4j.text;
 
-import com.ibm.icu.text.BreakIterator;
-import com.ibm.icu.util.ULocale;
 import dev.lcm4j.LcmException;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.file.Path;
 
-/** Builds sentence splitters by name, as {@code prepare --splitter} and the cards name them. */
+/**
+ * Builds sentence splitters by name, as {@code prepare --splitter} and the cards name them:
+ * {@code icu} (default), {@code opennlp}, {@code opennlp:FILE}, {@code sat:DIR}. Every splitter returned applies the
+ * whole {@link SplitterOptions} pipeline, so its sentences are final: cleaned, stripped, non-empty, within the
+ * maximum length.
+ */
 public final class SentenceSplitters {
     public static final String DEFAULT = "icu";
 
@@ -14,18 +16,19 @@ public final class SentenceSplitters {
     }
 
     public static SentenceSplitter create(String spec) {
-        if (spec.equals("icu")) {
-            return (text, lang) -> {
-                BreakIterator it = BreakIterator.getSentenceInstance(ULocale.ROOT);
-                it.setText(text);
-                List<String> out = new ArrayList<>();
-                for (int s = it.first(), e = it.next(); e != BreakIterator.DONE; s = e, e = it.next()) {
-                    String piece = text.substring(s, e).strip();
-                    if (!piece.isEmpty()) out.add(piece);
-                }
-                return out;
-            };
-        }
-        throw new LcmException("unknown sentence splitter '" + spec + "'; use icu");
+        return create(spec, SplitterOptions.DEFAULT);
+    }
+
+    public static SentenceSplitter create(String spec, SplitterOptions options) {
+        return new SplitPipeline(raw(spec, options), options);
+    }
+
+    static RawSplitter raw(String spec, SplitterOptions options) {
+        if (spec == null || spec.isBlank()) spec = DEFAULT;
+        if (spec.equals("icu")) return new IcuSplitter();
+        if (spec.equals("opennlp")) return new OpenNlpSplitter(null);
+        if (spec.startsWith("opennlp:")) return new OpenNlpSplitter(Path.of(spec.substring("opennlp:".length())));
+        if (spec.startsWith("sat:")) return SatSplitter.open(Path.of(spec.substring("sat:".length())), options);
+        throw new LcmException("unknown sentence splitter '" + spec + "': use icu, opennlp, opennlp:MODEL.bin or sat:DIR");
     }
 }
