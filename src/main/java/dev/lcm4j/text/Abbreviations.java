@@ -16,20 +16,24 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Per-language break suppressions from class-path resources {@code /dev/lcm4j/text/abbreviations/<iso3>.txt}: one
  * abbreviation a line ({@code Dr.}, {@code z. B.}); {@code #} starts a comment; {@code ordinal-dot} turns on the
- * ordinal rule, and {@code ordinal-word: Oktober} lists words (months) after which an ordinal never ends a sentence.
+ * ordinal rule, {@code ordinal-word: Oktober} lists words (months) after which an ordinal never ends a sentence, and
+ * {@code ordinal-prefix: im} words (articles, contracted prepositions) after which a number with a dot is an ordinal
+ * inside the sentence ({@code im 2. Band}).
  */
 final class Abbreviations {
     private static final Map<String, Abbreviations> CACHE = new ConcurrentHashMap<>();
-    private static final Abbreviations NONE = new Abbreviations(List.of(), false, Set.of());
+    private static final Abbreviations NONE = new Abbreviations(List.of(), false, Set.of(), Set.of());
 
     private final List<String> entries;
     private final boolean ordinalDot;
     private final Set<String> ordinalWords;
+    private final Set<String> ordinalPrefixes;
 
-    private Abbreviations(List<String> entries, boolean ordinalDot, Set<String> ordinalWords) {
+    private Abbreviations(List<String> entries, boolean ordinalDot, Set<String> ordinalWords, Set<String> ordinalPrefixes) {
         this.entries = entries;
         this.ordinalDot = ordinalDot;
         this.ordinalWords = ordinalWords;
+        this.ordinalPrefixes = ordinalPrefixes;
     }
 
     static Abbreviations forLanguage(String iso3) {
@@ -41,6 +45,7 @@ final class Abbreviations {
         if (in == null) return NONE;
         List<String> entries = new ArrayList<>();
         Set<String> words = new HashSet<>();
+        Set<String> prefixes = new HashSet<>();
         boolean ordinal = false;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
@@ -48,12 +53,13 @@ final class Abbreviations {
                 if (line.isEmpty() || line.startsWith("#")) continue;
                 if (line.equals("ordinal-dot")) ordinal = true;
                 else if (line.startsWith("ordinal-word:")) words.add(line.substring("ordinal-word:".length()).strip());
+                else if (line.startsWith("ordinal-prefix:")) prefixes.add(line.substring("ordinal-prefix:".length()).strip());
                 else entries.add(line);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new Abbreviations(List.copyOf(entries), ordinal, Set.copyOf(words));
+        return new Abbreviations(List.copyOf(entries), ordinal, Set.copyOf(words), Set.copyOf(prefixes));
     }
 
     /** Whether the break at {@code b} (segment started at {@code start}) falls inside or right after an abbreviation. */
@@ -71,20 +77,31 @@ final class Abbreviations {
                 }
             }
         }
-        return ordinalDot && ordinalBefore(text, start, end) && ordinalContext(text, b);
+        if (!ordinalDot) return false;
+        int digitsStart = ordinalStart(text, start, end);
+        return digitsStart >= 0 && (ordinalContext(text, b) || ordinalPrefixes.contains(wordBefore(text, start, digitsStart)));
+    }
+
+    /** The word right before position {@code i} (skipping one run of spaces), or "" if none. */
+    private static String wordBefore(String text, int start, int i) {
+        int e = i;
+        while (e > start && Character.isWhitespace(text.charAt(e - 1))) e--;
+        int s = e;
+        while (s > start && Character.isLetter(text.charAt(s - 1))) s--;
+        return text.substring(s, e);
     }
 
     private static boolean wordStart(String text, int i) {
         return i == 0 || !Character.isLetterOrDigit(text.charAt(i - 1)) && text.charAt(i - 1) != '.';
     }
 
-    /** "… 3." : one to four digits then the dot at {@code end - 1}, preceded by a non-word character. */
-    private static boolean ordinalBefore(String text, int start, int end) {
+    /** "… 3." : one to four digits then the dot at {@code end - 1}, preceded by a non-word character; -1 if not. */
+    private static int ordinalStart(String text, int start, int end) {
         int i = end - 1;
         int d = i;
         while (d > start && Character.isDigit(text.charAt(d - 1))) d--;
         int digits = i - d;
-        return digits >= 1 && digits <= 4 && wordStart(text, d);
+        return digits >= 1 && digits <= 4 && wordStart(text, d) ? d : -1;
     }
 
     private boolean ordinalContext(String text, int b) {
