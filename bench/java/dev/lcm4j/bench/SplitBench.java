@@ -36,7 +36,7 @@ public final class SplitBench {
         for (String spec : specs) {
             SentenceSplitter s = SentenceSplitters.create(spec);
             for (int t : threads == 1 ? List.of(1) : List.of(1, threads)) {
-                run(s, docs, t); // warm-up
+                for (int w = 0; w < 2; w++) run(s, docs, t); // warm-up: the JIT needs more than one pass
                 double best = Double.MAX_VALUE;
                 long sentences = 0;
                 for (int r = 0; r < rounds; r++) {
