@@ -79,7 +79,9 @@ final class SatSplitter implements RawSplitter {
             OnnxJavaType maskType = ((TensorInfo) inputs.get("attention_mask").getInfo()).type;
             if (maskType != OnnxJavaType.FLOAT && maskType != OnnxJavaType.FLOAT16)
                 throw new LcmException("SaT model " + model + ": attention_mask must be float32 or float16, is " + maskType);
-            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(tok, Map.of("addSpecialTokens", "false"));
+            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(tok,
+                    // DJL truncates at the model's 512 tokens unless told not to; SaT blocks long texts itself
+                    Map.of("addSpecialTokens", "false", "truncation", "false"));
             return new SatSplitter(env, session, tokenizer, maskType == OnnxJavaType.FLOAT16, blockSize, stride, threshold);
         } catch (OrtException | IOException e) {
             throw new LcmException("SaT splitter: cannot load " + dir + ": " + e.getMessage(), e);
@@ -119,7 +121,7 @@ final class SatSplitter implements RawSplitter {
         return indicesToSentences(sentence, idx);
     }
 
-    /** Newline probability per character (index into the Java string); 0 for characters that end no token. */
+    /** Newline probability per UTF-16 unit of {@code text}; 0 for units that end no token. */
     float[] charProbs(String text) {
         float[] probs = new float[text.length()];
         if (text.isBlank()) return probs;
@@ -128,10 +130,17 @@ final class SatSplitter implements RawSplitter {
         CharSpan[] spans = enc.getCharTokenSpans();
         if (ids.length == 0) return probs;
         float[] logits = averagedLogits(ids);
+        // DJL's spans count code points (as Python does); the probability goes on the last UTF-16 unit of the
+        // token's last character, so that cutting after it never splits a surrogate pair
+        int[] cpEnd = new int[text.codePointCount(0, text.length()) + 1];
+        for (int cp = 0, i = 0; i < text.length(); cp++) {
+            i += Character.charCount(text.codePointAt(i));
+            cpEnd[cp + 1] = i;
+        }
         for (int t = 0; t < ids.length; t++) {
             if (spans[t] == null || ids[t] == CLS || ids[t] == SEP || ids[t] == PAD) continue;
-            int last = spans[t].getEnd() - 1;
-            if (last >= 0 && last < probs.length) probs[last] = (float) (1 / (1 + Math.exp(-logits[t])));
+            int end = spans[t].getEnd();
+            if (end >= 1 && end < cpEnd.length) probs[cpEnd[end] - 1] = (float) (1 / (1 + Math.exp(-logits[t])));
         }
         return probs;
     }
