@@ -53,6 +53,22 @@ class SatSplitterTest {
     }
 
     @Test
+    void float16AttentionMaskModel() {
+        // the same weights exported with a float16 attention_mask: the splitter reads the input type and converts
+        Path half = dir.resolve("fp16_mask");
+        for (int n : new int[] {3, 4}) {
+            JsonNode c = cases.get(n);
+            String text = c.get("text").asText();
+            SatSplitter sat = SatSplitter.open(half, c.get("block_size").asInt(), c.get("stride").asInt(), 0.5);
+            float[] probs = sat.charProbs(text);
+            for (int i = 0; i < probs.length; i++) assertEquals(c.get("probs").get(i).asDouble(), probs[i], 1e-3);
+            List<String> expected = new ArrayList<>();
+            c.get("sentences").forEach(x -> expected.add(x.asText()));
+            assertEquals(expected, sat.segment(text, "eng_Latn"));
+        }
+    }
+
+    @Test
     void blockingChangesTheResultSoAveragingIsExercised() {
         // the long text's probabilities differ between 256/256 (one block) and 8/4 (overlapping blocks)
         JsonNode one = cases.get(2), overlapped = cases.get(5);
