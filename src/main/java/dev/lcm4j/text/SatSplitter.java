@@ -219,7 +219,7 @@ final class SatSplitter implements RawSplitter {
         int offset = 0, idx = 0;
         for (int i : indices) {
             idx = i + 1;
-            while (idx < text.length() && Character.isWhitespace(text.charAt(idx))) idx++;
+            while (idx < text.length() && TextCleaning.isPySpace(text.charAt(idx))) idx++;
             if (idx > offset) out.add(text.substring(offset, idx));
             offset = idx;
         }

@@ -58,7 +58,7 @@ final class SplitPipeline implements SentenceSplitter {
     }
 
     private static void addStripped(List<String> out, String s) {
-        String t = s.strip();
+        String t = TextCleaning.pyStrip(s);
         if (!t.isEmpty()) out.add(t);
     }
 

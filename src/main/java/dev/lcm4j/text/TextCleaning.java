@@ -138,6 +138,19 @@ public final class TextCleaning {
         return v;
     }
 
+    /** Python's {@code str.isspace} for one character: Java whitespace plus the no-break spaces (Zs, Zl, Zp). */
+    public static boolean isPySpace(int c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == 0x85;
+    }
+
+    /** Python's {@code str.strip()}: unlike {@link String#strip()} it also removes U+00A0 and U+202F. */
+    public static String pyStrip(String s) {
+        int a = 0, b = s.length();
+        while (a < b && isPySpace(s.charAt(a))) a++;
+        while (b > a && isPySpace(s.charAt(b - 1))) b--;
+        return s.substring(a, b);
+    }
+
     /** Python's {@code len}: code points. */
     public static int pyLen(String s) {
         return s.codePointCount(0, s.length());

@@ -76,6 +76,14 @@ class TextCleaningTest {
     }
 
     @Test
+    void stripLikePython() {
+        // Python: "\u00a0 a b\u202f\t\x85".strip() == "a b"; "\u200b".strip() == "\u200b" (not a space)
+        assertEquals("a b", TextCleaning.pyStrip("\u00a0 a b\u202f\t\u0085"));
+        assertEquals("\u200b", TextCleaning.pyStrip("\u200b"));
+        assertEquals("", TextCleaning.pyStrip(" \u3000 "));
+    }
+
+    @Test
     void float16KnownBitPatterns() {
         assertEquals((short) 0x3C00, Float16.fromFloat(1f));
         assertEquals((short) 0xC000, Float16.fromFloat(-2f));
