@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Concept-space benchmarks: splitting MB/s (ICU, OpenNLP) on the built-in Europarl corpus, MiniLM sentences/s,
-# retrieval decoding over a synthetic 1M x 384 sentence bank.
+# Concept-space benchmarks: MiniLM sentences/s on Europarl sentences, retrieval decoding over a synthetic
+# 1M x 384 sentence bank (splitting: bench/run_split.sh).
 #   bench/run_concepts.sh                      # builds first
 #   SKIP_BUILD=1 BANK_ROWS=200000 bench/run_concepts.sh
 set -euo pipefail

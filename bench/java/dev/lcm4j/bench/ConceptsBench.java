@@ -17,8 +17,8 @@ import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Concept-space figures: sentence splitting MB/s (ICU, OpenNLP) on the built-in Europarl corpus, MiniLM encoding
- * sentences/s, and retrieval decoding over a synthetic bank (build time, size, queries/s).
+ * Concept-space figures (splitting has its own bench, SplitBench): MiniLM encoding sentences/s on Europarl
+ * sentences, and retrieval decoding over a synthetic bank (build time, size, queries/s).
  * Args: --bank-rows N (default 1000000) --dim D (384) --encode N (2000 sentences).
  */
 public final class ConceptsBench {
@@ -33,18 +33,6 @@ public final class ConceptsBench {
             }
         }
         List<String> texts = europarl();
-        long bytes = texts.stream().mapToLong(t -> t.getBytes(StandardCharsets.UTF_8).length).sum();
-        for (String spec : List.of("icu", "opennlp")) {
-            SentenceSplitter s = SentenceSplitters.create(spec);
-            List<String> english = texts.subList(0, texts.size());
-            s.split(english.get(0), "eng_Latn"); // warm-up
-            long t0 = System.nanoTime();
-            long n = 0;
-            for (String t : english) n += s.split(t, "eng_Latn").size();
-            double sec = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("split %-8s %.1f MB/s (%d MB, %d sentences, %.1f s, 1 thread)%n", spec, bytes / 1e6 / sec, bytes / 1_000_000, n, sec);
-        }
-
         List<String> sentences = new ArrayList<>();
         SentenceSplitter icu = SentenceSplitters.create("icu");
         for (String t : texts) {

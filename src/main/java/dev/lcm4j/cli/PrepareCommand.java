@@ -55,8 +55,8 @@ final class PrepareCommand implements Runnable {
                 maxDocs, shardSize, validationFraction, seed, tokenBudget, maxBatchSentences,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), 64, overwrite,
                 // the splitter's description, recorded in the manifest and datacard (a change refuses to resume)
-                maxSentenceLen == SplitterOptions.DEFAULTS.maxSentenceLen() ? splitter : splitter + " max_sentence_len=" + maxSentenceLen);
-        SentenceSplitter split = SentenceSplitters.create(splitter, SplitterOptions.DEFAULTS.withMaxSentenceLen(maxSentenceLen));
+                maxSentenceLen == SplitterOptions.DEFAULT.maxSentenceLen() ? splitter : splitter + " max_sentence_len=" + maxSentenceLen);
+        SentenceSplitter split = SentenceSplitters.create(splitter, SplitterOptions.DEFAULT.withMaxSentenceLen(maxSentenceLen));
         DocumentSources.check(spec); // input errors before the (slow) encoder load
         try (ConceptEncoder enc = ConceptModels.encoder(encoder);
              ProgressBar bar = Progress.bar("prepare", maxDocs > 0 ? maxDocs : -1)) {
