@@ -10,10 +10,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * ICU4J sentence breaks for the language's locale with CLDR's {@code ss=standard} abbreviation suppressions, plus
- * lcm4j's own per-language lists ({@link Abbreviations}): a break is dropped when the text before it ends with a
+ * ICU4J sentence breaks for the language's locale (UAX #29), plus lcm4j's own per-language lists ({@link Abbreviations}): a break is dropped when the text before it ends with a
  * listed abbreviation, when a multi-part abbreviation ({@code z. B.}) spans it, or, in ordinal-dot languages, after
  * a number when the next word is lower-case or a month ({@code am 3. Oktober}).
+ *
+ * <p>CLDR's {@code ss=standard} suppressions are deliberately not used: ICU matches them as bare suffixes of the word
+ * before the period, so German "ber." glued "Herr Weber. Die Sitzung ..." into one sentence, and the English list
+ * holds words that often end sentences ("OK.", "Job."). lcm4j's lists match whole words.
  */
 final class IcuSplitter implements RawSplitter {
     /** BreakIterators are not thread-safe: one prototype per locale, cloned per call. */
@@ -39,12 +42,12 @@ final class IcuSplitter implements RawSplitter {
         return BreakIterator.getSentenceInstance(locale(lang));
     }
 
-    /** FLORES {@code deu_Latn} to ICU {@code de_Latn@ss=standard}; ICU falls back to root rules for others. */
+    /** FLORES {@code deu_Latn} to ICU {@code de_Latn}; ICU falls back to root rules for others. */
     static ULocale locale(String lang) {
         String iso3 = Languages.iso3(lang);
         String script = lang.substring(4);
         String two = ISO3_TO_2.getOrDefault(iso3, iso3);
-        return new ULocale(two + "_" + script + "@ss=standard");
+        return new ULocale(two + "_" + script);
     }
 
     private static final Map<String, String> ISO3_TO_2 = new ConcurrentHashMap<>();

@@ -77,6 +77,14 @@ class SentenceSplittersTest {
     }
 
     @Test
+    void namesAndCommonWordsBeforeAPeriodStillEndSentences() {
+        // CLDR's suffix-matched suppressions would glue these ("ber." in German, "OK." in English).
+        assertEquals(List.of("Das sagte Herr Weber.", "Die Sitzung ist geschlossen."),
+                SentenceSplitters.create("icu").split("Das sagte Herr Weber. Die Sitzung ist geschlossen.", "deu_Latn"));
+        assertEquals(List.of("That is OK.", "Then we left."), icu.split("That is OK. Then we left.", "eng_Latn"));
+    }
+
+    @Test
     void sentencesWithoutLettersOrDigitsAreDropped() {
         // A Europarl line starting mid-sentence: ICU yields a leading ". " piece, which carries no content.
         String text = ".   The sitting was closed. It resumed at 3 p.m.";
