@@ -10,6 +10,7 @@ import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 
@@ -51,7 +52,7 @@ public final class SonarConceptDecoder implements ConceptDecoder {
         try {
             SonarConceptEncoder.checkVocab(card.name(), tokenizer, config.vocabSize());
             SonarTextDecoder model = new SonarTextDecoder(ParamFactory.cpu(), config);
-            SonarWeights.load(ckpt, model, Set.of("final_proj.weight"), card.name());
+            SonarWeights.load(ckpt, model, Map.of("final_proj.weight", "decoder_frontend.embed.weight"), card.name());
             return new SonarConceptDecoder(card.name(), model, tokenizer, o);
         } catch (RuntimeException e) {
             tokenizer.close();

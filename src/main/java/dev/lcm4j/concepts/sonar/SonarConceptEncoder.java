@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.bytedeco.javacpp.PointerScope;
@@ -55,10 +56,10 @@ public final class SonarConceptEncoder implements ConceptEncoder {
             SonarTextEncoder model = new SonarTextEncoder(ParamFactory.cpu(), config);
             if (ckpt.getFileName().toString().endsWith(".safetensors")) {
                 // The Hugging Face port (M2M100 names, HF special-token rows).
-                SonarWeights.load(HfSonarEncoderWeights.readAsFairseq2(ckpt), ckpt, model, Set.of(), card.name());
+                SonarWeights.load(HfSonarEncoderWeights.readAsFairseq2(ckpt), ckpt, model, Map.of(), card.name());
                 model.permuteSpecialRows(HfSonarEncoderWeights.SPECIAL_ROWS);
             } else {
-                SonarWeights.load(ckpt, model, Set.of(), card.name());
+                SonarWeights.load(ckpt, model, Map.of(), card.name());
             }
             return new SonarConceptEncoder(card.name(), model, tokenizer, DEFAULT_TOKEN_BUDGET);
         } catch (RuntimeException e) {

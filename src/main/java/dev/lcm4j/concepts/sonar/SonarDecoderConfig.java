@@ -26,9 +26,12 @@ public record SonarDecoderConfig(int modelDim, int numLayers, int numHeads, int 
             default -> throw new LcmException("card '" + card + "': unknown SONAR text decoder arch '" + name + "'; use basic or toy");
         };
         Map<String, Integer> o = SonarConfigs.overrides(overrides, Set.of("model_dim", "num_decoder_layers",
-                "num_decoder_attn_heads", "ffn_inner_dim", "vocab_info.size", "max_seq_len"), card);
+                "num_encoder_attn_heads", "num_decoder_attn_heads", "ffn_inner_dim", "vocab_info.size", "max_seq_len"), card);
+        // SONAR's decoder factory builds every attention with num_encoder_attn_heads; num_decoder_attn_heads is
+        // accepted too (fairseq2's name for it), and wins when both are given.
+        int heads = o.getOrDefault("num_decoder_attn_heads", o.getOrDefault("num_encoder_attn_heads", c.numHeads));
         return new SonarDecoderConfig(o.getOrDefault("model_dim", c.modelDim), o.getOrDefault("num_decoder_layers", c.numLayers),
-                o.getOrDefault("num_decoder_attn_heads", c.numHeads), o.getOrDefault("ffn_inner_dim", c.ffnInnerDim),
+                heads, o.getOrDefault("ffn_inner_dim", c.ffnInnerDim),
                 o.getOrDefault("vocab_info.size", c.vocabSize), o.getOrDefault("max_seq_len", c.maxSeqLen));
     }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -23,23 +22,31 @@ final class SonarWeights {
     private SonarWeights() {
     }
 
-    /** {@code tiedAliases}: checkpoint keys that repeat a model tensor (the decoder's {@code final_proj.weight}). */
-    static void load(Path file, Module model, Set<String> tiedAliases, String card) {
+    /**
+     * {@code tiedAliases}: checkpoint keys that name another model tensor (the decoder's {@code final_proj.weight},
+     * tied to {@code decoder_frontend.embed.weight}). As fairseq2's {@code load_state_dict}, which copies keys in
+     * module order into the one shared parameter, the alias is loaded last and wins when the two stored tensors differ.
+     */
+    static void load(Path file, Module model, Map<String, String> tiedAliases, String card) {
         load(Checkpoints.readState(file), file, model, tiedAliases, card);
     }
 
     /** {@code state}: fairseq2-named tensors read from {@code file} (named in errors). */
-    static void load(Map<String, StoredTensor> state, Path file, Module model, Set<String> tiedAliases, String card) {
+    static void load(Map<String, StoredTensor> state, Path file, Module model, Map<String, String> tiedAliases, String card) {
         Map<String, Tensor> mine = model.stateDict();
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>();
         for (String k : mine.keySet()) if (!state.containsKey(k)) missing.add(k);
-        for (String k : state.keySet()) if (!mine.containsKey(k) && !tiedAliases.contains(k)) unexpected.add(k);
+        for (String k : state.keySet()) if (!mine.containsKey(k) && !tiedAliases.containsKey(k)) unexpected.add(k);
         if (!missing.isEmpty() || !unexpected.isEmpty()) {
             throw new LcmException("checkpoint " + file + " (card '" + card + "') does not match the SONAR model: missing keys "
                     + head(missing) + ", unexpected keys " + head(unexpected) + " (wrong file, or wrong model_arch/model_config?)");
         }
         try (NoGradGuard g = new NoGradGuard()) {
-            for (Map.Entry<String, Tensor> e : mine.entrySet()) {
+            List<Map.Entry<String, Tensor>> order = new ArrayList<>(mine.entrySet());
+            for (Map.Entry<String, String> a : tiedAliases.entrySet()) {
+                if (state.containsKey(a.getKey())) order.add(Map.entry(a.getKey(), mine.get(a.getValue())));
+            }
+            for (Map.Entry<String, Tensor> e : order) {
                 StoredTensor src = state.get(e.getKey());
                 Tensor dst = e.getValue();
                 if (!java.util.Arrays.equals(src.shape(), T.shape(dst))) {

@@ -126,10 +126,50 @@ class SonarFixtureTest {
         assertClose(rows("embedding_long.npy")[0], encoder.encode(List.of(text), "eng_Latn")[0], "long sentence");
     }
 
+    static final Map<String, String> TIED = Map.of("final_proj.weight", "decoder_frontend.embed.weight");
+
+    /**
+     * fairseq2 loads final_proj.weight after decoder_frontend.embed.weight into the one tied parameter, so when a
+     * checkpoint stores two different tensors the model uses final_proj's for both: the same model as a checkpoint
+     * holding final_proj's tensor under both names.
+     */
+    @Test
+    void tiedOutputProjectionWinsAsInFairseq2(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Map<String, dev.lcm4j.io.StoredTensor> state = dev.lcm4j.models.Checkpoints.readState(dir().resolve("sonar_text_decoder.pt"));
+        float[] e = state.get("decoder_frontend.embed.weight").toFloatArray();
+        long[] shape = state.get("decoder_frontend.embed.weight").shape();
+        float[] w = e.clone();
+        for (int i = 0; i < w.length; i++) w[i] = w[i] * 1.5f + 0.01f * (i % 7);
+        Path differing = tmp.resolve("differing.pt"), same = tmp.resolve("same.pt");
+        writeWith(state, differing, e, w, shape);
+        writeWith(state, same, w, w, shape);
+        float[][] emb = rows("embeddings.npy");
+        long[] prefix = {3, 256047 % 506};
+        float[] a = logits(differing, prefix, emb[0]), b = logits(same, prefix, emb[0]), orig = logits(dir().resolve("sonar_text_decoder.pt"), prefix, emb[0]);
+        assertClose(b, a, "final_proj.weight wins");
+        assertTrue(Math.abs(a[5] - orig[5]) > 1e-3, "the modified projection changes the logits");
+    }
+
+    private static void writeWith(Map<String, dev.lcm4j.io.StoredTensor> state, Path file, float[] embed, float[] proj, long[] shape) {
+        dev.lcm4j.io.OrderedDict<String, Object> od = new dev.lcm4j.io.OrderedDict<>();
+        state.forEach((k, v) -> od.put(k, k.equals("decoder_frontend.embed.weight") ? dev.lcm4j.io.StoredTensor.ofFloats(embed, shape)
+                : k.equals("final_proj.weight") ? dev.lcm4j.io.StoredTensor.ofFloats(proj, shape) : v));
+        if (!od.containsKey("final_proj.weight")) od.put("final_proj.weight", dev.lcm4j.io.StoredTensor.ofFloats(proj, shape));
+        dev.lcm4j.io.TorchFile.write(file, Map.of("model", od));
+    }
+
+    private static float[] logits(Path ckpt, long[] prefix, float[] emb) {
+        SonarTextDecoder model = new SonarTextDecoder(ParamFactory.cpu(), SonarDecoderConfig.arch("toy", Map.of("vocab_info", Map.of("size", 506)), "t"));
+        SonarWeights.load(ckpt, model, TIED, "t");
+        try (NoGradGuard g = new NoGradGuard(); PointerScope s = new PointerScope()) {
+            return T.toFloats(model.logits(T.longs(prefix, 1, prefix.length), T.floats(emb, 1, emb.length)));
+        }
+    }
+
     @Test
     void decoderLogitsMatchPyTorch() throws Exception {
         SonarTextDecoder model = new SonarTextDecoder(ParamFactory.cpu(), SonarDecoderConfig.arch("toy", Map.of("vocab_info", Map.of("size", 506)), "t"));
-        SonarWeights.load(dir().resolve("sonar_text_decoder.pt"), model, Set.of("final_proj.weight"), "t");
+        SonarWeights.load(dir().resolve("sonar_text_decoder.pt"), model, TIED, "t");
         float[][] emb = rows("embeddings.npy");
         List<?> prefixes = (List<?>) expected.get("logit_prefixes");
         for (int i = 0; i < prefixes.size(); i++) {
