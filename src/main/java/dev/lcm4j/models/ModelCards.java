@@ -25,8 +25,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * shared directory) are skipped.
  */
 public final class ModelCards {
-    // Missing resources are skipped, so a family can add its file here before it exists.
-    private static final String[] BUILTIN = {"sonar_normalizer.yaml", "placeholders.yaml", "minilm.yaml", "sonar.yaml", "retrieval.yaml"};
+    private static final String[] BUILTIN = {"sonar_normalizer.yaml", "placeholders.yaml", "minilm.yaml", "sonar.yaml"};
     private static final String[] BUILTIN_FILES = {"dummy_sonar_normalizer.pt"};
     private final Map<String, ModelCard> cards;
     private final List<String> searched;
@@ -51,7 +50,7 @@ public final class ModelCards {
         extractBuiltinFiles();
         for (String res : BUILTIN) {
             try (InputStream in = ModelCards.class.getResourceAsStream("/dev/lcm4j/cards/" + res)) {
-                if (in == null) continue;
+                if (in == null) throw new IllegalStateException("built-in card " + res + " is missing from the jar");
                 Path virtual = builtinDir().resolve(res);
                 for (Map<String, Object> doc : parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), virtual)) add(cards, doc, virtual);
             } catch (IOException e) {
