@@ -7,7 +7,9 @@ import dev.lcm4j.inference.LcmGenerator;
 import dev.lcm4j.io.Npy;
 import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
-import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.inference.DiffusionOptionsMixin;
+import dev.lcm4j.models.Lcm;
+import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Path;
@@ -16,9 +18,11 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "generate", description = {"Autoregressive concept generation (KV cache, batched ragged prompts).",
-        "Each output sequence is the prompt followed by the generated concepts."})
+@Command(name = "generate", description = {"Autoregressive concept generation (KV cache, batched ragged prompts) with the",
+        "MSE LCM or the two-tower diffusion LCM (DDIM, classifier-free guidance). Each output sequence is the prompt",
+        "followed by the generated concepts."})
 final class GenerateCommand implements Runnable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GenerateCommand.class);
     @Option(names = "--model_card", required = true) String card;
     @Option(names = "--input", required = true, description = "Prompts: .npy float32 [B,T,D] or LCM parquet (one prompt per document)") Path input;
     @Option(names = "--output", required = true, description = ".npy (zero-padded, lengths in <name>.lengths.npy) or .parquet") Path output;
@@ -31,18 +35,22 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--eos_threshold", defaultValue = "0.9") double eosThreshold;
     @Option(names = "--stop_on_repetition_cosine_threshold") Double repetition;
     @Option(names = "--sample_latent_variable", defaultValue = "false", arity = "1",
-            description = "Add N(0, temperature^2) noise in normalized space (reference default true; README disables it)") boolean sample;
+            description = "MSE LCM: add N(0, temperature^2) noise in normalized space (reference default true; README disables it)") boolean sample;
     @Option(names = "--temperature", defaultValue = "1.0") double temperature;
     @Option(names = "--seed") Long seed;
     @Option(names = "--trim_hypotheses", defaultValue = "false") boolean trim;
     @Option(names = "--disable_cache", defaultValue = "false") boolean disableCache;
     @Option(names = "--batch_size", defaultValue = "16") int batchSize;
+    @picocli.CommandLine.Mixin DiffusionOptionsMixin diffusion = new DiffusionOptionsMixin();
 
     @Override
     public void run() {
         TorchRuntime.init();
-        BaseLcm model = ModelLoader.loadBaseLcm(ModelCards.resolve(card), ParamFactory.cpu(), true);
-        int dim = model.config().sonar_embed_dim();
+        Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
+        int dim = model.sonarEmbedDim();
+        if (!(model instanceof TwoTowerDiffusionLcm) && diffusion.anySet()) {
+            LOG.warn("the two-tower sampling options (--inference_timesteps, --guidance_scale, ...) do not apply to a {} model; ignored", model.family());
+        }
         DataColumns cols = DataColumns.sonar(column);
         List<float[][]> prompts = ConceptFiles.read(input, cols, dim);
         if (promptLen != null) {
@@ -58,7 +66,7 @@ final class GenerateCommand implements Runnable {
         }
         GeneratorOptions opts = new GeneratorOptions(maxSeqLen, minGenLen, eos == null ? null : eosThreshold, sample, repetition,
                 false, trim, seed, temperature);
-        LcmGenerator gen = new LcmGenerator(model, opts, eos);
+        LcmGenerator gen = new LcmGenerator(model, opts, diffusion.options(), eos);
         List<float[][]> out = new ArrayList<>();
         try (var bar = Progress.bar("generate", prompts.size())) {
             for (int i = 0; i < prompts.size(); i += batchSize) {

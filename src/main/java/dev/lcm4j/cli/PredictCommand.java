@@ -3,6 +3,9 @@ package dev.lcm4j.cli;
 import dev.lcm4j.data.DataColumns;
 import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
+import dev.lcm4j.inference.DiffusionOptionsMixin;
+import dev.lcm4j.inference.TeacherForcedPredictor;
+import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.T;
@@ -17,30 +20,35 @@ import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "predict", description = {"Teacher-forced next-sentence prediction for every position (the reference's",
-        "predict_next_sentence: normalize, forward, denormalize). Output position t predicts concept t+1."})
+@Command(name = "predict", description = {"Teacher-forced next-sentence prediction for every position. Output position t",
+        "predicts concept t+1 from concepts 0..t: the MSE LCM's predict_next_sentence, or the two-tower model's DDIM",
+        "sampling of all positions at once."})
 final class PredictCommand implements Runnable {
     @Option(names = "--model_card", required = true, description = "Card name, model_card.yaml path, training dir or model.pt") String card;
     @Option(names = "--input", required = true, description = ".npy float32 [B,T,D] or LCM parquet") Path input;
     @Option(names = "--output", required = true, description = ".npy or .parquet") Path output;
     @Option(names = "--column", defaultValue = "text_sentences", description = "Sentence column of parquet input; embeddings are <column>_sonar_emb") String column;
     @Option(names = "--batch_size", defaultValue = "16") int batchSize;
+    @Option(names = "--seed", defaultValue = "42", description = "Two-tower: seeds the initial latents (the reference's predictors use 42)") long seed;
+    @picocli.CommandLine.Mixin DiffusionOptionsMixin diffusion = new DiffusionOptionsMixin();
 
     @Override
     public void run() {
         TorchRuntime.init();
-        BaseLcm model = ModelLoader.loadBaseLcm(ModelCards.resolve(card), ParamFactory.cpu(), true);
+        Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
         model.train(false);
+        TeacherForcedPredictor predictor = new TeacherForcedPredictor(model, diffusion.options());
+        org.bytedeco.pytorch.global.torch.manual_seed(seed);
         DataColumns cols = DataColumns.sonar(column);
-        List<float[][]> docs = ConceptFiles.read(input, cols, model.config().sonar_embed_dim());
+        List<float[][]> docs = ConceptFiles.read(input, cols, model.sonarEmbedDim());
         List<float[][]> out = new ArrayList<>();
-        int d = model.config().outputDim();
+        int d = model instanceof BaseLcm b ? b.config().outputDim() : model.sonarEmbedDim();
         try (var bar = Progress.bar("predict", docs.size())) {
             for (int i = 0; i < docs.size(); i += batchSize) {
                 List<float[][]> chunk = docs.subList(i, Math.min(docs.size(), i + batchSize));
                 try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                     EmbeddingsBatch b = EmbeddingsBatch.of(chunk, null);
-                    Tensor y = model.predictNextSentence(b.seqs(), false, 0, null);
+                    Tensor y = predictor.predict(b);
                     float[] flat = T.toFloats(y);
                     int t = (int) y.size(1);
                     for (int r = 0; r < chunk.size(); r++) {

@@ -4,6 +4,9 @@ import dev.lcm4j.LcmException;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.baselcm.BaseLcmArchs;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
+import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
+import dev.lcm4j.models.twotower.TwoTowerDiffusionLcmArchs;
+import dev.lcm4j.models.twotower.TwoTowerDiffusionLcmConfig;
 import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.ParamFactory;
 import java.util.ArrayList;
@@ -21,6 +24,7 @@ public final class ArchRegistry {
     public static Map<String, Arch> all() {
         Map<String, Arch> m = new LinkedHashMap<>();
         BaseLcmArchs.all().forEach((k, v) -> m.put(k, new Arch(k, BaseLcmConfig.FAMILY, v)));
+        TwoTowerDiffusionLcmArchs.all().forEach((k, v) -> m.put(k, new Arch(k, TwoTowerDiffusionLcmConfig.FAMILY, v)));
         return m;
     }
 
@@ -31,12 +35,13 @@ public final class ArchRegistry {
     }
 
     public static List<String> families() {
-        return new ArrayList<>(List.of(BaseLcmConfig.FAMILY));
+        return new ArrayList<>(List.of(BaseLcmConfig.FAMILY, TwoTowerDiffusionLcmConfig.FAMILY));
     }
 
     /** Builds the model of {@code config} on {@code f} (no normalizer: counting and shape checks only). */
     public static Module buildBare(Record config, ParamFactory f) {
         if (config instanceof BaseLcmConfig c) return new BaseLcm(f, c, null);
+        if (config instanceof TwoTowerDiffusionLcmConfig c) return new TwoTowerDiffusionLcm(f, c, null);
         throw new LcmException("unsupported model config " + config.getClass().getSimpleName());
     }
 

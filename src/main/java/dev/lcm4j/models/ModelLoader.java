@@ -7,6 +7,8 @@ import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
+import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
+import dev.lcm4j.models.twotower.TwoTowerDiffusionLcmConfig;
 import dev.lcm4j.nn.ParamFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,53 @@ public final class ModelLoader {
         BaseLcmConfig c = overrides == null ? base : ConfigBinder.bindOnto(overrides, base, BaseLcmConfig.class, where);
         c.lcm().validate(where + ".lcm");
         return c;
+    }
+
+    public static TwoTowerDiffusionLcmConfig twoTowerConfig(String arch, Map<String, Object> overrides, String where) {
+        TwoTowerDiffusionLcmConfig base = arch == null ? TwoTowerDiffusionLcmConfig.defaults()
+                : (TwoTowerDiffusionLcmConfig) archConfig(arch, TwoTowerDiffusionLcmConfig.FAMILY);
+        TwoTowerDiffusionLcmConfig c = overrides == null ? base : ConfigBinder.bindOnto(overrides, base, TwoTowerDiffusionLcmConfig.class, where);
+        c.validate(where);
+        return c;
+    }
+
+    /** The config of a model of {@code family}: its arch (or the family defaults) with {@code overrides} merged. */
+    public static Record config(String family, String arch, Map<String, Object> overrides, String where) {
+        return switch (family) {
+            case BaseLcmConfig.FAMILY -> baseLcmConfig(arch, overrides, where);
+            case TwoTowerDiffusionLcmConfig.FAMILY -> twoTowerConfig(arch, overrides, where);
+            default -> throw new LcmException(where + ": model family '" + family + "' is not an LCM; known: "
+                    + String.join(", ", ArchRegistry.families()));
+        };
+    }
+
+    /** A freshly initialised model of {@code config} (seeded by the caller), with its normalizer loaded from its card. */
+    public static Lcm build(Record config, ParamFactory f) {
+        if (config instanceof BaseLcmConfig c) {
+            SonarNormalizer n = c.sonar_normalizer_name() == null ? null : loadNormalizer(c.sonar_normalizer_name(), c.sonar_embed_dim(), f);
+            return new BaseLcm(f, c, n);
+        }
+        if (config instanceof TwoTowerDiffusionLcmConfig c) {
+            c.validate("model config");
+            return new TwoTowerDiffusionLcm(f, c, loadNormalizer(c.sonar_normalizer_name(), c.sonar_embed_dim(), f));
+        }
+        throw new LcmException("unsupported model config " + config.getClass().getSimpleName());
+    }
+
+    /** Loads any LCM from its card (weights included when the card has a checkpoint). */
+    public static Lcm load(ModelCard card, ParamFactory f, boolean requireCheckpoint) {
+        Record c = config(card.family(), card.arch(), card.modelConfig(), "model card " + card.name() + " model_config");
+        Lcm model = build(c, f);
+        Path ckpt = card.checkpointPath();
+        if (ckpt == null) {
+            if (requireCheckpoint) {
+                throw new LcmException("model card " + card.name() + " has no checkpoint (placeholder card?); register the card of a trained model");
+            }
+            return model;
+        }
+        if (!Files.isRegularFile(ckpt)) throw new LcmException("checkpoint " + ckpt + " named by model card " + card.name() + " does not exist");
+        Checkpoints.load(ckpt, model);
+        return model;
     }
 
     private static Record archConfig(String arch, String family) {

@@ -83,6 +83,44 @@ public final class MultiheadAttention extends Module {
     }
 
     /**
+     * Self-attention under the denoiser's {@code NoAttentionMask} (log(eye)): each position attends only to itself,
+     * so the softmax weight is exactly 1 and the output is output_proj(v_proj(x)); q_proj and k_proj exist (the
+     * reference builds them) but cannot change the result. Attention dropout, when training, drops whole
+     * (position, head) values as SDPA's dropout on the single weight would. x: [B, S, D] -> [B, S, D].
+     */
+    public Tensor selfOnly(Tensor x) {
+        Tensor v = vProj.forward(x);                                   // [B,S,D]
+        if (training && attnDropout > 0) {
+            long b = x.size(0), s = x.size(1);
+            Tensor keep = dropout(ones(new long[] {b, s, numHeads, 1}, T.opts(v.scalar_type(), v.device())), attnDropout, true);
+            v = v.view(b, s, numHeads, headDim).mul(keep).reshape(b, s, modelDim);
+        }
+        return outputProj.forward(v);
+    }
+
+    /**
+     * Cross-attention (the denoiser attending to the context): queries from x [B, S, D], keys and values from kv
+     * [B, K, D], no positional encoding; allowed: bool [B or 1, 1, S, K] (true = attend) or null for all keys.
+     * Every query row must allow at least one key.
+     */
+    public Tensor forwardCross(Tensor x, Tensor kv, Tensor allowed) {
+        long b = x.size(0), s = x.size(1), k = kv.size(1);
+        Tensor q = qProj.forward(x).view(b, s, numHeads, headDim).transpose(1, 2);    // [B,H,S,K]
+        Tensor kk = kProj.forward(kv).view(b, k, numHeads, headDim).transpose(1, 2);  // [B,H,K,hd]
+        Tensor v = vProj.forward(kv).view(b, k, numHeads, headDim).transpose(1, 2);
+        double p = training ? attnDropout : 0.0;
+        boolean reduced = q.scalar_type() != ScalarType.Float && q.scalar_type() != ScalarType.Double;
+        Tensor attn;
+        if (!q.is_cuda() && (reduced || headDim >= 128)) {
+            attn = mathAttention(q, kk, v, allowed, p); // see forward(): libtorch's CPU kernel is slow here
+        } else {
+            attn = scaled_dot_product_attention(q, kk, v, allowed == null ? new TensorOptional() : new TensorOptional(allowed),
+                    p, false, new DoubleOptional(), false);
+        }
+        return outputProj.forward(attn.transpose(1, 2).reshape(b, s, modelDim));   // [B,S,D]
+    }
+
+    /**
      * x: [B, S, D]. Without a cache the attention is causal over the S positions. With a cache holding P earlier
      * positions, query i (absolute position P+i) attends to keys 0..P+i.
      */

@@ -46,6 +46,14 @@ public record TransformerConfig(
                 "pre", null, false, false, false, false, null, "xavier");
     }
 
+    /** This config with another {@code pos_embedding_style}. */
+    public TransformerConfig withPosEmbeddingStyle(String style) {
+        return new TransformerConfig(num_layers, num_attn_heads, dropout_p, final_dropout_p, attention_dropout_p, ffn_inner_dim,
+                use_swiglu, ffn_inner_activation_name, style, rope_theta, layer_normalization_style, norm_order_style,
+                final_norm_order_style, enable_qk_layernorm, mha_qkv_weight_normalization, mha_output_weight_normalization,
+                mha_output_proj_bias, scale_residual, attention_output_init_fn);
+    }
+
     public void validate(String path) {
         if (!"pre".equals(norm_order_style)) {
             throw new dev.lcm4j.LcmException(path + ".norm_order_style=" + norm_order_style

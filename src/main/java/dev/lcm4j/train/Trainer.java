@@ -12,7 +12,7 @@ import dev.lcm4j.io.OrderedDict;
 import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.io.TorchFile;
 import dev.lcm4j.models.Checkpoints;
-import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.models.Lcm;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Autocast;
 import dev.lcm4j.torch.T;
@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * The MSE LCM trainer (the reference's LCMTrainer on one process): AdamW, LR schedule, gradient accumulation,
+ * The LCM trainer (the reference's LCMTrainer on one process), for the MSE and the two-tower diffusion LCM alike:
+ * the criterion named by the recipe computes the loss, everything else is shared: AdamW, LR schedule, gradient accumulation,
  * gradients divided by the number of target sentences (reduction "sum"), global-norm clipping, fp32 or bf16
  * autocast compute, validation, metrics, and atomic checkpoints that resume the identical run (model, optimizer,
  * data-loader position and RNG state).
@@ -81,10 +82,9 @@ public final class Trainer {
         manual_seed(cfg.seed());
         List<Path> existing = resume ? TrainingRun.stepDirs(run.checkpointDir) : List.of();
         Path last = existing.isEmpty() ? null : existing.get(existing.size() - 1);
-        BaseLcm model = run.buildModel(ParamFactory.cpu(), last == null);
-        int dim = model.config().sonar_embed_dim();
-        MseCriterion criterion = new MseCriterion(cfg.criterion().name(), cfg.criterion().reduction().name().toLowerCase(java.util.Locale.ROOT),
-                cfg.criterion().compute_rmse(), cfg.criterion().min_context_size());
+        Lcm model = run.buildModel(ParamFactory.cpu(), last == null);
+        int dim = model.sonarEmbedDim();
+        Criterion criterion = Criterion.create(cfg.criterion(), model);
         List<Double> betas = cfg.adam_betas();
         Map<String, Tensor> trainable = Freezing.apply(model.namedParameters(), cfg.freezing_strategy(), cfg.freeze_modules());
         AdamW opt = new AdamW(trainable, betas.get(0), betas.get(1), cfg.adam_eps(), cfg.weight_decay());
@@ -122,10 +122,12 @@ public final class Trainer {
                      .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
             double winLoss = 0;
             long winTargets = 0, winSentences = 0;
+            Map<String, Double> winSummands = new LinkedHashMap<>();
             long winStart = System.nanoTime();
             while (step < cfg.max_steps() && step < stopAfterStep) {
                 long stepTargets = 0, stepSentences = 0, stepDocs = 0;
                 double stepLoss = 0;
+                Map<String, Double> stepSummands = new LinkedHashMap<>();
                 opt.zeroGrad();
                 for (int micro = 0; micro < cfg.gradient_accumulation(); micro++) {
                     if (!loader.hasNext()) {
@@ -136,6 +138,7 @@ public final class Trainer {
                             // as the reference: micro-batches gathered before the data ran out are dropped, the step restarts
                             opt.zeroGrad();
                             stepTargets = 0; stepSentences = 0; stepDocs = 0; stepLoss = 0;
+                            stepSummands.clear();
                             micro = 0;
                         }
                     }
@@ -143,15 +146,16 @@ public final class Trainer {
                     try (PointerScope scope = new PointerScope()) {
                         EmbeddingsBatch batch = toBatch(docs, criterion.supervised());
                         if (bf16) { Autocast.enter(); }
-                        MseCriterion.Output out;
+                        Criterion.Loss out;
                         try {
-                            out = criterion.compute(model, batch);
+                            out = criterion.loss(model, batch);
                         } finally {
                             if (bf16) { Autocast.exit(); }
                         }
                         out.loss().backward();
                         stepLoss += out.loss().item_double();
                         stepTargets += out.numTargets();
+                        out.summands().forEach((k, v) -> stepSummands.merge(k, v, Double::sum));
                         for (Document d : docs) stepSentences += d.length();
                         stepDocs += docs.size();
                     }
@@ -182,6 +186,7 @@ public final class Trainer {
                 lastLoss = lossPerTarget;
                 winLoss += lossPerTarget * stepTargets;
                 winTargets += stepTargets;
+                stepSummands.forEach((k, v) -> winSummands.merge(k, v, Double::sum));
                 winSentences += stepSentences;
                 double secs = (System.nanoTime() - winStart) / 1e9;
                 bar.stepTo(step);
@@ -192,12 +197,14 @@ public final class Trainer {
                     m.put("lr", schedule.lr(step)); // the reference logs get_effective_lr after scheduler.step()
                     m.put("grad_norm", gradNorm);
                     m.put("raw_grad_norm", rawNorm);
+                    for (Map.Entry<String, Double> e : winSummands.entrySet()) m.put(e.getKey(), e.getValue() / Math.max(1, winTargets));
                     m.put("batch_size", (double) stepDocs);
                     m.put("num_target_elements", (double) stepTargets);
                     m.put("elements_per_second", winSentences / Math.max(secs, 1e-9));
                     m.put("wall_time", secs);
                     metrics.publish("Train", step, m);
                     winLoss = 0; winTargets = 0; winSentences = 0; winStart = System.nanoTime();
+                    winSummands.clear();
                 }
                 if (cfg.validate_every_n_steps() > 0 && step % cfg.validate_every_n_steps() == 0 && !cfg.validation_data().isEmpty()) {
                     lastValid = validate(model, criterion, cards, dim, bf16, metrics, step);
@@ -221,7 +228,7 @@ public final class Trainer {
         for (Document d : docs) {
             src.add(d.embeddings());
             if (supervised) {
-                if (!d.hasTarget()) throw new LcmException("criterion " + "target_mse needs data with a target_column (dataset " + d.dataset() + ")");
+                if (!d.hasTarget()) throw new LcmException("a supervised (finetuning) criterion needs data with a target_column (dataset " + d.dataset() + ")");
                 tgt.add(d.targetEmbeddings());
             }
             // unsupervised criteria read the source column only, as the reference's prepare_input(UNSUPERVISED)
@@ -229,7 +236,7 @@ public final class Trainer {
         return EmbeddingsBatch.of(src, tgt);
     }
 
-    private Double validate(BaseLcm model, MseCriterion criterion, DatacardRegistry cards, int dim, boolean bf16, MetricsLog metrics, long step) {
+    private Double validate(Lcm model, Criterion criterion, DatacardRegistry cards, int dim, boolean bf16, MetricsLog metrics, long step) {
         var cfg = run.cfg;
         model.train(false);
         double total = 0;
@@ -248,7 +255,7 @@ public final class Trainer {
                     try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                         if (bf16) { Autocast.enter(); }
                         try {
-                            MseCriterion.Output out = criterion.compute(model, toBatch(docs, criterion.supervised()));
+                            Criterion.Loss out = criterion.loss(model, toBatch(docs, criterion.supervised()));
                             dsLoss += out.loss().item_double();
                             dsTargets += out.numTargets();
                         } finally {
@@ -273,7 +280,7 @@ public final class Trainer {
 
     record TrainerState(long step, long passes, Map<String, Object> loader, String rng) {}
 
-    private void saveCheckpoint(long step, long passes, BaseLcm model, AdamW opt, Map<String, Object> loaderState) {
+    private void saveCheckpoint(long step, long passes, Lcm model, AdamW opt, Map<String, Object> loaderState) {
         Path finalDir = run.checkpointDir.resolve("step_" + step);
         Path tmp = run.checkpointDir.resolve("step_" + step + ".tmp-" + ProcessHandle.current().pid());
         try {
@@ -318,7 +325,7 @@ public final class Trainer {
     }
 
     @SuppressWarnings("unchecked")
-    private TrainerState restore(Path dir, BaseLcm model, AdamW opt) {
+    private TrainerState restore(Path dir, Lcm model, AdamW opt) {
         Checkpoints.load(dir.resolve("model.pt"), model);
         Map<String, Object> o = TorchFile.readMap(dir.resolve("optimizer.pt"));
         Map<String, Object> state = (Map<String, Object>) o.get("state");

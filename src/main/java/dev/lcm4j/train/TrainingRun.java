@@ -13,9 +13,10 @@ import dev.lcm4j.io.AtomicFiles;
 import dev.lcm4j.models.ModelCard;
 import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
-import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.models.ArchRegistry;
+import dev.lcm4j.models.Lcm;
+import dev.lcm4j.models.twotower.TwoTowerDiffusionLcmConfig;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
-import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.ParamFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +40,8 @@ public final class TrainingRun {
     public final Path outputDir, checkpointDir;
     public final String modelArch;               // for the model card; null when trained from a config
     public final Map<String, Object> modelConfigTree; // for the model card when not a plain arch
-    public final BaseLcmConfig modelConfig;
+    public final Record modelConfig;
+    public final String family;                  // model family of the run
     public final ModelCard finetuneFrom;         // card of the pretrained model, or null
 
     public TrainingRun(TrainRunConfig run) {
@@ -47,39 +49,52 @@ public final class TrainingRun {
         this.cfg = run.trainer();
         this.outputDir = Paths.get(cfg.output_dir()).toAbsolutePath();
         this.checkpointDir = outputDir.resolve("checkpoints");
-        String trainer = cfg._trainer_();
-        if (trainer != null && trainer.contains("two_tower")) {
-            throw new LcmException("trainer " + trainer + " (two-tower diffusion LCM) is not available in this lcm4j build yet; use +pretrain=mse or +finetune=mse");
-        }
+        String trainerFamily = trainerFamily(cfg._trainer_());
         Object mc = cfg.model_config_or_name();
         if (mc instanceof String cardName) {
             finetuneFrom = ModelCards.resolve(cardName);
-            if (!finetuneFrom.family().equals(BaseLcmConfig.FAMILY)) {
-                throw new LcmException("model card " + cardName + " is a " + finetuneFrom.family() + " model; this trainer trains base_lcm");
-            }
+            family = finetuneFrom.family();
             modelArch = finetuneFrom.modelConfig() == null ? finetuneFrom.arch() : null;
-            modelConfig = ModelLoader.baseLcmConfig(finetuneFrom.arch(), finetuneFrom.modelConfig(), "model card " + cardName);
+            modelConfig = ModelLoader.config(family, finetuneFrom.arch(), finetuneFrom.modelConfig(), "model card " + cardName);
         } else if (mc instanceof Map<?, ?> m) {
             finetuneFrom = null;
             modelArch = null;
             @SuppressWarnings("unchecked") Map<String, Object> tree = (Map<String, Object>) m;
-            modelConfig = ModelLoader.baseLcmConfig(null, tree, "trainer.model_config_or_name");
+            Object type = tree.get("model_type");
+            family = type != null ? String.valueOf(type) : trainerFamily != null ? trainerFamily : BaseLcmConfig.FAMILY;
+            modelConfig = ModelLoader.config(family, null, tree, "trainer.model_config_or_name");
         } else {
             finetuneFrom = null;
             if (cfg.model_arch() == null) throw new LcmException("set trainer.model_arch (e.g. ++trainer.model_arch=toy_base_lcm) or trainer.model_config_or_name");
+            family = ArchRegistry.get(cfg.model_arch()).family();
             Map<String, Object> ov = cfg.model_arch_overrides();
             modelArch = ov == null || ov.isEmpty() ? cfg.model_arch() : null;
-            modelConfig = ModelLoader.baseLcmConfig(cfg.model_arch(), ov, "trainer.model_arch_overrides");
+            modelConfig = ModelLoader.config(family, cfg.model_arch(), ov, "trainer.model_arch_overrides");
+        }
+        if (trainerFamily != null && !trainerFamily.equals(family)) {
+            throw new LcmException("trainer._trainer_ " + cfg._trainer_() + " trains " + trainerFamily + " models, but the model is a "
+                    + family + "; use the recipe of that family (+pretrain=" + (family.equals(BaseLcmConfig.FAMILY) ? "mse" : "two_tower") + ")");
+        }
+        boolean diffusionCriterion = cfg.criterion().isDiffusion();
+        boolean twoTower = family.equals(TwoTowerDiffusionLcmConfig.FAMILY);
+        if (diffusionCriterion != twoTower) {
+            throw new LcmException("criterion " + cfg.criterion().name() + " cannot train a " + family + " model; use "
+                    + (twoTower ? "two_tower_diffusion_next_sent (pretraining) or two_tower_diffusion_next_sent_finetuning"
+                    : "next_sentence_mse (pretraining) or target_mse (finetuning)"));
         }
         this.modelConfigTree = modelArch == null ? ConfigBinder.toTree(modelConfig) : null;
     }
 
+    /** The model family a reference {@code _trainer_} builder name trains, or null when unset. */
+    static String trainerFamily(String trainer) {
+        if (trainer == null || trainer.isBlank()) return null;
+        return trainer.contains("two_tower") ? TwoTowerDiffusionLcmConfig.FAMILY : BaseLcmConfig.FAMILY;
+    }
+
     /** Builds the model: fresh init (seeded by the caller) or, when finetuning, the pretrained weights. */
-    public BaseLcm buildModel(ParamFactory f, boolean loadPretrained) {
-        if (finetuneFrom != null && loadPretrained) return ModelLoader.loadBaseLcm(finetuneFrom, f, true);
-        SonarNormalizer n = modelConfig.sonar_normalizer_name() == null ? null
-                : ModelLoader.loadNormalizer(modelConfig.sonar_normalizer_name(), modelConfig.sonar_embed_dim(), f);
-        return new BaseLcm(f, modelConfig, n);
+    public Lcm buildModel(ParamFactory f, boolean loadPretrained) {
+        if (finetuneFrom != null && loadPretrained) return ModelLoader.load(finetuneFrom, f, true);
+        return ModelLoader.build(modelConfig, f);
     }
 
     /** Loader options of the reference's DataLoadingConfig (rank 0 of 1 until the multi-process launcher). */
@@ -212,7 +227,7 @@ public final class TrainingRun {
         card.put("checkpoint", checkpoint.toAbsolutePath().toUri().toString());
         if (modelArch != null) card.put("model_arch", modelArch);
         else card.put("model_config", modelConfigTree);
-        card.put("model_family", BaseLcmConfig.FAMILY);
+        card.put("model_family", family);
         card.put("name", "on_the_fly_lcm");
         Map<String, Object> prov = new LinkedHashMap<>();
         prov.put("step", step);

@@ -20,7 +20,7 @@ import org.bytedeco.pytorch.Tensor;
  * predicts concept t+1. Normalization is not part of {@link #forward}: the criterion and
  * {@link #predictNextSentence} apply it, as the reference does.
  */
-public final class BaseLcm extends Module {
+public final class BaseLcm extends dev.lcm4j.models.Lcm {
     private final BaseLcmConfig config;
     private final Frontend frontend;
     private final TransformerDecoder lcm;
@@ -37,8 +37,24 @@ public final class BaseLcm extends Module {
         return config;
     }
 
+    @Override
     public SonarNormalizer normalizer() {
         return frontend.normalizer;
+    }
+
+    @Override
+    public String family() {
+        return BaseLcmConfig.FAMILY;
+    }
+
+    @Override
+    public Record configRecord() {
+        return config;
+    }
+
+    @Override
+    public int sonarEmbedDim() {
+        return config.sonar_embed_dim();
     }
 
     /** seqs: [B, T, sonar_dim] (right-padded) -> [B, T, out_dim]. With a state, continues after state.step(). */

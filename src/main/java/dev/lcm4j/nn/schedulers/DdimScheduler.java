@@ -139,13 +139,19 @@ public final class DdimScheduler {
      * @param epsilonScaling divide the implied epsilon by this (Ning et al. 2023), or null
      */
     public Step step(Tensor modelOutput, int t, int prevT, Tensor sample, double eta, Tensor noise, Double epsilonScaling) {
+        return step(modelOutput, t, prevT, sample, eta, noise, epsilonScaling, config.prediction_type());
+    }
+
+    /** {@link #step} with the model output read as {@code predictionType} (CFG steps on a combined epsilon). */
+    public Step step(Tensor modelOutput, int t, int prevT, Tensor sample, double eta, Tensor noise, Double epsilonScaling,
+                     String predictionType) {
         if (t < 0 || t >= alphasCumprod.length) throw new LcmException("timestep " + t + " is outside 0.." + (alphasCumprod.length - 1));
         double aT = alphasCumprod[t];
         double aPrev = prevT >= 0 ? alphasCumprod[prevT] : finalAlphaCumprod;
         double bT = 1 - aT;
         Tensor x0;
         Tensor eps;
-        switch (config.prediction_type()) {
+        switch (predictionType) {
             case "epsilon" -> {
                 x0 = sample.sub(modelOutput.mul(T.s(Math.sqrt(bT)))).div(T.s(Math.sqrt(aT)));
                 eps = modelOutput;
@@ -171,6 +177,25 @@ public final class DdimScheduler {
             prev = prev.add(noise.mul(T.s(std)));
         }
         return new Step(prev, x0);
+    }
+
+    /**
+     * The noise implied by a model output at step t (the reference's {@code get_epsilon}): epsilon as is; from x0,
+     * (x_t - sqrt(a_t) x0) / sqrt(1 - a_t); from v, sqrt(a_t) v + sqrt(1 - a_t) x_t.
+     */
+    public Tensor epsilon(Tensor modelOutput, Tensor sample, int t) {
+        double aT = alphasCumprod[t], bT = 1 - aT;
+        return switch (config.prediction_type()) {
+            case "epsilon" -> modelOutput;
+            case "sample" -> sample.sub(modelOutput.mul(T.s(Math.sqrt(aT)))).div(T.s(Math.sqrt(bT)));
+            default -> modelOutput.mul(T.s(Math.sqrt(aT))).add(sample.mul(T.s(Math.sqrt(bT))));
+        };
+    }
+
+    /** The v-prediction target sqrt(a_t) noise - sqrt(1 - a_t) x0 ({@code get_velocity}), t per row. */
+    public Tensor velocity(Tensor x0, Tensor noise, long[] timesteps) {
+        // add_noise computes sqrt(a) x0 + sqrt(1-a) n; the velocity is the same combination of (noise, -x0)
+        return addNoise(noise, x0.neg(), timesteps);
     }
 
     /** Forward noising: sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) noise, with t per row ([B] for x0 [B, ..., D]). */

@@ -1,0 +1,61 @@
+package dev.lcm4j.inference;
+
+import dev.lcm4j.LcmException;
+
+/**
+ * The diffusion half of the reference's {@code DiffusionLCMGeneratorOptions} (field names and defaults), plus
+ * lcm4j's {@code reference_timestep_stride}.
+ *
+ * @param guidance_scale             classifier-free guidance weight w (Imagen's Eq. 2); 1 = no guidance (default 1.0)
+ * @param guidance_rescale           CFG rescale phi (Lin et al. 2023, Alg. 2), with torch's unbiased std (default 0.0)
+ * @param ddim_eta                   0 = deterministic DDIM, 1 = DDPM-like noise (default 0.0)
+ * @param epsilon_scaling            divide the implied epsilon by this (Ning et al. 2023), or null (default)
+ * @param initial_noise_scale        std of the initial latent (default 1.0; the README uses 0.6)
+ * @param inference_timesteps        number of denoising steps S, 1..T (default 100; the README uses 40)
+ * @param clip_noise                 latents are clipped to +-clip_noise after every step (default 100)
+ * @param thresholding               dynamic thresholding of the predicted x0 (default false)
+ * @param dynamic_thresholding_ratio quantile used by dynamic thresholding (default 0.995)
+ * @param sample_max_value           bound of dynamic thresholding (default 6.0)
+ * @param reference_timestep_stride  reproduce the reference's schedule: an integer stride floor(T/S), so S = 40 of
+ *                                   T = 100 runs 50 steps (default false: exactly S steps)
+ */
+public record DiffusionOptions(double guidance_scale, double guidance_rescale, double ddim_eta, Double epsilon_scaling,
+                               double initial_noise_scale, int inference_timesteps, double clip_noise, boolean thresholding,
+                               double dynamic_thresholding_ratio, double sample_max_value, boolean reference_timestep_stride) {
+    public static DiffusionOptions defaults() {
+        return new DiffusionOptions(1.0, 0.0, 0.0, null, 1.0, 100, 100, false, 0.995, 6.0, false);
+    }
+
+    /** The reference README's two-tower settings: 40 steps, noise 0.6, guidance 3 with rescale 0.7. */
+    public static DiffusionOptions readme() {
+        return new DiffusionOptions(3.0, 0.7, 0.0, null, 0.6, 40, 100, false, 0.995, 6.0, false);
+    }
+
+    public boolean classifierFreeGuidance() {
+        return guidance_scale != 1.0;
+    }
+
+    public void validate() {
+        if (!(initial_noise_scale > 0)) throw new LcmException("--initial_noise_scale must be > 0, got " + initial_noise_scale);
+        if (!(clip_noise > 0)) throw new LcmException("--clip_noise must be > 0, got " + clip_noise);
+        if (ddim_eta < 0) throw new LcmException("--ddim_eta must be >= 0, got " + ddim_eta);
+        if (guidance_rescale < 0 || guidance_rescale > 1) throw new LcmException("--guidance_rescale must be in [0, 1], got " + guidance_rescale);
+        if (epsilon_scaling != null && !(epsilon_scaling > 0)) throw new LcmException("--epsilon_scaling must be > 0, got " + epsilon_scaling);
+        if (!Double.isFinite(guidance_scale)) throw new LcmException("--guidance_scale must be finite, got " + guidance_scale);
+    }
+
+    public DiffusionOptions withGuidance(double scale, double rescale) {
+        return new DiffusionOptions(scale, rescale, ddim_eta, epsilon_scaling, initial_noise_scale, inference_timesteps, clip_noise,
+                thresholding, dynamic_thresholding_ratio, sample_max_value, reference_timestep_stride);
+    }
+
+    public DiffusionOptions withTimesteps(int steps, boolean referenceStride) {
+        return new DiffusionOptions(guidance_scale, guidance_rescale, ddim_eta, epsilon_scaling, initial_noise_scale, steps, clip_noise,
+                thresholding, dynamic_thresholding_ratio, sample_max_value, referenceStride);
+    }
+
+    public DiffusionOptions withInitialNoiseScale(double s) {
+        return new DiffusionOptions(guidance_scale, guidance_rescale, ddim_eta, epsilon_scaling, s, inference_timesteps, clip_noise,
+                thresholding, dynamic_thresholding_ratio, sample_max_value, reference_timestep_stride);
+    }
+}

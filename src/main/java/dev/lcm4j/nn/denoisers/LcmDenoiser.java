@@ -1,0 +1,67 @@
+package dev.lcm4j.nn.denoisers;
+
+import static org.bytedeco.pytorch.global.torch.*;
+
+import dev.lcm4j.models.Projection;
+import dev.lcm4j.nn.LayerNormStyle;
+import dev.lcm4j.nn.Module;
+import dev.lcm4j.nn.Norm;
+import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.nn.TimestepEncoder;
+import dev.lcm4j.nn.TransformerConfig;
+import dev.lcm4j.torch.T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * The two-tower model's denoiser (the reference's {@code LCMDenoiser}): it maps noisy concepts x_t to a prediction
+ * (x0 by default), conditioned on the diffusion step through AdaLN and on the context encoder's output through
+ * cross-attention. No positional encoding: a latent's position only shows through the cross-attention mask.
+ * Sub-modules {@code embed_time, initial_proj, final_proj, layers.N, layer_norm}.
+ */
+public final class LcmDenoiser extends Module {
+    private final TimestepEncoder embedTime;
+    private final Projection initialProj, finalProj;
+    private final DenoiserLayer[] layers;
+    private final Norm layerNorm;
+    private final double finalDropout;
+
+    public LcmDenoiser(ParamFactory f, long modelDim, long sonarDim, DenoiserConfig c) {
+        c.validate("denoiser", (int) modelDim);
+        TransformerConfig t = c.transformer();
+        this.embedTime = registerModule("embed_time", new TimestepEncoder(f, c.timestep_embed_dim()));
+        this.initialProj = registerModule("initial_proj", new Projection(f, sonarDim, modelDim, c.pre_denoiser()));
+        this.finalProj = registerModule("final_proj", new Projection(f, modelDim, sonarDim, c.post_denoiser()));
+        Stack stack = registerModule("layers", new Stack());
+        layers = new DenoiserLayer[c.num_layers()];
+        for (int i = 0; i < layers.length; i++) layers[i] = stack.add(String.valueOf(i), new DenoiserLayer(f, modelDim, t));
+        boolean noFinalNorm = "post".equals(c.final_norm_order_style());
+        this.layerNorm = noFinalNorm ? null : registerModule("layer_norm", new Norm(f, modelDim, LayerNormStyle.parse(c.layer_normalization_style())));
+        this.finalDropout = c.final_dropout_p();
+    }
+
+    /**
+     * @param noisy     [B, S, C] noisy concepts (normalized space)
+     * @param timesteps [B, S] integer diffusion steps
+     * @param context   [B, L, D] context-encoder output; a zero vector is prepended here (key 0)
+     * @param allowed   bool [B or 1, 1, S, L + 1] cross-attention mask over (zero vector, context), or null for all
+     * @return [B, S, C] the prediction
+     */
+    public Tensor forward(Tensor noisy, Tensor timesteps, Tensor context, Tensor allowed) {
+        Tensor emb = embedTime.forward(timesteps);                                   // [B,S,D]
+        Tensor zero = zeros(new long[] {context.size(0), 1, context.size(2)}, T.opts(context.scalar_type(), context.device()));
+        Tensor cond = cat(new TensorVector(zero, context), 1);                       // [B,L+1,D]
+        Tensor x = initialProj.forward(noisy);                                      // [B,S,D]
+        for (DenoiserLayer layer : layers) x = layer.forward(x, emb, cond, allowed);
+        if (layerNorm != null) x = layerNorm.forward(x);
+        if (training && finalDropout > 0) x = dropout(x, finalDropout, true);
+        return finalProj.forward(x);                                                 // [B,S,C]
+    }
+
+    /** A named list of layers (torch.nn.ModuleList). */
+    static final class Stack extends Module {
+        <M extends Module> M add(String name, M m) {
+            return registerModule(name, m);
+        }
+    }
+}

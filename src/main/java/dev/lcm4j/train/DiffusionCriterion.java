@@ -1,0 +1,157 @@
+package dev.lcm4j.train;
+
+import static org.bytedeco.pytorch.global.torch.*;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.config.CriterionConfig;
+import dev.lcm4j.models.Lcm;
+import dev.lcm4j.models.normalizer.SonarNormalizer;
+import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
+import dev.lcm4j.nn.schedulers.DdimScheduler;
+import dev.lcm4j.torch.T;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * The two-tower model's training objective (the reference's {@code two_tower_diffusion_next_sent} and, supervised,
+ * {@code two_tower_diffusion_next_sent_finetuning}). Every target position gets its own diffusion step t and noise
+ * eps: x_t = sqrt(a_t) x0 + sqrt(1 - a_t) eps; the model, given the clean context, predicts x0 (or eps, or v, by the
+ * scheduler's prediction type) and the loss of a position is the SUM over channels of the squared error, in normalized
+ * space, computed in float32; positions are summed ("sum") or averaged ("mean"), optionally weighted per step.
+ *
+ * <p>Unsupervised, every real position is a target, position 0 included (it sees only the zero vector); supervised,
+ * the targets are the target sentences, denoised conditioned on the source and the previous targets.
+ */
+public final class DiffusionCriterion implements Criterion {
+    private final boolean supervised;
+    private final boolean mean;
+    private final boolean computeRmse;
+    private final double cfGuidanceProb;
+    private final boolean logBuckets;
+    private final StepSampler stepSampler;
+    private final DdimScheduler scheduler;
+
+    public DiffusionCriterion(CriterionConfig c, TwoTowerDiffusionLcm model) {
+        switch (c.name()) {
+            case "two_tower_diffusion_next_sent" -> supervised = false;
+            case "two_tower_diffusion_next_sent_finetuning" -> supervised = true;
+            default -> throw new LcmException("criterion '" + c.name() + "' does not apply to two_tower_diffusion_lcm");
+        }
+        boolean trainedWithGuidance = model.config().trained_with_cf_guidance();
+        if ((c.cf_guidance_probability() > 0) != trainedWithGuidance) {
+            throw new LcmException("criterion.cf_guidance_probability=" + c.cf_guidance_probability() + " but the model's"
+                    + " trained_with_cf_guidance is " + trainedWithGuidance + "; they must agree (as the reference asserts):"
+                    + (trainedWithGuidance ? " set ++trainer.criterion.cf_guidance_probability=0.15"
+                    : " set ++trainer.criterion.cf_guidance_probability=0 or model_arch_overrides={trained_with_cf_guidance: true}"));
+        }
+        if (model.normalizer() == null) throw new LcmException("the diffusion criterion needs the model's normalizer");
+        this.mean = c.reduction() == CriterionConfig.Reduction.MEAN;
+        this.computeRmse = c.compute_rmse();
+        this.cfGuidanceProb = c.cf_guidance_probability();
+        this.logBuckets = c.log_losses_per_timestep_bucket();
+        this.scheduler = model.scheduler();
+        this.stepSampler = new StepSampler(c.step_sampling(), scheduler);
+    }
+
+    @Override
+    public boolean supervised() {
+        return supervised;
+    }
+
+    @Override
+    public Loss loss(Lcm model, EmbeddingsBatch batch) {
+        return compute((TwoTowerDiffusionLcm) model, batch, null, null);
+    }
+
+    /**
+     * @param timesteps [B, S] steps of the S target positions, or null to draw them
+     * @param noise     [B, S, C] noise, or null to draw it (after the steps, as the reference)
+     */
+    public Loss compute(TwoTowerDiffusionLcm model, EmbeddingsBatch batch, Tensor timesteps, Tensor noise) {
+        SonarNormalizer n = model.normalizer();
+        Tensor ctx = n.normalize(batch.seqs());                                  // [B,T,C]
+        long b = ctx.size(0), c = ctx.size(2);
+        long[] lengths = batch.lengths();
+        long[] src = null;
+        Tensor x0;
+        Tensor mask;                                                             // [B,S] real target positions
+        if (supervised) {
+            src = batch.sourceLengths();
+            if (src == null) throw new LcmException("criterion two_tower_diffusion_next_sent_finetuning needs data with a target_column");
+            long[] tgt = new long[(int) b];
+            long s = 0;
+            for (int r = 0; r < b; r++) { tgt[r] = lengths[r] - src[r]; s = Math.max(s, tgt[r]); }
+            if (s == 0) throw new LcmException("every document of the batch has an empty target");
+            x0 = zeros(new long[] {b, s, c}, T.opts(ctx.scalar_type(), ctx.device()));
+            for (int r = 0; r < b; r++) {
+                if (tgt[r] > 0) x0.select(0, r).narrow(0, 0, tgt[r]).copy_(ctx.select(0, r).narrow(0, src[r], tgt[r]));
+            }
+            mask = lengthMask(tgt, s);
+        } else {
+            x0 = ctx;
+            mask = batch.paddingMask();
+        }
+        long s = x0.size(1);
+        if (timesteps == null) timesteps = stepSampler.sample(b, s);             // [B,S]
+        if (noise == null) noise = randn_like(x0);                               // [B,S,C]
+        long[] flatSteps = T.toLongs(timesteps.reshape(-1));
+        Tensor x0Flat = x0.reshape(b * s, c), noiseFlat = noise.reshape(b * s, c);
+        Tensor target = switch (scheduler.config().prediction_type()) {
+            case "sample" -> x0;
+            case "epsilon" -> noise;
+            default -> scheduler.velocity(x0Flat, noiseFlat, flatSteps).view(b, s, c);
+        };
+        Tensor noisy = scheduler.addNoise(x0Flat, noiseFlat, flatSteps).view(b, s, c);
+        Tensor out = model.forward(ctx, lengths, src, noisy, timesteps, cfGuidanceProb); // [B,S,C]
+
+        Tensor pred = out.to(ScalarType.Float), tgtF = target.to(ScalarType.Float);
+        Tensor rowErr = rowSquaredError(pred, tgtF);                             // [B,S]
+        Tensor unnormErr;
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            unnormErr = rowSquaredError(n.denormalize(pred), n.denormalize(tgtF));
+        }
+        if (computeRmse) {
+            rowErr = rowErr.add(T.s(1e-5)).sqrt();
+            unnormErr = unnormErr.add(T.s(1e-5)).sqrt();
+        }
+        Tensor notMask = mask.logical_not();
+        long numTargets = mask.sum().item_long();
+        Map<String, Double> summands = new LinkedHashMap<>();
+        summands.put("mse_loss", rowErr.detach().masked_fill(notMask, T.s(0.0)).sum().item_double());
+        summands.put("unnormalized_reconstruction_loss", unnormErr.masked_fill(notMask, T.s(0.0)).sum().item_double());
+        if (logBuckets) bucketLosses(rowErr.detach(), timesteps, mask, summands);
+        Tensor scales = stepSampler.lossScales(timesteps.masked_select(mask));
+        Tensor weighted = rowErr;
+        if (scales != null) {
+            weighted = zeros_like(rowErr).masked_scatter(mask, scales).mul(rowErr);
+        }
+        // select, not multiply: an Inf at a padded position must not turn the loss into NaN
+        Tensor loss = weighted.masked_fill(notMask, T.s(0.0)).sum();
+        if (mean) loss = loss.div(T.s(Math.max(1, numTargets)));
+        return new Loss(loss, numTargets, summands);
+    }
+
+    private static Tensor rowSquaredError(Tensor a, Tensor b) {
+        return a.sub(b).square().sum(new long[] {-1}, false, new ScalarTypeOptional());
+    }
+
+    private static Tensor lengthMask(long[] lengths, long s) {
+        Tensor pos = arange(T.s(s), T.opts(ScalarType.Long, null)).unsqueeze(0);
+        return pos.lt(T.longs(lengths, lengths.length).unsqueeze(1));
+    }
+
+    /** Loss sums per tenth of the step range, {@code reconstruction_loss_t{lo}-{hi}} for lo <= t < hi. */
+    private void bucketLosses(Tensor rowErr, Tensor timesteps, Tensor mask, Map<String, Double> out) {
+        int tt = scheduler.config().num_diffusion_train_steps();
+        float[] err = T.toFloats(rowErr.masked_select(mask));
+        long[] steps = T.toLongs(timesteps.masked_select(mask));
+        double[] sums = new double[10];
+        for (int i = 0; i < err.length; i++) sums[(int) Math.min(9, steps[i] * 10 / tt)] += err[i];
+        for (int k = 0; k < 10; k++) {
+            out.put(String.format("reconstruction_loss_t%d-%d", k * tt / 10, (k + 1) * tt / 10), sums[k]);
+        }
+    }
+}
