@@ -7,7 +7,6 @@ import dev.lcm4j.nn.denoisers.CrossAttentionMask;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.nn.schedulers.DdimSchedulerConfig;
 import dev.lcm4j.torch.T;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -28,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DiffusionSampler {
     private static final Logger LOG = LoggerFactory.getLogger(DiffusionSampler.class);
-    private static final AtomicBoolean WARNED_GUIDANCE = new AtomicBoolean();
 
     private final TwoTowerDiffusionLcm model;
     private final DiffusionOptions options;
@@ -54,7 +52,7 @@ public final class DiffusionSampler {
         this.trainSteps = c.num_diffusion_train_steps();
         this.schedule = scheduler.timesteps(options.inference_timesteps(), options.reference_timestep_stride());
         boolean guidanceAsked = options.classifierFreeGuidance() || options.guidance_rescale() != 0.0;
-        if (guidanceAsked && !model.config().trained_with_cf_guidance() && WARNED_GUIDANCE.compareAndSet(false, true)) {
+        if (guidanceAsked && !model.config().trained_with_cf_guidance() && model.guidanceWarningDue()) {
             LOG.warn("guidance_scale={} / guidance_rescale={} on a model trained without classifier-free guidance"
                     + " (trained_with_cf_guidance: false): its unconditional predictions were never trained, so guided"
                     + " outputs are unreliable; use --guidance_scale 1 for this model", options.guidance_scale(), options.guidance_rescale());

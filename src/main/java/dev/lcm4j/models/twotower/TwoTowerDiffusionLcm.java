@@ -33,6 +33,7 @@ public final class TwoTowerDiffusionLcm extends Lcm {
     private final TransformerDecoder contextEncoder;
     private final LcmDenoiser denoiser;
     private final DdimScheduler scheduler;
+    private final java.util.concurrent.atomic.AtomicBoolean guidanceWarned = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** @param normalizer required for training and inference; null only to count parameters */
     public TwoTowerDiffusionLcm(ParamFactory f, TwoTowerDiffusionLcmConfig c, SonarNormalizer normalizer) {
@@ -57,6 +58,11 @@ public final class TwoTowerDiffusionLcm extends Lcm {
     @Override public int sonarEmbedDim() { return config.sonar_embed_dim(); }
 
     public int modelDim() { return config.model_dim(); }
+
+    /** True the first time only: the sampler warns once per model about guidance on a model not trained for it. */
+    public boolean guidanceWarningDue() {
+        return guidanceWarned.compareAndSet(false, true);
+    }
 
     /**
      * Context encoder: normalized concepts [B, T, C] -> [B, T, D]; position t has seen concepts 0..t. With a state

@@ -1,0 +1,206 @@
+package dev.lcm4j.inference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.models.ProjectionConfig;
+import dev.lcm4j.models.normalizer.SonarNormalizer;
+import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
+import dev.lcm4j.models.twotower.EncoderFrontendConfig;
+import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
+import dev.lcm4j.models.twotower.TwoTowerDiffusionLcmConfig;
+import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.nn.TransformerConfig;
+import dev.lcm4j.nn.denoisers.DenoiserConfig;
+import dev.lcm4j.nn.schedulers.DdimSchedulerConfig;
+import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.TorchRuntime;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Generation with the two-tower model: determinism, KV cache, guidance arithmetic, schedules, bad options. */
+class TwoTowerGenerationTest {
+    static final int DIM = 16;
+
+    @BeforeAll
+    static void init() {
+        TorchRuntime.init();
+    }
+
+    /** A small random two-tower model whose modulators are NOT zero (else the denoiser ignores t and the context). */
+    static TwoTowerDiffusionLcm model(boolean guidance, long seed) {
+        org.bytedeco.pytorch.global.torch.manual_seed(seed);
+        TransformerConfig t = TransformerConfig.defaults();
+        TransformerConfig enc = new TransformerConfig(2, 4, 0.0, 0.0, 0.0, 64, true, "relu", "rope", 10_000, "rms", "pre", null,
+                false, false, false, true, null, "xavier");
+        TransformerConfig den = new TransformerConfig(2, 4, 0.0, 0.0, 0.0, 64, false, "relu", "none", 10_000, "standard", "pre", null,
+                false, false, false, false, null, "xavier");
+        TwoTowerDiffusionLcmConfig c = new TwoTowerDiffusionLcmConfig(TwoTowerDiffusionLcmConfig.FAMILY, DIM, "test_norm", 64, 32,
+                EncoderFrontendConfig.defaults(), enc, DdimSchedulerConfig.defaults().withTrainSteps(100), DenoiserConfig.of(den, 32), guidance);
+        SonarNormalizer n = new SonarNormalizer(ParamFactory.cpu(), SonarNormalizerConfig.defaults().withDim(DIM));
+        Random r = new Random(seed);
+        float[] center = new float[DIM], scale = new float[DIM];
+        for (int i = 0; i < DIM; i++) { center[i] = (float) (r.nextGaussian() * 0.01); scale[i] = 0.005f + 0.01f * r.nextFloat(); }
+        n.set(center, scale, null, null);
+        TwoTowerDiffusionLcm m = new TwoTowerDiffusionLcm(ParamFactory.cpu(), c, n);
+        try (NoGradGuard g = new NoGradGuard()) {
+            m.namedParameters().forEach((k, v) -> { if (k.contains("modulator")) v.normal_(0.0, 0.2, null); });
+        }
+        m.train(false);
+        return m;
+    }
+
+    static List<float[][]> prompts(int[] lengths, long seed) {
+        Random r = new Random(seed);
+        List<float[][]> out = new ArrayList<>();
+        for (int len : lengths) {
+            float[][] p = new float[len][DIM];
+            for (float[] v : p) for (int j = 0; j < DIM; j++) v[j] = (float) (r.nextGaussian() * 0.01);
+            out.add(p);
+        }
+        return out;
+    }
+
+    static List<float[][]> generate(TwoTowerDiffusionLcm m, DiffusionOptions d, long seed, boolean disableCache, List<float[][]> prompts) {
+        GeneratorOptions o = new GeneratorOptions(200, 1, null, false, null, false, false, seed, 1.0);
+        return new LcmGenerator(m, o, d, null).generate(prompts, 4, 1, 0.0, disableCache);
+    }
+
+    static double maxDiff(List<float[][]> a, List<float[][]> b) {
+        assertEquals(a.size(), b.size());
+        double m = 0;
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).length, b.get(i).length);
+            for (int p = 0; p < a.get(i).length; p++) for (int j = 0; j < DIM; j++) m = Math.max(m, Math.abs(a.get(i)[p][j] - b.get(i)[p][j]));
+        }
+        return m;
+    }
+
+    @Test
+    void generationIsDeterministicPerSeedAndTheCacheChangesNothing() {
+        TwoTowerDiffusionLcm m = model(true, 1);
+        DiffusionOptions d = DiffusionOptions.readme().withTimesteps(10, false);
+        List<float[][]> ps = prompts(new int[] {3, 1, 4, 2}, 2);
+        List<float[][]> a = generate(m, d, 5, false, ps), b = generate(m, d, 5, false, ps), c = generate(m, d, 6, false, ps);
+        assertEquals(0.0, maxDiff(a, b), "same seed, same concepts");
+        assertTrue(maxDiff(a, c) > 1e-4, "another seed samples other latents");
+        // each hypothesis is its prompt followed by max_gen_len = 4 generated concepts, the prompt unchanged
+        for (int i = 0; i < ps.size(); i++) {
+            assertEquals(ps.get(i).length + 4, a.get(i).length);
+            for (int p = 0; p < ps.get(i).length; p++) assertArrayEquals(ps.get(i)[p], a.get(i)[p]);
+        }
+        // the KV-cached context equals re-encoding the whole prefix at every step (ragged prompts, CFG on)
+        List<float[][]> u = generate(m, d, 5, true, ps);
+        assertTrue(maxDiff(a, u) < 1e-5, "cached vs uncached: " + maxDiff(a, u));
+        // and without guidance
+        DiffusionOptions plain = d.withGuidance(1.0, 0.0);
+        assertTrue(maxDiff(generate(m, plain, 5, false, ps), generate(m, plain, 5, true, ps)) < 1e-5);
+        assertTrue(maxDiff(generate(m, plain, 5, false, ps), a) > 1e-4, "guidance changes the result");
+    }
+
+    @Test
+    void guidanceWithRescaleMatchesTheFormula() {
+        TwoTowerDiffusionLcm m = model(true, 1);
+        DiffusionSampler s = new DiffusionSampler(m, DiffusionOptions.defaults().withGuidance(3.0, 0.7));
+        Random r = new Random(4);
+        int b = 2, c = 8;
+        float[] eps = new float[2 * b * c];
+        for (int i = 0; i < eps.length; i++) eps[i] = (float) r.nextGaussian();
+        float[] got = T.toFloats(s.guide(T.floats(eps, 2 * b, 1, c)));
+        for (int row = 0; row < b; row++) {
+            double[] cond = new double[c], g = new double[c];
+            for (int j = 0; j < c; j++) {
+                cond[j] = eps[row * c + j];
+                double un = eps[(b + row) * c + j];
+                g[j] = un + 3.0 * (cond[j] - un);
+            }
+            double factor = 0.7 * unbiasedStd(cond) / unbiasedStd(g) + 0.3;
+            for (int j = 0; j < c; j++) assertEquals(factor * g[j], got[row * c + j], 1e-5);
+        }
+    }
+
+    static double unbiasedStd(double[] x) {
+        double mean = 0;
+        for (double v : x) mean += v / x.length;
+        double ss = 0;
+        for (double v : x) ss += (v - mean) * (v - mean);
+        return Math.sqrt(ss / (x.length - 1));
+    }
+
+    @Test
+    void timestepCountsAndBadValues() {
+        TwoTowerDiffusionLcm m = model(true, 1);
+        assertEquals(40, new DiffusionSampler(m, DiffusionOptions.readme()).schedule().length, "exactly S steps");
+        int[] ref = new DiffusionSampler(m, DiffusionOptions.readme().withTimesteps(40, true)).schedule();
+        assertEquals(50, ref.length, "the reference's integer stride: 50 steps for 40");
+        assertEquals(99, ref[0]);
+        assertEquals(1, ref[49]);
+        for (int bad : new int[] {0, -1, 101}) {
+            LcmException e = assertThrows(LcmException.class, () -> new DiffusionSampler(m, DiffusionOptions.readme().withTimesteps(bad, false)));
+            assertTrue(e.getMessage().contains("inference_timesteps must be between 1 and the model's 100"), e.getMessage());
+        }
+        assertThrows(LcmException.class, () -> new DiffusionSampler(m, DiffusionOptions.readme().withInitialNoiseScale(0)));
+    }
+
+    @Test
+    void guidanceOnAModelTrainedWithoutItWarnsOnce() {
+        TwoTowerDiffusionLcm m = model(false, 1);
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true));
+        try {
+            new DiffusionSampler(m, DiffusionOptions.readme());
+            new DiffusionSampler(m, DiffusionOptions.readme());
+            new DiffusionSampler(m, DiffusionOptions.defaults());
+        } finally {
+            System.setErr(old);
+        }
+        String err = buf.toString();
+        int count = err.split("trained without classifier-free guidance", -1).length - 1;
+        assertEquals(1, count, err);
+        // a model trained with guidance: no warning
+        buf.reset();
+        System.setErr(new PrintStream(buf, true));
+        try {
+            new DiffusionSampler(model(true, 1), DiffusionOptions.readme());
+        } finally {
+            System.setErr(old);
+        }
+        assertFalse(buf.toString().contains("trained without"), buf.toString());
+    }
+
+    @Test
+    void teacherForcedPredictionOfEveryPositionMatchesGenerationFromEachPrefix() {
+        // predict's position t (context 0..t, one latent per position) equals the generator's first concept after
+        // the prefix 0..t when both draw the same initial latent: with one position per call the draws coincide
+        TwoTowerDiffusionLcm m = model(true, 1);
+        DiffusionOptions d = DiffusionOptions.readme().withTimesteps(10, false);
+        List<float[][]> doc = prompts(new int[] {3}, 9);
+        try (NoGradGuard g = new NoGradGuard()) {
+            DiffusionSampler s = new DiffusionSampler(m, d);
+            Tensor seqs = T.floats(flat(doc.get(0)), 1, 3, DIM);
+            Tensor ctx = m.encode(m.normalizer().normalize(seqs), null);
+            org.bytedeco.pytorch.global.torch.manual_seed(21);
+            Tensor lat = s.initialLatents(1, 3);
+            Tensor all = s.sample(ctx, dev.lcm4j.nn.denoisers.CrossAttentionMask.nextPositions(3, 3, new long[] {3}, null), lat);
+            for (int t = 0; t < 3; t++) {
+                Tensor one = s.sample(ctx.narrow(1, 0, t + 1), null, lat.narrow(1, t, 1));
+                float[] a = T.toFloats(all.narrow(1, t, 1)), b = T.toFloats(one);
+                for (int j = 0; j < DIM; j++) assertEquals(b[j], a[j], 1e-6, "position " + t);
+            }
+        }
+    }
+
+    static float[] flat(float[][] x) {
+        float[] out = new float[x.length * x[0].length];
+        for (int i = 0; i < x.length; i++) System.arraycopy(x[i], 0, out, i * x[0].length, x[0].length);
+        return out;
+    }
+}
