@@ -82,6 +82,16 @@ public final class TrainingRun {
                     + (twoTower ? "two_tower_diffusion_next_sent (pretraining) or two_tower_diffusion_next_sent_finetuning"
                     : "next_sentence_mse (pretraining) or target_mse (finetuning)"));
         }
+        if (modelConfig instanceof TwoTowerDiffusionLcmConfig tt) {
+            // checked here, before anything is written (DiffusionCriterion checks it again on the built model)
+            double p = cfg.criterion().cf_guidance_probability();
+            if ((p > 0) != tt.trained_with_cf_guidance()) {
+                throw new LcmException("criterion.cf_guidance_probability=" + p + " but the model's trained_with_cf_guidance is "
+                        + tt.trained_with_cf_guidance() + "; they must agree (as the reference asserts): "
+                        + (tt.trained_with_cf_guidance() ? "set ++trainer.criterion.cf_guidance_probability=0.15"
+                        : "set ++trainer.criterion.cf_guidance_probability=0 or model_arch_overrides={trained_with_cf_guidance: true}"));
+            }
+        }
         this.modelConfigTree = modelArch == null ? ConfigBinder.toTree(modelConfig) : null;
     }
 
