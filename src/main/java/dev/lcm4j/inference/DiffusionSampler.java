@@ -83,6 +83,11 @@ public final class DiffusionSampler {
      * @return [B, S, C] denormalized concepts
      */
     public Tensor sample(Tensor context, Tensor allowed, Tensor latents) {
+        return sample(context, allowed, latents, null);
+    }
+
+    /** {@link #sample(Tensor, Tensor, Tensor)} reusing the per-timestep AdaLN modulations of {@code cache} (may be null). */
+    public Tensor sample(Tensor context, Tensor allowed, Tensor latents, ModulationCache cache) {
         long b = latents.size(0), s = latents.size(1), l = context.size(1);
         boolean cfg = options.classifierFreeGuidance();
         Tensor ctx = context;
@@ -99,8 +104,9 @@ public final class DiffusionSampler {
             int prevT = options.reference_timestep_stride() ? scheduler.referencePrevious(t, options.inference_timesteps())
                     : DdimScheduler.previous(schedule, k);
             Tensor input = cfg ? cat(new TensorVector(latents, latents), 0) : latents;        // [B|2B,S,C]
-            Tensor ts = TwoTowerDiffusionLcm.timestepTensor(input.size(0), s, t);
-            Tensor pred = model.denoise(input, ts, ctx, mask);                                // [B|2B,S,C]
+            // one timestep for every row: its modulations are computed once, [1,1,D], and broadcast
+            var mods = cache != null ? cache.get(t) : model.modulations(TwoTowerDiffusionLcm.timestepTensor(1, 1, t));
+            Tensor pred = model.denoise(input, mods, ctx, mask);                              // [B|2B,S,C]
             if (!cfg) {
                 out = scheduler.step(pred, t, prevT, latents, options.ddim_eta(), stepNoise(latents), options.epsilon_scaling());
             } else if (t == trainSteps - 1) {

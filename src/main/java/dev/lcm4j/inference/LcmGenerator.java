@@ -100,12 +100,14 @@ public final class LcmGenerator {
         private final TwoTowerDiffusionLcm model;
         private final DiffusionSampler sampler;
         private final IncrementalState state;
+        private final ModulationCache modulations;
         private Tensor context; // [rows, L, model_dim], outlives the per-step pointer scopes
 
         DiffusionStepper(TwoTowerDiffusionLcm model, DiffusionSampler sampler, boolean cached) {
             this.model = model;
             this.sampler = sampler;
             this.state = cached ? new IncrementalState() : null;
+            this.modulations = new ModulationCache(model);
         }
 
         public void prefill(Tensor prefix) {
@@ -117,7 +119,7 @@ public final class LcmGenerator {
             Tensor ctx = state == null || context == null ? encoded : cat(new TensorVector(context, encoded), 1);
             setContext(ctx);
             Tensor latents = sampler.initialLatents(ctx.size(0), 1);
-            return sampler.sample(ctx, null, latents).select(1, 0);                          // [rows, C]
+            return sampler.sample(ctx, null, latents, modulations).select(1, 0);             // [rows, C]
         }
 
         public void keepRows(Tensor rowIndex) {
@@ -133,6 +135,7 @@ public final class LcmGenerator {
 
         public void close() {
             if (state != null) state.close();
+            modulations.close();
             if (context != null) context.releaseReference();
             context = null;
         }

@@ -3,7 +3,6 @@ package dev.lcm4j.nn;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 
 /**
  * Adaptive LayerNorm modulator of a denoiser layer: {@code fc(silu(timestep_embedding))} with {@code fc} a
@@ -26,11 +25,12 @@ public final class AdaLnModulator extends Module {
 
     /** emb: [B, S, D] -> {self-attention, cross-attention, FFN} modulations, each tensor [B, S, D]. */
     public Modulation[] forward(Tensor emb) {
-        TensorVector groups = fc.forward(silu(emb)).chunk(3, -1);
+        Tensor all = fc.forward(silu(emb));                  // [B,S,9D]
+        long d = all.size(-1) / 9;
         Modulation[] out = new Modulation[3];
+        // narrow, not chunk: chunk's TensorVector hands out views that die with the vector
         for (int g = 0; g < 3; g++) {
-            TensorVector p = groups.get(g).chunk(3, -1);
-            out[g] = new Modulation(p.get(0), p.get(1), p.get(2));
+            out[g] = new Modulation(all.narrow(-1, (3L * g) * d, d), all.narrow(-1, (3L * g + 1) * d, d), all.narrow(-1, (3L * g + 2) * d, d));
         }
         return out;
     }

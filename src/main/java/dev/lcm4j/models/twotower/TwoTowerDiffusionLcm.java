@@ -81,6 +81,16 @@ public final class TwoTowerDiffusionLcm extends Lcm {
         return denoiser.forward(noisy, timesteps, context, allowed);
     }
 
+    /** The denoiser with precomputed AdaLN modulations ({@link #modulations}), broadcast over rows and positions. */
+    public Tensor denoise(Tensor noisy, dev.lcm4j.nn.AdaLnModulator.Modulation[][] modulations, Tensor context, Tensor allowed) {
+        return denoiser.forward(noisy, modulations, context, allowed);
+    }
+
+    /** The denoiser's per-layer AdaLN modulations of timesteps [B, S]. */
+    public dev.lcm4j.nn.AdaLnModulator.Modulation[][] modulations(Tensor timesteps) {
+        return denoiser.modulations(timesteps);
+    }
+
     /**
      * The training forward ({@code model(batch, noisy_batch, cf_guidance_prob)}): encode the clean, normalized
      * sequences, then denoise with the shifted causal cross-attention mask.

@@ -47,7 +47,16 @@ public final class DenoiserLayer extends Module {
      * @param allowed bool [B or 1, 1, S, K] cross-attention mask (true = attend), or null for every key
      */
     public Tensor forward(Tensor x, Tensor emb, Tensor cond, Tensor allowed) {
-        AdaLnModulator.Modulation[] m = modulator.forward(emb);
+        return forward(x, modulations(emb), cond, allowed);
+    }
+
+    /** The layer's (self-attention, cross-attention, FFN) modulations of timestep embeddings [B, S, D]. */
+    public AdaLnModulator.Modulation[] modulations(Tensor emb) {
+        return modulator.forward(emb);
+    }
+
+    /** {@link #forward(Tensor, Tensor, Tensor, Tensor)} with precomputed modulations (broadcastable to x). */
+    public Tensor forward(Tensor x, AdaLnModulator.Modulation[] m, Tensor cond, Tensor allowed) {
         Tensor h = selfAttn.selfOnly(m[0].modulate(selfAttnNorm.forward(x)));
         x = x.add(m[0].gate().mul(drop(h)));
         h = crossAttn.forwardCross(m[1].modulate(crossAttnNorm.forward(x)), cond, allowed);

@@ -3,6 +3,7 @@ package dev.lcm4j.nn.denoisers;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.models.Projection;
+import dev.lcm4j.nn.AdaLnModulator;
 import dev.lcm4j.nn.LayerNormStyle;
 import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.Norm;
@@ -48,11 +49,27 @@ public final class LcmDenoiser extends Module {
      * @return [B, S, C] the prediction
      */
     public Tensor forward(Tensor noisy, Tensor timesteps, Tensor context, Tensor allowed) {
+        return forward(noisy, modulations(timesteps), context, allowed);
+    }
+
+    /**
+     * Every layer's AdaLN modulations of the given timesteps ([B, S] -> per layer 3 x (shift, scale, gate) [B, S, D]).
+     * They depend on the timestep only, so a sampler computes them once per scheduled step ([1, 1]) and reuses them
+     * for every row and every generated concept.
+     */
+    public AdaLnModulator.Modulation[][] modulations(Tensor timesteps) {
         Tensor emb = embedTime.forward(timesteps);                                   // [B,S,D]
+        AdaLnModulator.Modulation[][] m = new AdaLnModulator.Modulation[layers.length][];
+        for (int i = 0; i < layers.length; i++) m[i] = layers[i].modulations(emb);
+        return m;
+    }
+
+    /** {@link #forward(Tensor, Tensor, Tensor, Tensor)} with precomputed modulations (see {@link #modulations}). */
+    public Tensor forward(Tensor noisy, AdaLnModulator.Modulation[][] mods, Tensor context, Tensor allowed) {
         Tensor zero = zeros(new long[] {context.size(0), 1, context.size(2)}, T.opts(context.scalar_type(), context.device()));
         Tensor cond = cat(new TensorVector(zero, context), 1);                       // [B,L+1,D]
         Tensor x = initialProj.forward(noisy);                                      // [B,S,D]
-        for (DenoiserLayer layer : layers) x = layer.forward(x, emb, cond, allowed);
+        for (int i = 0; i < layers.length; i++) x = layers[i].forward(x, mods[i], cond, allowed);
         if (layerNorm != null) x = layerNorm.forward(x);
         if (training && finalDropout > 0) x = dropout(x, finalDropout, true);
         return finalProj.forward(x);                                                 // [B,S,C]
