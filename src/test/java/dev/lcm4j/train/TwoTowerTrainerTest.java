@@ -133,6 +133,46 @@ class TwoTowerTrainerTest {
     }
 
     @Test
+    void supervisedFinetuningCountsOnlyTargetSentences() throws Exception {
+        Path sup = tmp.resolve("sup");
+        dev.lcm4j.data.DataColumns cols = dev.lcm4j.data.DataColumns.sonar("prompt_sentences").withTarget("answer_sentences_sonar_emb", "answer_sentences");
+        java.util.Random r = new java.util.Random(5);
+        int validationAnswers = 0;
+        for (String split : List.of("train", "validation")) {
+            List<dev.lcm4j.data.Document> docs = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                int np = 2 + r.nextInt(4), na = 1 + r.nextInt(3);
+                float[][] p = new float[np][16], a = new float[na][16];
+                for (float[] v : p) for (int j = 0; j < 16; j++) v[j] = (float) r.nextGaussian() * 0.01f;
+                for (float[] v : a) for (int j = 0; j < 16; j++) v[j] = (float) r.nextGaussian() * 0.01f;
+                if (split.equals("validation")) validationAnswers += na;
+                docs.add(new dev.lcm4j.data.Document(split + i, java.util.Collections.nCopies(np, "p"), p, java.util.Collections.nCopies(na, "a"), a, null));
+            }
+            dev.lcm4j.data.LcmParquetWriter.write(sup.resolve("split=" + split).resolve("part-0.parquet"), cols, 16, 4, docs);
+        }
+        Files.writeString(sup.resolve("cards.yaml"), String.join("\n", "name: supdata2t", "parquet_path:", "  local: .",
+                "source_column: prompt_sentences_sonar_emb", "source_text_column: prompt_sentences",
+                "target_column: answer_sentences_sonar_emb", "target_text_column: answer_sentences", ""));
+        System.setProperty("LCM_CARDS_PATH", data + ":" + cards + ":" + sup);
+        try {
+            Path out = tmp.resolve("supft");
+            List<String> a = new ArrayList<>(List.of("train", "+finetune=two_tower", "++trainer.output_dir=" + out,
+                    "~trainer.model_config_or_name", "++trainer.model_arch=toy_two_tower_diffusion_lcm", OVERRIDES,
+                    "++trainer.training_data=[{name: supdata2t=train}]", "++trainer.validation_data=[{name: supdata2t=validation}]",
+                    "++trainer.dtype=torch.float32", "++trainer.max_steps=3", "++trainer.num_lr_warmup_steps=1",
+                    "++trainer.checkpoint_every_n_steps=3", "++trainer.save_model_every_n_steps=3", "++trainer.validate_every_n_steps=3",
+                    "++trainer.data_loading_config.max_tokens=40"));
+            assertEquals(0, run(a));
+            // the finetuning criterion denoises target sentences only: validation covers every document once
+            String valid = Files.readAllLines(out.resolve("metrics.jsonl")).stream().filter(l -> l.contains("Valid | supdata2t")).findFirst().orElseThrow();
+            assertEquals(validationAnswers, (int) Double.parseDouble(valid.replaceAll(".*\"num_target_elements\": ([^,}]+).*", "$1")), valid);
+            assertTrue(Files.readString(out.resolve("config_logs/all_config.yaml")).contains("two_tower_diffusion_next_sent_finetuning"));
+        } finally {
+            System.setProperty("LCM_CARDS_PATH", data + ":" + cards);
+        }
+    }
+
+    @Test
     void mismatchedRecipesAndGuidanceSettingsFailWithOneLine() {
         // guidance probability 0 on a model configured for guidance
         int code = run(args(tmp.resolve("bad1"), 2, "++trainer.criterion.cf_guidance_probability=0.0"));
