@@ -90,19 +90,7 @@ public final class ModelLoader {
             throw new LcmException("model card " + card.name() + " is a " + card.family() + " model, not " + BaseLcmConfig.FAMILY
                     + " (checkpoint from another family?)");
         }
-        BaseLcmConfig c = baseLcmConfig(card.arch(), card.modelConfig(), "model card " + card.name() + " model_config");
-        SonarNormalizer n = c.sonar_normalizer_name() == null ? null : loadNormalizer(c.sonar_normalizer_name(), c.sonar_embed_dim(), f);
-        BaseLcm model = new BaseLcm(f, c, n);
-        Path ckpt = card.checkpointPath();
-        if (ckpt == null) {
-            if (requireCheckpoint) {
-                throw new LcmException("model card " + card.name() + " has no checkpoint (placeholder card?); register the card of a trained model");
-            }
-            return model;
-        }
-        if (!Files.isRegularFile(ckpt)) throw new LcmException("checkpoint " + ckpt + " named by model card " + card.name() + " does not exist");
-        Checkpoints.load(ckpt, model);
-        return model;
+        return (BaseLcm) load(card, f, requireCheckpoint);
     }
 
     /** Loads a normalizer card (family sonar_normalizer) and checks its dimension against the model's. */
