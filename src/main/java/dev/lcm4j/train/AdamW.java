@@ -1,5 +1,7 @@
 package dev.lcm4j.train;
 
+import static org.bytedeco.pytorch.global.torch.zeros_like;
+
 import dev.lcm4j.torch.T;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,7 +52,7 @@ public final class AdamW {
         return step;
     }
 
-    /** One update with learning rate {@code lr} using the parameters' current gradients (missing grads skip). */
+    /** One update with learning rate {@code lr} using the parameters' current gradients (a missing one counts as 0). */
     public void step(double lr) {
         step++;
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
@@ -59,8 +61,11 @@ public final class AdamW {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
                 Tensor grad = p.grad();
-                if (grad == null || !grad.defined()) continue;
-                Tensor gf = grad.to(ScalarType.Float);
+                // A parameter the forward did not use has no gradient here, where PyTorch running the reference's
+                // graph has a zero one: the denoiser's self-attention q/k projections feed a softmax over a single
+                // key, whose gradient is exactly 0, and lcm4j skips computing them. PyTorch's AdamW still applies
+                // weight decay and moment decay to zero gradients, so a zero gradient is used, as there.
+                Tensor gf = grad == null || !grad.defined() ? zeros_like(p, T.opts(ScalarType.Float, null), null) : grad.to(ScalarType.Float);
                 Tensor pf = p.scalar_type() == ScalarType.Float ? p : p.to(ScalarType.Float);
                 Tensor m = expAvg.get(names.get(i)), v = expAvgSq.get(names.get(i));
                 pf.mul_(T.s(1 - lr * weightDecay));
