@@ -7,7 +7,6 @@ import dev.lcm4j.inference.LcmGenerator;
 import dev.lcm4j.io.Npy;
 import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
-import dev.lcm4j.inference.DiffusionOptionsMixin;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
 import dev.lcm4j.nn.ParamFactory;

@@ -3,7 +3,6 @@ package dev.lcm4j.cli;
 import dev.lcm4j.data.DataColumns;
 import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
-import dev.lcm4j.inference.DiffusionOptionsMixin;
 import dev.lcm4j.inference.TeacherForcedPredictor;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.baselcm.BaseLcm;

@@ -3,6 +3,7 @@ package dev.lcm4j.nn;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 
 /**
  * Adaptive LayerNorm modulator of a denoiser layer: {@code fc(silu(timestep_embedding))} with {@code fc} a
@@ -26,12 +27,13 @@ public final class AdaLnModulator extends Module {
     /** emb: [B, S, D] -> {self-attention, cross-attention, FFN} modulations, each tensor [B, S, D]. */
     public Modulation[] forward(Tensor emb) {
         Tensor all = fc.forward(silu(emb));                  // [B,S,9D]
-        long d = all.size(-1) / 9;
+        // one chunk into 9 (= 3 groups x (shift, scale, gate)): its backward is one concatenation, where 9 narrows
+        // would each fill a full-size gradient. The vector hands out views it owns: copy the handles.
+        TensorVector parts = all.chunk(9, -1);
+        Tensor[] p = new Tensor[9];
+        for (int i = 0; i < 9; i++) p[i] = new Tensor(parts.get(i));
         Modulation[] out = new Modulation[3];
-        // narrow, not chunk: chunk's TensorVector hands out views that die with the vector
-        for (int g = 0; g < 3; g++) {
-            out[g] = new Modulation(all.narrow(-1, (3L * g) * d, d), all.narrow(-1, (3L * g + 1) * d, d), all.narrow(-1, (3L * g + 2) * d, d));
-        }
+        for (int g = 0; g < 3; g++) out[g] = new Modulation(p[3 * g], p[3 * g + 1], p[3 * g + 2]);
         return out;
     }
 }

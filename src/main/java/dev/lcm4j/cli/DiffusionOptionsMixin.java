@@ -1,12 +1,13 @@
-package dev.lcm4j.inference;
+package dev.lcm4j.cli;
 
+import dev.lcm4j.inference.DiffusionOptions;
 import picocli.CommandLine.Option;
 
 /**
  * The two-tower sampling options of {@code ./lcm generate} and {@code ./lcm predict}, named as the reference's
  * predictor flags. Unset options keep the reference's defaults ({@link DiffusionOptions#defaults()}).
  */
-public final class DiffusionOptionsMixin {
+final class DiffusionOptionsMixin {
     @Option(names = "--inference_timesteps", description = "Denoising steps S, 1..T (two-tower; default 100; README: 40)") Integer inferenceTimesteps;
     @Option(names = "--initial_noise_scale", description = "Std of the initial latent (two-tower; default 1.0; README: 0.6)") Double initialNoiseScale;
     @Option(names = "--guidance_scale", description = "Classifier-free guidance weight; 1 = none (two-tower; default 1.0; README: 3)") Double guidanceScale;
@@ -21,13 +22,13 @@ public final class DiffusionOptionsMixin {
             "integer stride floor(T/S) runs 50 steps for --inference_timesteps 40 (default: exactly S steps)"}) Boolean referenceStride;
 
     /** Whether any two-tower option was given (they do not apply to the MSE LCM). */
-    public boolean anySet() {
+    boolean anySet() {
         return inferenceTimesteps != null || initialNoiseScale != null || guidanceScale != null || guidanceRescale != null || ddimEta != null
                 || epsilonScaling != null || clipNoise != null || thresholding != null || thresholdingRatio != null || sampleMaxValue != null
                 || referenceStride != null;
     }
 
-    public DiffusionOptions options() {
+    DiffusionOptions options() {
         DiffusionOptions d = DiffusionOptions.defaults();
         return new DiffusionOptions(
                 guidanceScale != null ? guidanceScale : d.guidance_scale(),
