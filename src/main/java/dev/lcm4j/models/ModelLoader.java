@@ -95,7 +95,13 @@ public final class ModelLoader {
 
     /** Loads a normalizer card (family sonar_normalizer) and checks its dimension against the model's. */
     public static SonarNormalizer loadNormalizer(String cardName, int expectedDim, ParamFactory f) {
-        ModelCard card = ModelCards.fromEnvironment().get(cardName);
+        ModelCards cards = ModelCards.fromEnvironment();
+        if (!cards.all().containsKey(cardName)) {
+            throw new LcmException("the model's normalizer card '" + cardName + "' (sonar_normalizer_name) is not registered; fit it on"
+                    + " the training data: ./lcm fit-normalizer --ds DATA=train --save_path DIR/" + cardName + ".pt --card_name "
+                    + cardName + " (writes DIR/" + cardName + ".yaml), then put DIR on LCM_CARDS_PATH or in ./cards/");
+        }
+        ModelCard card = cards.get(cardName);
         if (!card.family().equals("sonar_normalizer")) {
             throw new LcmException("card " + cardName + " is a " + card.family() + " card, not a sonar_normalizer");
         }

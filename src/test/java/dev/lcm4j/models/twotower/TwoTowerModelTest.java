@@ -207,5 +207,10 @@ class TwoTowerModelTest {
         TwoTowerDiffusionLcmConfig d = TwoTowerDiffusionLcmConfig.defaults();
         LcmException e = assertThrows(LcmException.class, () -> ModelLoader.build(d, ParamFactory.meta()));
         assertTrue(e.getMessage().contains("needs a normalizer") && e.getMessage().contains("./lcm fit-normalizer"), e.getMessage());
+        // a named normalizer card that does not exist: the error says how to fit it under that name
+        TwoTowerDiffusionLcmConfig named = new TwoTowerDiffusionLcmConfig(d.model_type(), 384, "my_missing_norm", d.max_seq_len(),
+                d.model_dim(), d.frontend(), d.context_encoder(), d.noise_scheduler(), d.denoiser(), false);
+        LcmException m = assertThrows(LcmException.class, () -> ModelLoader.build(named, ParamFactory.meta()));
+        assertTrue(m.getMessage().contains("'my_missing_norm'") && m.getMessage().contains("--card_name my_missing_norm"), m.getMessage());
     }
 }
