@@ -26,7 +26,20 @@ public final class AdaLnModulator extends Module {
 
     /** emb: [B, S, D] -> {self-attention, cross-attention, FFN} modulations, each tensor [B, S, D]. */
     public Modulation[] forward(Tensor emb) {
-        Tensor all = fc.forward(silu(emb));                  // [B,S,9D]
+        return split(fc.forward(silu(emb)));                 // [B,S,9D]
+    }
+
+    /**
+     * Modulations of rows that repeat: {@code emb} [U, D] holds the distinct rows, {@code rowOf} [N] (long) picks one
+     * for each of the N = B * S outputs. The U x 9D product is computed once and gathered, so its cost follows the
+     * number of distinct diffusion steps (at most T), not the number of positions.
+     */
+    public Modulation[] forward(Tensor emb, Tensor rowOf, long b, long s) {
+        Tensor u = fc.forward(silu(emb));                    // [U,9D]
+        return split(u.index_select(0, rowOf).view(b, s, u.size(-1)));
+    }
+
+    private static Modulation[] split(Tensor all) {
         // one chunk into 9 (= 3 groups x (shift, scale, gate)): its backward is one concatenation, where 9 narrows
         // would each fill a full-size gradient. The vector hands out views it owns: copy the handles.
         TensorVector parts = all.chunk(9, -1);

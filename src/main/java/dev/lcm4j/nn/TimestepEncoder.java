@@ -44,7 +44,7 @@ public final class TimestepEncoder extends Module {
         return cat(new TensorVector(args.cos(), args.sin()), -1);            // [..., 256]
     }
 
-    /** timesteps: [B, S] integers -> [B, S, D]. */
+    /** timesteps: integers of any shape [...] -> [..., D]. */
     public Tensor forward(Tensor timesteps) {
         Tensor emb = sinusoids(timesteps).to(fc1.weight.scalar_type());
         return fc2.forward(silu(fc1.forward(emb)));

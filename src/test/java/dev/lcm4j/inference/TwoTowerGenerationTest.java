@@ -198,6 +198,36 @@ class TwoTowerGenerationTest {
         }
     }
 
+    @Test
+    void modulatingDistinctStepsOnceEqualsModulatingEveryPosition() {
+        // training modulates each distinct diffusion step once and gathers; the result and gradients must be those of
+        // modulating every position
+        try (org.bytedeco.javacpp.PointerScope s = new org.bytedeco.javacpp.PointerScope()) {
+            TwoTowerDiffusionLcm m = model(true, 3);
+            m.train(true);
+            org.bytedeco.pytorch.global.torch.manual_seed(5);
+            Tensor x = org.bytedeco.pytorch.global.torch.randn(3, 20, 16);
+            Tensor ctx = org.bytedeco.pytorch.global.torch.randn(3, 20, 32);
+            Tensor ts = org.bytedeco.pytorch.global.torch.randint(0, 7, new long[] {3, 20}, T.opts(org.bytedeco.pytorch.global.torch.ScalarType.Long, null));
+            Tensor allowed = dev.lcm4j.nn.denoisers.CrossAttentionMask.training(20, 20, new long[] {20, 15, 9}, null, 0.0, null);
+            float[][] out = new float[2][], grad = new float[2][];
+            for (int k = 0; k < 2; k++) {
+                var mods = m.denoiser().modulations(ts, k == 0);
+                Tensor y = m.denoise(x, mods, ctx, allowed);
+                y.square().sum().backward();
+                out[k] = T.toFloats(y);
+                Tensor g = m.namedParameters().get("denoiser.layers.1.modulator.fc.weight").grad();
+                grad[k] = T.toFloats(g);
+                for (Tensor p : m.parameterList()) if (p.grad().defined()) p.grad().zero_();
+            }
+            for (int i = 0; i < out[0].length; i++) assertEquals(out[1][i], out[0][i], 1e-5 * Math.max(1, Math.abs(out[1][i])));
+            double scale = 0;
+            for (float v : grad[1]) scale = Math.max(scale, Math.abs(v));
+            assertTrue(scale > 0);
+            for (int i = 0; i < grad[0].length; i++) assertEquals(grad[1][i], grad[0][i], 1e-5 * scale);
+        }
+    }
+
     static float[] flat(float[][] x) {
         float[] out = new float[x.length * x[0].length];
         for (int i = 0; i < x.length; i++) System.arraycopy(x[i], 0, out, i * x[0].length, x[0].length);

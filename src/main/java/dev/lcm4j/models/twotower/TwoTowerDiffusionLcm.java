@@ -49,6 +49,8 @@ public final class TwoTowerDiffusionLcm extends Lcm {
 
     public DdimScheduler scheduler() { return scheduler; }
 
+    public LcmDenoiser denoiser() { return denoiser; }
+
     @Override public SonarNormalizer normalizer() { return normalizer; }
 
     @Override public String family() { return TwoTowerDiffusionLcmConfig.FAMILY; }

@@ -55,6 +55,11 @@ public final class DenoiserLayer extends Module {
         return modulator.forward(emb);
     }
 
+    /** Modulations of distinct embeddings [U, D] gathered to [B, S, D] by {@code rowOf} (see AdaLnModulator). */
+    public AdaLnModulator.Modulation[] modulations(Tensor distinctEmb, Tensor rowOf, long b, long s) {
+        return modulator.forward(distinctEmb, rowOf, b, s);
+    }
+
     /** {@link #forward(Tensor, Tensor, Tensor, Tensor)} with precomputed modulations (broadcastable to x). */
     public Tensor forward(Tensor x, AdaLnModulator.Modulation[] m, Tensor cond, Tensor allowed) {
         Tensor h = selfAttn.selfOnly(m[0].modulate(selfAttnNorm.forward(x)));

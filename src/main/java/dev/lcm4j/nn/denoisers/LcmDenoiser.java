@@ -58,9 +58,36 @@ public final class LcmDenoiser extends Module {
      * for every row and every generated concept.
      */
     public AdaLnModulator.Modulation[][] modulations(Tensor timesteps) {
-        Tensor emb = embedTime.forward(timesteps);                                   // [B,S,D]
+        return modulations(timesteps, null);
+    }
+
+    /**
+     * @param gatherDistinct true: modulate each distinct step once and gather; false: every position; null: gather
+     *                       when at most 90% of the steps are distinct
+     */
+    public AdaLnModulator.Modulation[][] modulations(Tensor timesteps, Boolean gatherDistinct) {
         AdaLnModulator.Modulation[][] m = new AdaLnModulator.Modulation[layers.length][];
-        for (int i = 0; i < layers.length; i++) m[i] = layers[i].modulations(emb);
+        long b = timesteps.size(0), s = timesteps.size(1);
+        long[] steps = T.toLongs(timesteps.reshape(-1));
+        // In training every position has its own step, but there are at most T distinct ones (100 in the published
+        // archs for 8 x 128 positions): embed and modulate each distinct step once, then gather. Same values; the
+        // gradient sums over positions in another order.
+        java.util.TreeMap<Long, Integer> distinct = new java.util.TreeMap<>();
+        for (long t : steps) distinct.putIfAbsent(t, 0);
+        boolean gather = gatherDistinct != null ? gatherDistinct : distinct.size() < 0.9 * steps.length;
+        if (!gather) {
+            Tensor emb = embedTime.forward(timesteps);                               // [B,S,D]
+            for (int i = 0; i < layers.length; i++) m[i] = layers[i].modulations(emb);
+            return m;
+        }
+        long[] values = new long[distinct.size()];
+        int k = 0;
+        for (Long t : distinct.keySet()) { distinct.put(t, k); values[k++] = t; }
+        long[] rowOf = new long[steps.length];
+        for (int i = 0; i < steps.length; i++) rowOf[i] = distinct.get(steps[i]);
+        Tensor rows = T.longs(rowOf, rowOf.length).to(timesteps.device(), org.bytedeco.pytorch.global.torch.ScalarType.Long);
+        Tensor emb = embedTime.forward(T.longs(values, values.length).to(timesteps.device(), org.bytedeco.pytorch.global.torch.ScalarType.Long)); // [U,D]
+        for (int i = 0; i < layers.length; i++) m[i] = layers[i].modulations(emb, rows, b, s);
         return m;
     }
 
