@@ -98,6 +98,8 @@ public final class DiffusionSampler {
                     : ones(new long[] {b, 1, s, l + 1}, T.opts(org.bytedeco.pytorch.global.torch.ScalarType.Bool, context.device()));
             mask = cat(new TensorVector(cond, CrossAttentionMask.unconditional(b, s, l, context.device())), 0); // [2B,1,S,L+1]
         }
+        // the context is the same at every step: project its cross-attention keys and values once
+        Tensor[][] prepared = model.denoiser().prepareContext(ctx);
         DdimScheduler.Step out = null;
         for (int k = 0; k < schedule.length; k++) {
             int t = schedule[k];
@@ -106,7 +108,7 @@ public final class DiffusionSampler {
             Tensor input = cfg ? cat(new TensorVector(latents, latents), 0) : latents;        // [B|2B,S,C]
             // one timestep for every row: its modulations are computed once, [1,1,D], and broadcast
             var mods = cache != null ? cache.get(t) : model.modulations(TwoTowerDiffusionLcm.timestepTensor(1, 1, t));
-            Tensor pred = model.denoise(input, mods, ctx, mask);                              // [B|2B,S,C]
+            Tensor pred = model.denoise(input, mods, prepared, mask);                         // [B|2B,S,C]
             if (!cfg) {
                 out = scheduler.step(pred, t, prevT, latents, options.ddim_eta(), stepNoise(latents), options.epsilon_scaling());
             } else if (t == trainSteps - 1) {

@@ -104,10 +104,24 @@ public final class MultiheadAttention extends Module {
      * Every query row must allow at least one key.
      */
     public Tensor forwardCross(Tensor x, Tensor kv, Tensor allowed) {
-        long b = x.size(0), s = x.size(1), k = kv.size(1);
-        Tensor q = qProj.forward(x).view(b, s, numHeads, headDim).transpose(1, 2);    // [B,H,S,K]
-        Tensor kk = kProj.forward(kv).view(b, k, numHeads, headDim).transpose(1, 2);  // [B,H,K,hd]
-        Tensor v = vProj.forward(kv).view(b, k, numHeads, headDim).transpose(1, 2);
+        return forwardCross(x, projectKeysValues(kv), allowed);
+    }
+
+    /**
+     * The keys and values of a cross-attention source [B, K, D] -> {[B, H, K, hd], [B, H, K, hd]}: a sampler that
+     * attends to the same context at every diffusion step projects it once.
+     */
+    public Tensor[] projectKeysValues(Tensor kv) {
+        long b = kv.size(0), k = kv.size(1);
+        return new Tensor[] {kProj.forward(kv).view(b, k, numHeads, headDim).transpose(1, 2),
+                vProj.forward(kv).view(b, k, numHeads, headDim).transpose(1, 2)};
+    }
+
+    /** {@link #forwardCross(Tensor, Tensor, Tensor)} on keys and values from {@link #projectKeysValues}. */
+    public Tensor forwardCross(Tensor x, Tensor[] keysValues, Tensor allowed) {
+        long b = x.size(0), s = x.size(1);
+        Tensor q = qProj.forward(x).view(b, s, numHeads, headDim).transpose(1, 2);    // [B,H,S,hd]
+        Tensor kk = keysValues[0], v = keysValues[1];                                  // [B,H,K,hd]
         double p = training ? attnDropout : 0.0;
         boolean reduced = q.scalar_type() != ScalarType.Float && q.scalar_type() != ScalarType.Double;
         Tensor attn;

@@ -88,6 +88,11 @@ public final class TwoTowerDiffusionLcm extends Lcm {
         return denoiser.forward(noisy, modulations, context, allowed);
     }
 
+    /** The denoiser with precomputed modulations and cross-attention keys/values ({@link LcmDenoiser#prepareContext}). */
+    public Tensor denoise(Tensor noisy, dev.lcm4j.nn.AdaLnModulator.Modulation[][] modulations, Tensor[][] preparedContext, Tensor allowed) {
+        return denoiser.forward(noisy, modulations, preparedContext, allowed);
+    }
+
     /** The denoiser's per-layer AdaLN modulations of timesteps [B, S]. */
     public dev.lcm4j.nn.AdaLnModulator.Modulation[][] modulations(Tensor timesteps) {
         return denoiser.modulations(timesteps);

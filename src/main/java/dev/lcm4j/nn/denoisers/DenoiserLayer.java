@@ -62,9 +62,19 @@ public final class DenoiserLayer extends Module {
 
     /** {@link #forward(Tensor, Tensor, Tensor, Tensor)} with precomputed modulations (broadcastable to x). */
     public Tensor forward(Tensor x, AdaLnModulator.Modulation[] m, Tensor cond, Tensor allowed) {
+        return forward(x, m, crossAttn.projectKeysValues(cond), allowed);
+    }
+
+    /** The cross-attention keys and values of a conditioning [B, K, D], for {@link #forward} with a fixed context. */
+    public Tensor[] projectConditioning(Tensor cond) {
+        return crossAttn.projectKeysValues(cond);
+    }
+
+    /** {@link #forward(Tensor, AdaLnModulator.Modulation[], Tensor, Tensor)} with projected conditioning. */
+    public Tensor forward(Tensor x, AdaLnModulator.Modulation[] m, Tensor[] condKeysValues, Tensor allowed) {
         Tensor h = selfAttn.selfOnly(m[0].modulate(selfAttnNorm.forward(x)));
         x = x.add(m[0].gate().mul(drop(h)));
-        h = crossAttn.forwardCross(m[1].modulate(crossAttnNorm.forward(x)), cond, allowed);
+        h = crossAttn.forwardCross(m[1].modulate(crossAttnNorm.forward(x)), condKeysValues, allowed);
         x = x.add(m[1].gate().mul(drop(h)));
         h = ffn.forward(m[2].modulate(ffnNorm.forward(x)));
         return x.add(m[2].gate().mul(drop(h)));

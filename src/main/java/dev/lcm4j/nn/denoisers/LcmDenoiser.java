@@ -93,10 +93,25 @@ public final class LcmDenoiser extends Module {
 
     /** {@link #forward(Tensor, Tensor, Tensor, Tensor)} with precomputed modulations (see {@link #modulations}). */
     public Tensor forward(Tensor noisy, AdaLnModulator.Modulation[][] mods, Tensor context, Tensor allowed) {
+        return forward(noisy, mods, prepareContext(context), allowed);
+    }
+
+    /**
+     * Every layer's cross-attention keys and values of (zero vector, context): [layer][k | v] each [B, H, L+1, hd].
+     * A sampler computes them once per sampled concept instead of once per diffusion step.
+     */
+    public Tensor[][] prepareContext(Tensor context) {
         Tensor zero = zeros(new long[] {context.size(0), 1, context.size(2)}, T.opts(context.scalar_type(), context.device()));
         Tensor cond = cat(new TensorVector(zero, context), 1);                       // [B,L+1,D]
+        Tensor[][] kv = new Tensor[layers.length][];
+        for (int i = 0; i < layers.length; i++) kv[i] = layers[i].projectConditioning(cond);
+        return kv;
+    }
+
+    /** The forward with modulations from {@link #modulations} and context from {@link #prepareContext}. */
+    public Tensor forward(Tensor noisy, AdaLnModulator.Modulation[][] mods, Tensor[][] preparedContext, Tensor allowed) {
         Tensor x = initialProj.forward(noisy);                                      // [B,S,D]
-        for (int i = 0; i < layers.length; i++) x = layers[i].forward(x, mods[i], cond, allowed);
+        for (int i = 0; i < layers.length; i++) x = layers[i].forward(x, mods[i], preparedContext[i], allowed);
         if (layerNorm != null) x = layerNorm.forward(x);
         if (training && finalDropout > 0) x = dropout(x, finalDropout, true);
         return finalProj.forward(x);                                                 // [B,S,C]
