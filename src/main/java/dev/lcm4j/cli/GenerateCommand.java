@@ -23,8 +23,14 @@ import picocli.CommandLine.Option;
 final class GenerateCommand implements Runnable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GenerateCommand.class);
     @Option(names = "--model_card", required = true) String card;
-    @Option(names = "--input", required = true, description = "Prompts: .npy float32 [B,T,D] or LCM parquet (one prompt per document)") Path input;
-    @Option(names = "--output", required = true, description = ".npy (zero-padded, lengths in <name>.lengths.npy) or .parquet") Path output;
+    @Option(names = "--input", description = "Prompts: .npy float32 [B,T,D] or LCM parquet (one prompt per document)") Path input;
+    @Option(names = "--output", description = ".npy (zero-padded, lengths in <name>.lengths.npy) or .parquet") Path output;
+    @Option(names = "--text", description = {"Text in, text out: split this prompt into sentences, encode them with the",
+            "model card's concept encoder, generate, decode with its concept decoder and print the continuation"}) String text;
+    @Option(names = "--encoder", description = "--text: concept encoder card (default: the model card's concept_encoder, else SONAR's)") String encoder;
+    @Option(names = "--decoder", description = "--text: concept decoder card or bank:DIR (default: the model card's concept_decoder)") String decoder;
+    @Option(names = "--lang", defaultValue = "eng_Latn", description = "--text: language of the prompt and of the decoded text") String lang;
+    @Option(names = "--eos_text", description = "--text: stop when a concept is this close to the encoding of this sentence (e.g. 'End of text.')") String eosText;
     @Option(names = "--column", defaultValue = "text_sentences") String column;
     @Option(names = "--prompt_len", description = "Use only the first N concepts of each document as its prompt") Integer promptLen;
     @Option(names = "--max_gen_len", defaultValue = "16") int maxGenLen;
@@ -44,6 +50,12 @@ final class GenerateCommand implements Runnable {
 
     @Override
     public void run() {
+        if (text != null) {
+            if (input != null || output != null) throw new LcmException("--text prints its continuation; do not combine it with --input/--output");
+            runText();
+            return;
+        }
+        if (input == null || output == null) throw new LcmException("give --input X --output Y (concept files) or --text \"...\" (text in, text out)");
         TorchRuntime.init();
         Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
         int dim = model.sonarEmbedDim();
@@ -76,5 +88,21 @@ final class GenerateCommand implements Runnable {
         }
         ConceptFiles.write(output, out, cols);
         System.out.printf("generated %d sequences to %s%n", out.size(), output);
+    }
+
+    private void runText() {
+        GeneratorOptions opts = new GeneratorOptions(maxSeqLen, minGenLen, eosThreshold, sample, repetition, false, trim,
+                seed, temperature);
+        var cfg = new dev.lcm4j.eval.LcmPredictor.Config(dev.lcm4j.models.ModelCards.resolve(card).family(), card, opts,
+                diffusion.options(), encoder, lang, decoder, lang, null, disableCache, temperature, null);
+        try (var p = new dev.lcm4j.eval.LcmPredictor(cfg)) {
+            List<String> prompt = p.split(text);
+            float[][] concepts = p.encodeText(text);
+            var eos = eosText == null ? null : java.util.Map.of("text", eosText);
+            var pred = p.generate(java.util.Collections.singletonList(concepts), null, minGenLen, maxGenLen, null, eos).get(0);
+            System.err.printf("prompt: %d sentences; generated %d with %s (encoder %s, decoder %s)%n", prompt.size(),
+                    pred.texts().size(), card, p.encoderName(), p.decoderName());
+            for (String s : pred.texts()) System.out.println(s);
+        }
     }
 }

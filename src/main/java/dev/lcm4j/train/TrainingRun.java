@@ -230,6 +230,27 @@ public final class TrainingRun {
         ConfigDump.write(run);
     }
 
+    /**
+     * Records the training data's concept space in the card (lcm4j fields, ignored by the reference): the first
+     * training datacard's {@code concept_encoder} and, as {@code concept_decoder}, a retrieval decoder over that
+     * dataset's sentence bank if it has one, else SONAR's decoder for SONAR data. Evaluation and text generation use
+     * them to encode prompts and decode generations in the space the model was trained in.
+     */
+    private void conceptSpace(Map<String, Object> card) {
+        if (cfg.training_data() == null || cfg.training_data().isEmpty() || cfg.training_data().get(0).name() == null) return;
+        try {
+            dev.lcm4j.data.Dataset ds = dev.lcm4j.data.DatacardRegistry.fromEnvironment().resolve(cfg.training_data().get(0).name());
+            Object enc = ds.card().extra().get("concept_encoder");
+            if (enc == null) return;
+            card.put("concept_encoder", String.valueOf(enc));
+            Path root = ds.root();
+            if (Files.isRegularFile(root.resolve("sentence_bank.bin"))) card.put("concept_decoder", "bank:" + root.toAbsolutePath());
+            else if (String.valueOf(enc).startsWith("text_sonar")) card.put("concept_decoder", "text_sonar_basic_decoder");
+        } catch (RuntimeException e) {
+            // the card stays valid without these fields; evaluation then asks for --encoder_config/--decoder_config
+        }
+    }
+
     /** The reference's model_card.yaml (keys sorted), plus lcm4j provenance. */
     public void writeModelCard(Path target, Path checkpoint, long step) {
         Map<String, Object> card = new java.util.TreeMap<>();
@@ -239,6 +260,7 @@ public final class TrainingRun {
         else card.put("model_config", modelConfigTree);
         card.put("model_family", family);
         card.put("name", "on_the_fly_lcm");
+        conceptSpace(card);
         Map<String, Object> prov = new LinkedHashMap<>();
         prov.put("step", step);
         prov.put("training_data", references(cfg.training_data()));

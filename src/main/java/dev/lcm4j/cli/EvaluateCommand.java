@@ -1,0 +1,190 @@
+package dev.lcm4j.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lcm4j.LcmException;
+import dev.lcm4j.eval.DatasetOptions;
+import dev.lcm4j.eval.Evaluator;
+import dev.lcm4j.eval.LcmPredictor;
+import dev.lcm4j.eval.Tasks;
+import dev.lcm4j.inference.GeneratorOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "evaluate", description = {"Evaluates a model on tasks with the reference's flags and output layout",
+        "(python -m lcm.evaluation): results/<task>.json, raw_results/<task>/, metrics.eval.jsonl, metadata.jsonl, tb/."})
+final class EvaluateCommand implements Runnable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Booleans as the reference's CLI reads them: on/off/true/false/yes/no/1/0. */
+    static final class Bool implements CommandLine.ITypeConverter<Boolean> {
+        @Override
+        public Boolean convert(String v) {
+            return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+                case "on", "true", "yes", "1" -> true;
+                case "off", "false", "no", "0" -> false;
+                default -> throw new CommandLine.TypeConversionException("'" + v + "' is not a boolean (use true/false, on/off, 1/0)");
+            };
+        }
+    }
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    @Option(names = "--tasks", required = true, description = "Comma-separated task names or * patterns (e.g. lcm_generation, cnn_dailymail_llm.test, xlsum_llm.*.test)") String tasks;
+    @Option(names = "--predictor", required = true, description = "base_lcm, two_tower_diffusion_lcm or dummy") String predictor;
+    @Option(names = "--dump_dir", required = true) Path dumpDir;
+    @Option(names = "--model_card", description = "Card name, model_card.yaml, training output dir or checkpoint") String modelCard;
+    @Option(names = "--dataset_dir", description = "Directory of the text tasks' files (cnn_daily_mail/<split>.jsonl, xsum/..., xlsum/<lang>/...)") String datasetDir;
+    @Option(names = "--task_args", description = "JSON: arguments for all tasks, or grouped under a task name (list values make a grid)") String taskArgs;
+    @Option(names = "--prompt_file", description = "YAML of --dataset.* fields (e.g. source_prefix_text)") Path promptFile;
+    @Option(names = "--data_loading.max_samples") Integer maxSamples;
+    @Option(names = "--data_loading.batch_size", defaultValue = "10") int batchSize;
+    @Option(names = "--generator_batch_size") Integer generatorBatchSize;
+    @Option(names = "--dtype", defaultValue = "torch.float32", description = "Inference runs in float32 on CPU") String dtype;
+    @Option(names = "--temperature", defaultValue = "0.0", description = "> 0 overrides lcm_temperature") double temperature;
+    @Option(names = "--disable_cache", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean disableCache;
+    @Option(names = "--top_k", defaultValue = "0") int topK;
+    @Option(names = "--top_p", defaultValue = "0.0") double topP;
+    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--confidence_level", description = "Not supported by lcm4j; leave unset") Double confidenceLevel;
+    @Option(names = "--metric_log_dir") Path metricLogDir;
+    @Option(names = "--tb_log_dir") Path tbLogDir;
+    @Option(names = "--no_resume", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean noResume;
+    @Option(names = "--log_only_text", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean logOnlyText;
+    @Option(names = "--show_progress", defaultValue = "true", arity = "0..1", fallbackValue = "true", converter = Bool.class,
+            description = "Progress bars on stderr (default true; the reference's default is false)") boolean showProgress;
+    @Option(names = "--dry_run", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean dryRun;
+
+    // LCMGeneratorOptions
+    @Option(names = "--max_seq_len", defaultValue = "200") int maxSeqLen;
+    @Option(names = "--min_seq_len", defaultValue = "1") int minSeqLen;
+    @Option(names = "--eos_threshold", defaultValue = "0.9") double eosThreshold;
+    @Option(names = "--sample_latent_variable", defaultValue = "true", arity = "0..1", fallbackValue = "true", converter = Bool.class,
+            description = "MSE LCM: add N(0, temperature^2) noise (reference default true; its README passes False)") boolean sample;
+    @Option(names = "--stop_on_repetition_cosine_threshold") Double repetition;
+    @Option(names = "--include_eos_token", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean includeEos;
+    @Option(names = "--trim_hypotheses", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean trim;
+    @Option(names = "--lcm_temperature", defaultValue = "1.0") double lcmTemperature;
+    @CommandLine.Mixin DiffusionOptionsMixin diffusion = new DiffusionOptionsMixin();
+
+    // concept encoder / decoder (SonarEncoderConfig / SonarDecoderConfig)
+    @Option(names = "--encoder_config.encoder", description = "Concept encoder card (default: the model card's concept_encoder, else text_sonar_basic_encoder)") String encoder;
+    @Option(names = "--encoder_config.tokenizer", description = "Accepted for compatibility; the encoder card names its tokenizer") String encoderTokenizer;
+    @Option(names = "--encoder_config.lang", defaultValue = "eng_Latn") String encoderLang;
+    @Option(names = "--decoder_config.decoder", description = "Concept decoder card or bank:DIR (default: the model card's concept_decoder, else text_sonar_basic_decoder)") String decoder;
+    @Option(names = "--decoder_config.tokenizer", description = "Accepted for compatibility") String decoderTokenizer;
+    @Option(names = "--decoder_config.lang", defaultValue = "eng_Latn") String decoderLang;
+    @Option(names = "--decoder_config.max_tokens_in_sentence", defaultValue = "256") int maxTokens;
+    @Option(names = "--decoder_config.temperature", defaultValue = "1.0") double decoderTemperature;
+    @Option(names = "--splitter", description = "Sentence splitter for text prompts: icu (default), opennlp, sat:DIR") String splitter;
+
+    // --dataset.<field>
+    @Option(names = "--dataset.name", description = "Datacard of LCM parquet data, CARD[=SPLIT]") String dsName;
+    @Option(names = "--dataset.parquet_path") String dsParquet;
+    @Option(names = "--dataset.file_path") String dsFile;
+    @Option(names = "--dataset.columns", split = ",") List<String> dsColumns;
+    @Option(names = "--dataset.source_column") String dsSource;
+    @Option(names = "--dataset.source_text_column") String dsSourceText;
+    @Option(names = "--dataset.target_column") String dsTarget;
+    @Option(names = "--dataset.target_text_column") String dsTargetText;
+    @Option(names = "--dataset.source_prefix_text") String dsSourcePrefix;
+    @Option(names = "--dataset.source_suffix_text") String dsSourceSuffix;
+    @Option(names = "--dataset.target_prefix_text") String dsTargetPrefix;
+    @Option(names = "--dataset.target_suffix_text") String dsTargetSuffix;
+    @Option(names = "--dataset.source_sequences", description = "Repeatable JSON item: {\"text_value\": ...} or {\"text_column\": ...}") List<String> dsSourceSeq;
+    @Option(names = "--dataset.target_sequences") List<String> dsTargetSeq;
+    @Option(names = "--dataset.prompt_template", description = "Template with {{ column }} substitutions") String dsTemplate;
+
+    @Override
+    public void run() {
+        if (topK != 0 || topP != 0.0) throw new LcmException("--top_k/--top_p sampling does not apply to concept generation; leave them at 0");
+        if (confidenceLevel != null) throw new LcmException("--confidence_level is not supported by lcm4j; remove it (per-sample scores are in raw_results/)");
+        List<String> taskList = Tasks.expand(tasks);
+        Map<String, Object> args = parseTaskArgs(taskArgs);
+        DatasetOptions d = new DatasetOptions();
+        if (promptFile != null) {
+            if (!Files.isRegularFile(promptFile)) throw new LcmException("--prompt_file " + promptFile + " does not exist");
+            Object y;
+            try {
+                y = new org.yaml.snakeyaml.Yaml().load(Files.readString(promptFile));
+            } catch (Exception e) {
+                throw new LcmException("--prompt_file " + promptFile + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+            }
+            if (!(y instanceof Map<?, ?> m)) throw new LcmException("--prompt_file " + promptFile + " must be a YAML mapping of dataset fields (e.g. source_prefix_text: ...)");
+            for (Map.Entry<?, ?> e : m.entrySet()) d.set(String.valueOf(e.getKey()), e.getValue() == null ? null : String.valueOf(e.getValue()));
+        }
+        d.set("name", dsName).set("parquet_path", dsParquet).set("file_path", dsFile).set("columns", dsColumns)
+                .set("source_column", dsSource).set("source_text_column", dsSourceText).set("target_column", dsTarget)
+                .set("target_text_column", dsTargetText).set("source_prefix_text", dsSourcePrefix)
+                .set("source_suffix_text", dsSourceSuffix).set("target_prefix_text", dsTargetPrefix)
+                .set("target_suffix_text", dsTargetSuffix).set("source_sequences", sequences(dsSourceSeq, "source_sequences"))
+                .set("target_sequences", sequences(dsTargetSeq, "target_sequences")).set("prompt_template", dsTemplate).freeze();
+
+        GeneratorOptions gen = new GeneratorOptions(maxSeqLen, minSeqLen, eosThreshold, sample, repetition, includeEos, trim,
+                seed, temperature > 0 ? temperature : lcmTemperature);
+        LcmPredictor.Config pc = new LcmPredictor.Config(predictor, modelCard, gen, diffusion.options(), encoder, encoderLang,
+                decoder, decoderLang, generatorBatchSize, disableCache, temperature, splitter);
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("predictor", predictor);
+        config.put("model_card", modelCard);
+        config.put("generator", gen);
+        config.put("diffusion", diffusion.options());
+        config.put("encoder_config", Map.of("encoder", String.valueOf(encoder), "lang", encoderLang));
+        config.put("decoder_config", Map.of("decoder", String.valueOf(decoder), "lang", decoderLang));
+        config.put("generator_batch_size", generatorBatchSize);
+        config.put("disable_cache", disableCache);
+        if (dryRun) {
+            System.out.println("dry run: tasks " + taskList + ", predictor " + predictor + ", dump_dir " + dumpDir);
+            return;
+        }
+        try (LcmPredictor p = new LcmPredictor(pc)) {
+            if (p.isDummy()) {
+                for (String t : taskList) if (!t.startsWith("dummy_")) throw new LcmException("--predictor dummy only runs the dummy_* tasks; " + t + " needs base_lcm or two_tower_diffusion_lcm");
+            }
+            Evaluator.Options o = new Evaluator.Options(taskList, d, datasetDir, args, maxSamples, batchSize, dumpDir, metricLogDir,
+                    tbLogDir, showProgress, noResume, logOnlyText, seed, "lcm " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), config);
+            Map<String, Map<String, Double>> results = new Evaluator(o, p).withDiffusion(diffusion.options()).run();
+            for (Map.Entry<String, Map<String, Double>> e : results.entrySet()) {
+                StringBuilder sb = new StringBuilder(e.getKey());
+                e.getValue().forEach((k, v) -> sb.append(String.format(" %s=%.4f", k, v)));
+                System.out.println(sb);
+            }
+            System.out.println("results in " + dumpDir.resolve("results") + ", per-sample outputs in " + dumpDir.resolve("raw_results"));
+        }
+    }
+
+    static Map<String, Object> parseTaskArgs(String json) {
+        if (json == null || json.isBlank()) return Map.of();
+        try {
+            Object v = JSON.readValue(json, Object.class);
+            if (!(v instanceof Map<?, ?> m)) throw new LcmException("--task_args must be a JSON object, e.g. '{\"max_gen_len\": 10}', got: " + json);
+            @SuppressWarnings("unchecked") Map<String, Object> out = (Map<String, Object>) m;
+            return out;
+        } catch (JsonProcessingException e) {
+            throw new LcmException("--task_args is not valid JSON (" + e.getOriginalMessage() + "): " + json
+                    + "; example: '{\"max_gen_len\": 10, \"eos_config\": {\"text\": \"End of text.\"}}'");
+        }
+    }
+
+    private static List<DatasetOptions.Sequence> sequences(List<String> items, String flag) {
+        if (items == null) return null;
+        List<DatasetOptions.Sequence> out = new ArrayList<>();
+        for (String s : items) {
+            Map<?, ?> m;
+            try {
+                m = JSON.readValue(s, Map.class);
+            } catch (JsonProcessingException e) {
+                throw new LcmException("--dataset." + flag + " '" + s + "' is not valid JSON; use '{\"text_value\": \"[INST]\"}' or '{\"text_column\": \"input_text\"}'");
+            }
+            Object tv = m.get("text_value"), tc = m.get("text_column");
+            out.add(new DatasetOptions.Sequence(tv == null ? null : String.valueOf(tv), tc == null ? null : String.valueOf(tc)));
+        }
+        return out;
+    }
+}
