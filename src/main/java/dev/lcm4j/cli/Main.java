@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Large Concept Models on the JVM.",
         subcommands = {ArchCommand.class, TrainCommand.class, FitNormalizerCommand.class, DataCommand.class,
                 PredictCommand.class, GenerateCommand.class, PrepareCommand.class, EncodeCommand.class,
-                DecodeCommand.class, BankCommand.class})
+                DecodeCommand.class, BankCommand.class, EvaluateCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
