@@ -29,8 +29,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Tiny data and models (the test suite's smoke run)") boolean quick;
     @Option(names = "--output", defaultValue = "runs/demo", description = "Output directory (default: ${DEFAULT-VALUE})") Path out;
     @Option(names = "--docs", description = "English Europarl documents to prepare (default 600; --quick 40; 0 = all)") Integer docs;
-    @Option(names = "--mse_steps", description = "MSE LCM training steps (default 200; --quick 3)") Integer mseSteps;
-    @Option(names = "--two_tower_steps", description = "Two-tower training steps (default 80; --quick 3)") Integer ttSteps;
+    @Option(names = "--mse_steps", description = "MSE LCM training steps (default 120; --quick 3)") Integer mseSteps;
+    @Option(names = "--two_tower_steps", description = "Two-tower training steps (default 50; --quick 3)") Integer ttSteps;
     @Option(names = "--eval_docs", description = "Held-out documents evaluated (default 24; --quick 4)") Integer evalDocs;
 
     private static final String DATA = "demo_europarl_en";
@@ -42,8 +42,8 @@ final class DemoCommand implements Callable<Integer> {
         Path o = out.toAbsolutePath();
         Files.createDirectories(o.resolve("cards"));
         int nDocs = docs != null ? docs : quick ? 40 : 600;
-        int mse = mseSteps != null ? mseSteps : quick ? 3 : 200;
-        int tt = ttSteps != null ? ttSteps : quick ? 3 : 80;
+        int mse = mseSteps != null ? mseSteps : quick ? 3 : 120;
+        int tt = ttSteps != null ? ttSteps : quick ? 3 : 50;
         int nEval = evalDocs != null ? evalDocs : quick ? 4 : 24;
         String cards = o.resolve("data") + java.io.File.pathSeparator + o.resolve("cards");
         String old = System.getProperty("LCM_CARDS_PATH");
