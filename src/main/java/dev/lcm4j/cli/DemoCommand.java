@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * {@code ./lcm} command run in-process, so re-running resumes or reuses what is done.
  */
 @Command(name = "demo", description = {"Offline end-to-end demo: prepare English Europarl, fit a normalizer, train a toy",
-        "MSE LCM and a toy two-tower diffusion LCM, evaluate both, print a table and write report.md (~8 min on 2 cores;",
+        "MSE LCM and a toy two-tower diffusion LCM, evaluate both, print a table and write report.md (~5 min on 2 cores;",
         "--quick: tiny models, under a minute). Re-running reuses what is done."})
 final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
