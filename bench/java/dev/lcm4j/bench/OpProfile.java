@@ -1,6 +1,6 @@
 package dev.lcm4j.bench;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -25,7 +25,7 @@ public final class OpProfile {
         try (NoGradGuard g = new NoGradGuard()) {
             Tensor x = torch.randn(8, 128, 1024); x.retainReference();
             Tensor xb = x.to(ScalarType.BFloat16); xb.retainReference();
-            Tensor w = torch.randn(2816, 1024).mul(T.s(0.02)); w.retainReference();
+            Tensor w = torch.randn(2816, 1024).mul(Tensors.scalar(0.02)); w.retainReference();
             Tensor wb = w.to(ScalarType.BFloat16); wb.retainReference();
             Tensor q = torch.randn(8, 16, 128, 64); q.retainReference();
             Tensor qb = q.to(ScalarType.BFloat16); qb.retainReference();
@@ -44,8 +44,8 @@ public final class OpProfile {
             time("sdpa non-causal bf16", fa, () -> torch.scaled_dot_product_attention(qb, qb, qb, new TensorOptional(), 0.0, false, new DoubleOptional(), false));
             Tensor causal = torch.ones(128, 128).tril().to(ScalarType.Bool); causal.retainReference();
             time("sdpa bf16 with explicit bool causal mask", fa, () -> torch.scaled_dot_product_attention(qb, qb, qb, new TensorOptional(causal), 0.0, false, new DoubleOptional(), false));
-            time("manual bf16 attention: softmax(q k^T / 8 + mask) v", fa, () -> torch.softmax(qb.matmul(qb.transpose(-2, -1)).mul(T.s(0.125))
-                    .masked_fill(causal.logical_not(), T.s(Double.NEGATIVE_INFINITY)), -1).matmul(qb));
+            time("manual bf16 attention: softmax(q k^T / 8 + mask) v", fa, () -> torch.softmax(qb.matmul(qb.transpose(-2, -1)).mul(Tensors.scalar(0.125))
+                    .masked_fill(causal.logical_not(), Tensors.scalar(Double.NEGATIVE_INFINITY)), -1).matmul(qb));
             time("to(Float)+to(BFloat16) round trip of [8,128,1024] (Norm/RoPE)", 0, () -> xb.to(ScalarType.Float).to(ScalarType.BFloat16));
             Tensor tiny = torch.ones(4); tiny.retainReference();
             time("tiny add (JNI + op dispatch)", 0, () -> tiny.add(tiny));

@@ -3,7 +3,7 @@ package dev.lcm4j.bench;
 import dev.lcm4j.concepts.sonar.SonarEncoderConfig;
 import dev.lcm4j.concepts.sonar.SonarTextEncoder;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.util.Arrays;
 import org.bytedeco.javacpp.PointerScope;
@@ -57,7 +57,7 @@ public final class SonarEncoderBench {
                         for (int j = 0; j < l[r]; j++) ids[r * s + j] = 4 + (r * 131 + j * 17) % (vocab - 4);
                     }
                     try (PointerScope scope = new PointerScope()) {
-                        T.toFloats(model.forward(T.longs(ids, b, s), l));
+                        Tensors.toFloats(model.forward(Tensors.longs(ids, b, s), l));
                     }
                 }
             }

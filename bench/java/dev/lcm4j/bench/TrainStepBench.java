@@ -1,16 +1,16 @@
 package dev.lcm4j.bench;
 
-import dev.lcm4j.models.ProjectionConfig;
+import dev.lcm4j.nn.ProjectionConfig;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.baselcm.BaseLcmArchs;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.models.baselcm.LcmFrontendConfig;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TransformerConfig;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.train.AdamW;
-import dev.lcm4j.train.EmbeddingsBatch;
+import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.train.MseCriterion;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,7 +77,7 @@ public final class TrainStepBench {
         AdamW opt = new AdamW(model.namedParameters(), 0.9, 0.95, 1e-5, 0.1);
         MseCriterion criterion = new MseCriterion("next_sentence_mse", "sum", false);
 
-        Tensor seqs = torch.randn(BATCH, SEQ, cfg.sonar_embed_dim()).mul(T.s(0.006));
+        Tensor seqs = torch.randn(BATCH, SEQ, cfg.sonar_embed_dim()).mul(Tensors.scalar(0.006));
         seqs.retainReference();
         long[] lengths = new long[BATCH];
         Arrays.fill(lengths, SEQ);
@@ -105,7 +105,7 @@ public final class TrainStepBench {
                     out = criterion.compute(model, batch);
                 }
                 numTargets = out.numTargets();
-                Tensor scaled = out.loss().div(T.s(numTargets));
+                Tensor scaled = out.loss().div(Tensors.scalar(numTargets));
                 t1 = System.nanoTime();
                 scaled.backward();
                 t2 = System.nanoTime();

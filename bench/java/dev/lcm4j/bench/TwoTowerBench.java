@@ -13,12 +13,12 @@ import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TransformerConfig;
 import dev.lcm4j.nn.denoisers.DenoiserConfig;
 import dev.lcm4j.torch.Autocast;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.train.AdamW;
 import dev.lcm4j.train.Criterion;
 import dev.lcm4j.train.DiffusionCriterion;
-import dev.lcm4j.train.EmbeddingsBatch;
+import dev.lcm4j.models.EmbeddingsBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -80,7 +80,7 @@ public final class TwoTowerBench {
         CriterionConfig d = CriterionConfig.defaults();
         Criterion criterion = new DiffusionCriterion(new CriterionConfig("two_tower_diffusion_next_sent", d.reduction(), false,
                 d.min_context_size(), 0.15, false, d.step_sampling()), model);
-        Tensor seqs = torch.randn(8, 128, model.sonarEmbedDim()).mul(T.s(0.006));
+        Tensor seqs = torch.randn(8, 128, model.sonarEmbedDim()).mul(Tensors.scalar(0.006));
         seqs.retainReference();
         long[] lengths = new long[8];
         Arrays.fill(lengths, 128);
@@ -97,7 +97,7 @@ public final class TwoTowerBench {
                 } finally {
                     if (bf16) Autocast.exit();
                 }
-                Tensor scaled = out.loss().div(T.s(out.numTargets()));
+                Tensor scaled = out.loss().div(Tensors.scalar(out.numTargets()));
                 scaled.backward();
                 torch.clip_grad_norm_(paramVec, 25.0);
                 double loss = scaled.item_double();

@@ -3,7 +3,7 @@ package dev.lcm4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.concepts.ConceptDecoder;
 import dev.lcm4j.concepts.ConceptModels;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import dev.lcm4j.data.DataColumns;
 import dev.lcm4j.io.AtomicFiles;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.lcm4j.cli;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.concepts.ConceptModels;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import dev.lcm4j.data.DataColumns;
 import dev.lcm4j.data.Document;
 import dev.lcm4j.data.LcmParquetWriter;

@@ -1,5 +1,6 @@
 package dev.lcm4j.cli;
 
+import dev.lcm4j.concepts.AffixEmbedding;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.DatasetRef;
@@ -43,7 +44,7 @@ final class FitNormalizerCommand implements Runnable {
         }
         LoaderOptions opts = LoaderOptions.builder().maxTokens(10_000).orderByLength(false).shuffle(true).seed(123)
                 .nbEpochs(1).minLengthOfSequences(1).build();
-        LcmDataLoader loader = LcmDataLoader.open(registry, ds, opts, null);
+        LcmDataLoader loader = AffixEmbedding.openLoader(registry, ds, opts);
         FloatBuffer sample = null;
         int dim = -1;
         long seen = 0;

@@ -7,9 +7,9 @@ import dev.lcm4j.inference.TeacherForcedPredictor;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
-import dev.lcm4j.train.EmbeddingsBatch;
+import dev.lcm4j.models.EmbeddingsBatch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +48,7 @@ final class PredictCommand implements Runnable {
                 try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                     EmbeddingsBatch b = EmbeddingsBatch.of(chunk, null);
                     Tensor y = predictor.predict(b);
-                    float[] flat = T.toFloats(y);
+                    float[] flat = Tensors.toFloats(y);
                     int t = (int) y.size(1);
                     for (int r = 0; r < chunk.size(); r++) {
                         float[][] doc = new float[chunk.get(r).length][d];

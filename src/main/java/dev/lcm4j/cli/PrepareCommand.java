@@ -2,7 +2,7 @@ package dev.lcm4j.cli;
 
 import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.concepts.ConceptModels;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import dev.lcm4j.prepare.DocumentSources;
 import dev.lcm4j.prepare.PrepareOptions;
 import dev.lcm4j.prepare.Preparer;

@@ -33,7 +33,7 @@ final class TrainCommand implements Runnable {
 
     @Override
     public void run() {
-        Map<String, Object> tree = RecipeComposer.compose(recipes != null ? recipes : Paths2.recipes(), overrides);
+        Map<String, Object> tree = RecipeComposer.compose(recipes != null ? recipes : LauncherHome.recipes(), overrides);
         TrainRunConfig cfg = TrainRunConfig.fromTree(tree);
         if (cfg.dry_run()) {
             System.out.print(new org.yaml.snakeyaml.Yaml().dump(cfg.toTree()));

@@ -1,6 +1,5 @@
 package dev.lcm4j.data;
 
-import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.LcmException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,7 +11,8 @@ import java.util.Map;
  * Constant sentences added around every document (the reference's {@code source_prefix_text}, {@code
  * source_suffix_text}, {@code target_prefix_text}, {@code target_suffix_text}), e.g. an "End of text." sentence the
  * model learns to emit. Each text is one sentence here (the reference sentence-splits it with a Moses splitter; the
- * affixes it ships are single sentences) and is embedded once, then cached.
+ * affixes it ships are single sentences). The vectors are embedded by the caller (the trainer, the evaluator) with the
+ * concept encoder of the data, so that this package needs no encoder.
  */
 public record Affixes(String sourcePrefix, String sourceSuffix, String targetPrefix, String targetSuffix) {
     public static final Affixes NONE = new Affixes(null, null, null, null);
@@ -29,32 +29,45 @@ public record Affixes(String sourcePrefix, String sourceSuffix, String targetPre
                 pick(targetSuffix, card.get("target_suffix_text")));
     }
 
-    /** Binds the affixes to an encoder; fails early, naming the affix, when one is set but no encoder is given. */
-    public Applier bind(ConceptEncoder encoder, int dataDim, String lang) {
+    /** The distinct affix texts that are set, in the order source prefix, source suffix, target prefix, target suffix. */
+    public List<String> texts() {
+        List<String> out = new ArrayList<>();
+        for (String t : new String[] {sourcePrefix, sourceSuffix, targetPrefix, targetSuffix}) {
+            if (!blank(t) && !out.contains(t)) out.add(t);
+        }
+        return out;
+    }
+
+    /**
+     * An applier that adds the affixes with {@code vectors} (text -> concept vector, embedded by the caller in the
+     * data's concept space). Fails early, naming the affix, when a text has no vector or one of another dimension.
+     */
+    public Applier withVectors(Map<String, float[]> vectors, int dataDim) {
         String[][] named = {{"source_prefix_text", sourcePrefix}, {"source_suffix_text", sourceSuffix},
                 {"target_prefix_text", targetPrefix}, {"target_suffix_text", targetSuffix}};
+        Map<String, float[]> own = new HashMap<>();
         for (String[] a : named) {
-            if (!blank(a[1]) && encoder == null) {
+            if (blank(a[1])) continue;
+            float[] v = vectors.get(a[1]);
+            if (v == null) {
                 throw new LcmException(a[0] + " '" + a[1] + "' needs a concept encoder to embed it; configure one or"
                         + " remove the affix");
             }
+            if (dataDim > 0 && v.length != dataDim) {
+                throw new LcmException("the concept encoder makes " + v.length + "-d vectors but the data has "
+                        + dataDim + "-d vectors; affixes cannot be added");
+            }
+            own.put(a[1], v);
         }
-        if (encoder != null && dataDim > 0 && !isEmpty() && encoder.dim() != dataDim) {
-            throw new LcmException("the concept encoder makes " + encoder.dim() + "-d vectors but the data has "
-                    + dataDim + "-d vectors; affixes cannot be added");
-        }
-        return new Applier(encoder, lang);
+        return new Applier(own);
     }
 
-    /** Adds the affixes to documents; caches each text's vector. */
+    /** Adds the affixes to documents. */
     public final class Applier {
-        private final ConceptEncoder encoder;
-        private final String lang;
-        private final Map<String, float[]> cache = new HashMap<>();
+        private final Map<String, float[]> vectors;
 
-        private Applier(ConceptEncoder encoder, String lang) {
-            this.encoder = encoder;
-            this.lang = lang;
+        private Applier(Map<String, float[]> vectors) {
+            this.vectors = vectors;
         }
 
         public Document apply(Document d) {
@@ -69,9 +82,9 @@ public record Affixes(String sourcePrefix, String sourceSuffix, String targetPre
 
         private float[][] wrap(float[][] v, String prefix, String suffix) {
             List<float[]> out = new ArrayList<>(v.length + 2);
-            if (!blank(prefix)) out.add(vector(prefix));
+            if (!blank(prefix)) out.add(vectors.get(prefix));
             out.addAll(Arrays.asList(v));
-            if (!blank(suffix)) out.add(vector(suffix));
+            if (!blank(suffix)) out.add(vectors.get(suffix));
             return out.toArray(new float[0][]);
         }
 
@@ -82,17 +95,6 @@ public record Affixes(String sourcePrefix, String sourceSuffix, String targetPre
             out.addAll(s);
             if (!blank(suffix)) out.add(suffix);
             return out;
-        }
-
-        private float[] vector(String text) {
-            return cache.computeIfAbsent(text, t -> {
-                float[][] v = encoder.encode(List.of(t), lang);
-                if (v.length != 1 || v[0].length != encoder.dim()) {
-                    throw new LcmException("the concept encoder returned " + v.length + " vectors for affix '" + t
-                            + "', expected 1 of dimension " + encoder.dim());
-                }
-                return v[0];
-            });
         }
     }
 

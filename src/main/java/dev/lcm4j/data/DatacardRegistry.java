@@ -1,6 +1,7 @@
 package dev.lcm4j.data;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.cards.CardSearchPath;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -32,44 +33,19 @@ public final class DatacardRegistry {
 
     /** {@code <cwd>/datacards} then the directories of {@code LCM_CARDS_PATH} in {@code env}. */
     public static List<Path> searchPath(Map<String, String> env, Path cwd) {
-        List<Path> dirs = new ArrayList<>();
-        dirs.add(cwd.resolve("datacards"));
-        String extra = env.get("LCM_CARDS_PATH");
-        if (extra != null) {
-            for (String p : extra.split(":")) if (!p.isBlank()) dirs.add(Path.of(p.strip()));
-        }
-        return dirs;
+        return CardSearchPath.directories("datacards", env, cwd);
     }
 
     /** The registry for this process: {@code ./datacards} and {@code $LCM_CARDS_PATH}. */
     public static DatacardRegistry fromEnvironment() {
-        return load(searchPath(cardsEnv(), Path.of("").toAbsolutePath()));
-    }
-
-    /**
-     * The process environment, where the system property {@code LCM_CARDS_PATH} (if set) replaces the variable: an
-     * embedding application or a test can point the registries elsewhere without changing the environment.
-     */
-    public static Map<String, String> cardsEnv() {
-        Map<String, String> env = new java.util.HashMap<>(System.getenv());
-        String prop = System.getProperty("LCM_CARDS_PATH");
-        if (prop != null) env.put("LCM_CARDS_PATH", prop);
-        return env;
+        return load(searchPath(CardSearchPath.environment(), Path.of("").toAbsolutePath()));
     }
 
     /** Loads every card file in {@code dirs}; directories that do not exist are skipped. */
     public static DatacardRegistry load(List<Path> dirs) {
         Map<String, DataCard> cards = new TreeMap<>();
         for (Path dir : dirs) {
-            if (!Files.isDirectory(dir)) continue;
-            List<Path> files;
-            try (Stream<Path> s = Files.list(dir)) {
-                files = s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-                        .filter(Files::isRegularFile).sorted().toList();
-            } catch (IOException e) {
-                throw new LcmException("cannot list datacard directory " + dir + ": " + e.getMessage(), e);
-            }
-            for (Path f : files) {
+            for (Path f : CardSearchPath.yamlFiles(dir)) {
                 for (DataCard c : parse(f)) {
                     DataCard old = cards.putIfAbsent(c.name(), c);
                     if (old != null) {

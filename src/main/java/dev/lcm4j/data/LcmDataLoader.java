@@ -1,6 +1,5 @@
 package dev.lcm4j.data;
 
-import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.LcmException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,10 +28,10 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
     private State beforePeek;
 
     /**
-     * @param encoder embeds affix texts; {@code null} resolves each dataset's own encoder when it has affixes (see
-     *                {@link #affixEncoder})
+     * @param affixVectors the vectors of each dataset's affix texts ({@link #affixesOf}), embedded by the caller in
+     *                     the dataset's concept space; {@link AffixVectors#NONE} when there are none
      */
-    public LcmDataLoader(List<Dataset> datasets, LoaderOptions options, ConceptEncoder encoder) {
+    public LcmDataLoader(List<Dataset> datasets, LoaderOptions options, AffixVectors affixVectors) {
         if (datasets.isEmpty()) throw new LcmException("no dataset given to the data loader");
         this.datasets = List.copyOf(datasets);
         this.options = options;
@@ -42,46 +41,38 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
                 throw new LcmException("len_to_wrap_long_seq cannot be used with target columns (dataset " + ds.name()
                         + " has target_column " + cols.target() + ")");
             }
-            List<Fragment> fragments = new ArrayList<>();
-            int dim = options.expectedDim();
-            for (Path f : ds.files()) {
-                try (LcmParquetReader r = LcmParquetReader.open(f, cols, dim)) {
-                    for (int g = 0; g < r.rowGroupCount(); g++) fragments.add(new Fragment(f, g, r.rowCount(g)));
-                }
-            }
-            if (dim == 0) dim = probeDim(fragments, cols);
-            Affixes affixes = options.affixes().orFrom(ds.card().extra());
-            ConceptEncoder enc = encoder != null || affixes.isEmpty() ? encoder : affixEncoder(ds, dim);
-            pipelines.add(new DatasetPipeline(ds, options, fragments, affixes.bind(enc, dim, affixLanguage(ds)), dim));
+            List<Fragment> fragments = fragments(ds, options.expectedDim());
+            int dim = options.expectedDim() != 0 ? options.expectedDim() : probeDim(fragments, cols);
+            Affixes affixes = affixesOf(ds, options);
+            pipelines.add(new DatasetPipeline(ds, options, fragments, affixes.withVectors(affixVectors.of(ds), dim), dim));
         }
     }
 
-    /**
-     * The encoder that embeds a dataset's affix texts ({@code "End of text."}): the one that made its vectors, named
-     * by the datacard's {@code concept_encoder} (which {@code ./lcm prepare} writes). A card naming none is assumed to
-     * be 1024-d SONAR data, as in the reference; for any other dimension the card must say.
-     */
-    static ConceptEncoder affixEncoder(Dataset ds, int dim) {
-        Object name = ds.card() == null ? null : ds.card().extra().get("concept_encoder");
-        if (name == null) {
-            if (dim != 1024) {
-                throw new LcmException("dataset " + ds.name() + " has affix texts but its datacard names no concept_encoder and its "
-                        + dim + "-d vectors are not SONAR's; add 'concept_encoder: CARD' (the encoder that made the data) to the datacard");
-            }
-            name = "text_sonar_basic_encoder";
-        }
-        return dev.lcm4j.concepts.ConceptModels.sharedEncoder(String.valueOf(name));
+    /** The affix texts of {@code ds}: the options' own, else those its datacard sets (options win, as the reference). */
+    public static Affixes affixesOf(Dataset ds, LoaderOptions options) {
+        return options.affixes().orFrom(ds.card().extra());
     }
 
-    private static String affixLanguage(Dataset ds) {
-        Object lang = ds.card() == null ? null : ds.card().extra().get("lang");
-        return lang == null ? dev.lcm4j.concepts.Languages.DEFAULT : String.valueOf(lang);
+    /** The dimension of {@code ds}'s concept vectors: the options' expected one, else read from the data (0 if empty). */
+    public static int dimensionOf(Dataset ds, LoaderOptions options) {
+        if (options.expectedDim() != 0) return options.expectedDim();
+        return probeDim(fragments(ds, 0), ds.columns());
+    }
+
+    private static List<Fragment> fragments(Dataset ds, int dim) {
+        List<Fragment> fragments = new ArrayList<>();
+        for (Path f : ds.files()) {
+            try (LcmParquetReader r = LcmParquetReader.open(f, ds.columns(), dim)) {
+                for (int g = 0; g < r.rowGroupCount(); g++) fragments.add(new Fragment(f, g, r.rowCount(g)));
+            }
+        }
+        return fragments;
     }
 
     /** Resolves {@code references} ({@code card[=split][:weight]}) in {@code registry} and opens a loader. */
     public static LcmDataLoader open(DatacardRegistry registry, List<String> references, LoaderOptions options,
-                                     ConceptEncoder encoder) {
-        return new LcmDataLoader(references.stream().map(registry::resolve).toList(), options, encoder);
+                                     AffixVectors affixVectors) {
+        return new LcmDataLoader(references.stream().map(registry::resolve).toList(), options, affixVectors);
     }
 
     @Override
@@ -157,7 +148,7 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
         }
     }
 
-    private int probeDim(List<Fragment> fragments, DataColumns cols) {
+    private static int probeDim(List<Fragment> fragments, DataColumns cols) {
         for (Fragment f : fragments) {
             try (LcmParquetReader r = LcmParquetReader.open(f.file(), cols, 0)) {
                 for (Document d : r.readRowGroup(f.rowGroup())) {

@@ -1,5 +1,6 @@
 package dev.lcm4j.eval;
 
+import dev.lcm4j.concepts.AffixEmbedding;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lcm4j.LcmException;
@@ -13,9 +14,9 @@ import dev.lcm4j.eval.metrics.SacreBleu;
 import dev.lcm4j.eval.metrics.TextMetrics;
 import dev.lcm4j.inference.TeacherForcedPredictor;
 import dev.lcm4j.io.AtomicFiles;
-import dev.lcm4j.torch.T;
-import dev.lcm4j.train.EmbeddingsBatch;
-import dev.lcm4j.train.TensorBoardWriter;
+import dev.lcm4j.torch.Tensors;
+import dev.lcm4j.models.EmbeddingsBatch;
+import dev.lcm4j.io.TensorBoardWriter;
 import dev.lcm4j.text.SentenceSplitters;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -231,7 +232,7 @@ public final class Evaluator {
             Affixes affixes = new Affixes(d.str("source_prefix_text"), d.str("source_suffix_text"), d.str("target_prefix_text"), d.str("target_suffix_text"));
             examples = ExampleLoader.lcmGenerationExamples(run.name, docs, intArg(a, "prompt_len"),
                     intArg(a, "max_gen_len") == null ? 128 : intArg(a, "max_gen_len"),
-                    affixes.bind(affixes.isEmpty() ? null : predictor.encoder(), dim, predictor.encoderLang()));
+                    affixes.withVectors(affixes.isEmpty() ? Map.of() : AffixEmbedding.embed(affixes, predictor.encoder(), predictor.encoderLang()), dim));
         }
         if (examples.isEmpty()) throw new LcmException("task " + run.name + " found no samples to evaluate");
         boolean stem = Boolean.TRUE.equals(a.get("rouge_use_stemmer"));
@@ -328,7 +329,7 @@ public final class Evaluator {
                 try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
                      org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
                     Tensor out = tf.predict(eb);   // [B, T, D]: position t predicts concept t + 1
-                    float[] flat = T.toFloats(out.contiguous());
+                    float[] flat = Tensors.toFloats(out.contiguous());
                     long tmax = out.size(1);
                     for (int b = 0; b < batch.size(); b++) {
                         float[][] x = targets.get(b);

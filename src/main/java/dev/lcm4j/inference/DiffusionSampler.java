@@ -6,7 +6,7 @@ import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.nn.schedulers.DdimSchedulerConfig;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -70,7 +70,7 @@ public final class DiffusionSampler {
 
     /** x_T for [B, S] positions: N(0, 1) * initial_noise_scale, clipped to +-clip_noise (draws from the torch RNG). */
     public Tensor initialLatents(long b, long s) {
-        Tensor x = randn(new long[] {b, s, model.sonarEmbedDim()}).mul(T.s(options.initial_noise_scale()));
+        Tensor x = randn(new long[] {b, s, model.sonarEmbedDim()}).mul(Tensors.scalar(options.initial_noise_scale()));
         return clip(x);
     }
 
@@ -95,7 +95,7 @@ public final class DiffusionSampler {
         if (cfg) {
             ctx = cat(new TensorVector(context, zeros_like(context)), 0);                       // [2B,L,D]
             Tensor cond = allowed != null ? allowed
-                    : ones(new long[] {b, 1, s, l + 1}, T.opts(org.bytedeco.pytorch.global.torch.ScalarType.Bool, context.device()));
+                    : ones(new long[] {b, 1, s, l + 1}, Tensors.opts(org.bytedeco.pytorch.global.torch.ScalarType.Bool, context.device()));
             mask = cat(new TensorVector(cond, CrossAttentionMask.unconditional(b, s, l, context.device())), 0); // [2B,1,S,L+1]
         }
         // the context is the same at every step: project its cross-attention keys and values once
@@ -126,10 +126,10 @@ public final class DiffusionSampler {
     Tensor guide(Tensor eps) {
         long b = eps.size(0) / 2;
         Tensor cond = eps.narrow(0, 0, b), uncond = eps.narrow(0, b, b);
-        Tensor g = uncond.add(cond.sub(uncond).mul(T.s(options.guidance_scale())));
+        Tensor g = uncond.add(cond.sub(uncond).mul(Tensors.scalar(options.guidance_scale())));
         Tensor stdPos = cond.std(new long[] {-1}, true, true);
         Tensor stdCfg = g.std(new long[] {-1}, true, true);
-        Tensor factor = stdPos.div(stdCfg).mul(T.s(options.guidance_rescale())).add(T.s(1 - options.guidance_rescale()));
+        Tensor factor = stdPos.div(stdCfg).mul(Tensors.scalar(options.guidance_rescale())).add(Tensors.scalar(1 - options.guidance_rescale()));
         return factor.mul(g);
     }
 
@@ -138,6 +138,6 @@ public final class DiffusionSampler {
     }
 
     private Tensor clip(Tensor x) {
-        return x.clamp(new ScalarOptional(T.s(-options.clip_noise())), new ScalarOptional(T.s(options.clip_noise())));
+        return x.clamp(new ScalarOptional(Tensors.scalar(-options.clip_noise())), new ScalarOptional(Tensors.scalar(options.clip_noise())));
     }
 }

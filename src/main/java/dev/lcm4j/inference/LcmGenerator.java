@@ -6,7 +6,7 @@ import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
 import dev.lcm4j.nn.IncrementalState;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -189,7 +189,7 @@ public final class LcmGenerator {
                 float[] flat;
                 try (PointerScope s = new PointerScope()) {
                     Tensor input = cached ? tensor(seqs, active, step - 1, step, d) : tensor(seqs, active, 0, step, d);
-                    flat = T.toFloats(stepper.next(input).contiguous());             // [active, D]
+                    flat = Tensors.toFloats(stepper.next(input).contiguous());             // [active, D]
                 }
                 List<Integer> keep = new ArrayList<>();    // positions (in the active batch) of rows that go on
                 for (int j = 0; j < active.size(); j++) {
@@ -218,7 +218,7 @@ public final class LcmGenerator {
                         try (PointerScope s = new PointerScope()) {
                             long[] idx = new long[keep.size()];
                             for (int j = 0; j < idx.length; j++) idx[j] = keep.get(j);
-                            stepper.keepRows(T.longs(idx, idx.length));
+                            stepper.keepRows(Tensors.longs(idx, idx.length));
                         }
                     }
                     List<Integer> next = new ArrayList<>();
@@ -237,7 +237,7 @@ public final class LcmGenerator {
         int b = rows.size(), len = to - from;
         float[] data = new float[b * len * d];
         for (int j = 0; j < b; j++) for (int p = 0; p < len; p++) System.arraycopy(seqs[rows.get(j)][from + p], 0, data, (j * len + p) * d, d);
-        return T.floats(data, b, len, d);
+        return Tensors.floats(data, b, len, d);
     }
 
     /** torch.nn.functional.cosine_similarity with eps 1e-8 on each norm. */

@@ -4,7 +4,7 @@ import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
-import dev.lcm4j.train.EmbeddingsBatch;
+import dev.lcm4j.models.EmbeddingsBatch;
 import org.bytedeco.pytorch.Tensor;
 
 /**

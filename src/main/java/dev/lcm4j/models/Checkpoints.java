@@ -6,7 +6,7 @@ import dev.lcm4j.io.OrderedDict;
 import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.io.TorchFile;
 import dev.lcm4j.nn.Module;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,12 +30,12 @@ public final class Checkpoints {
     }
 
     public static StoredTensor toStored(Tensor t) {
-        return StoredTensor.ofFloats(T.toFloats(t), T.shape(t));
+        return StoredTensor.ofFloats(Tensors.toFloats(t), Tensors.shape(t));
     }
 
     public static Tensor toTensor(StoredTensor s) {
-        if (s.dtype() == DType.INT64) return T.longs(s.toLongArray(), s.shape());
-        return T.floats(s.toFloatArray(), s.shape());
+        if (s.dtype() == DType.INT64) return Tensors.longs(s.toLongArray(), s.shape());
+        return Tensors.floats(s.toFloatArray(), s.shape());
     }
 
     /**

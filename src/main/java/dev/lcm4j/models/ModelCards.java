@@ -1,6 +1,7 @@
 package dev.lcm4j.models;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.cards.CardSearchPath;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -36,11 +37,7 @@ public final class ModelCards {
     }
 
     public static ModelCards fromEnvironment() {
-        List<Path> dirs = new ArrayList<>();
-        dirs.add(Paths.get("cards"));
-        String env = dev.lcm4j.data.DatacardRegistry.cardsEnv().get("LCM_CARDS_PATH");
-        if (env != null) for (String p : env.split(":")) if (!p.isBlank()) dirs.add(Paths.get(p));
-        return load(dirs);
+        return load(CardSearchPath.directories("cards"));
     }
 
     public static ModelCards load(List<Path> dirs) {
@@ -59,13 +56,12 @@ public final class ModelCards {
         }
         for (Path dir : dirs) {
             searched.add(dir.toAbsolutePath().toString());
-            if (!Files.isDirectory(dir)) continue;
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList()) {
+            for (Path f : CardSearchPath.yamlFiles(dir)) {
+                try {
                     for (Map<String, Object> doc : parse(Files.readString(f), f)) add(cards, doc, f.toAbsolutePath());
+                } catch (IOException e) {
+                    throw new LcmException("cannot read card file " + f + ": " + e.getMessage());
                 }
-            } catch (IOException e) {
-                throw new LcmException("cannot read cards in " + dir + ": " + e.getMessage());
             }
         }
         return new ModelCards(cards, searched);

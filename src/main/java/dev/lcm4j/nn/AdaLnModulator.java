@@ -14,7 +14,7 @@ public final class AdaLnModulator extends Module {
     /** The modulation of one sub-block: {@code x + gate * block(norm(x) * (1 + scale) + shift)}. */
     public record Modulation(Tensor shift, Tensor scale, Tensor gate) {
         public Tensor modulate(Tensor normed) {
-            return normed.mul(scale.add(dev.lcm4j.torch.T.s(1.0))).add(shift);
+            return normed.mul(scale.add(dev.lcm4j.torch.Tensors.scalar(1.0))).add(shift);
         }
     }
 

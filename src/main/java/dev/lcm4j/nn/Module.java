@@ -1,6 +1,6 @@
 package dev.lcm4j.nn;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,9 +98,9 @@ public abstract class Module {
                 Tensor src = state.get(e.getKey());
                 if (src == null) continue;
                 Tensor dst = e.getValue();
-                if (!java.util.Arrays.equals(T.shape(src), T.shape(dst))) {
-                    throw new dev.lcm4j.LcmException(source + ": tensor " + e.getKey() + " has shape " + T.shapeString(src)
-                            + " but the model expects " + T.shapeString(dst) + " (wrong arch or model_config?)");
+                if (!java.util.Arrays.equals(Tensors.shape(src), Tensors.shape(dst))) {
+                    throw new dev.lcm4j.LcmException(source + ": tensor " + e.getKey() + " has shape " + Tensors.shapeString(src)
+                            + " but the model expects " + Tensors.shapeString(dst) + " (wrong arch or model_config?)");
                 }
                 dst.copy_(src);
             }

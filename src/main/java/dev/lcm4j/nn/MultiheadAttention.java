@@ -2,7 +2,7 @@ package dev.lcm4j.nn;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -39,8 +39,8 @@ public final class MultiheadAttention extends Module {
 
     /** allowed[i, j] = j <= past + i, shape [S, past + S]. */
     private static Tensor causalMask(long s, long past, Tensor like) {
-        Tensor rows = arange(T.s(s), T.opts(ScalarType.Long, like.device())).unsqueeze(1).add(T.s(past));
-        Tensor cols = arange(T.s(past + s), T.opts(ScalarType.Long, like.device())).unsqueeze(0);
+        Tensor rows = arange(Tensors.scalar(s), Tensors.opts(ScalarType.Long, like.device())).unsqueeze(1).add(Tensors.scalar(past));
+        Tensor cols = arange(Tensors.scalar(past + s), Tensors.opts(ScalarType.Long, like.device())).unsqueeze(0);
         return cols.le(rows);
     }
 
@@ -51,8 +51,8 @@ public final class MultiheadAttention extends Module {
     static Tensor mathAttention(Tensor q, Tensor k, Tensor v, Tensor allowed, double dropoutP) {
         double scale = 1.0 / Math.sqrt(q.size(-1));
         ScalarType dt = q.scalar_type();
-        Tensor scores = q.matmul(k.transpose(-2, -1)).to(ScalarType.Float).mul(T.s(scale));
-        if (allowed != null) scores = scores.masked_fill(allowed.logical_not(), T.s(Double.NEGATIVE_INFINITY));
+        Tensor scores = q.matmul(k.transpose(-2, -1)).to(ScalarType.Float).mul(Tensors.scalar(scale));
+        if (allowed != null) scores = scores.masked_fill(allowed.logical_not(), Tensors.scalar(Double.NEGATIVE_INFINITY));
         Tensor w = softmax(scores, -1);
         if (dropoutP > 0) w = dropout(w, dropoutP, true);
         return w.to(dt).matmul(v);
@@ -92,7 +92,7 @@ public final class MultiheadAttention extends Module {
         Tensor v = vProj.forward(x);                                   // [B,S,D]
         if (training && attnDropout > 0) {
             long b = x.size(0), s = x.size(1);
-            Tensor keep = dropout(ones(new long[] {b, s, numHeads, 1}, T.opts(v.scalar_type(), v.device())), attnDropout, true);
+            Tensor keep = dropout(ones(new long[] {b, s, numHeads, 1}, Tensors.opts(v.scalar_type(), v.device())), attnDropout, true);
             v = v.view(b, s, numHeads, headDim).mul(keep).reshape(b, s, modelDim);
         }
         return outputProj.forward(v);

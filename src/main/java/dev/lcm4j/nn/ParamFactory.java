@@ -2,7 +2,7 @@ package dev.lcm4j.nn;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -25,14 +25,14 @@ public record ParamFactory(ScalarType dtype, Device device) {
     }
 
     public Tensor empty(long... shape) {
-        return org.bytedeco.pytorch.global.torch.empty(shape, T.opts(dtype, device), null);
+        return org.bytedeco.pytorch.global.torch.empty(shape, Tensors.opts(dtype, device), null);
     }
 
     public Tensor zeros(long... shape) {
-        return org.bytedeco.pytorch.global.torch.zeros(shape, T.opts(dtype, device));
+        return org.bytedeco.pytorch.global.torch.zeros(shape, Tensors.opts(dtype, device));
     }
 
     public Tensor ones(long... shape) {
-        return org.bytedeco.pytorch.global.torch.ones(shape, T.opts(dtype, device));
+        return org.bytedeco.pytorch.global.torch.ones(shape, Tensors.opts(dtype, device));
     }
 }

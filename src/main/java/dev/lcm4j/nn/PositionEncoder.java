@@ -2,7 +2,7 @@ package dev.lcm4j.nn;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
@@ -46,7 +46,7 @@ public final class PositionEncoder extends Module {
                 data[(int) (pos * dim) + half + i] = (float) Math.cos(angle);
             }
         }
-        return T.floats(data, maxSeqLen, dim);
+        return Tensors.floats(data, maxSeqLen, dim);
     }
 
     /** x: [B, S, d]; returns x + table[offset : offset + S]. */

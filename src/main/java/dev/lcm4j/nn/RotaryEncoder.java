@@ -2,7 +2,7 @@ package dev.lcm4j.nn;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -21,9 +21,9 @@ public final class RotaryEncoder {
         this.maxSeqLen = maxSeqLen;
         if (meta) { cis = null; return; }
         // Same float32 ops as fairseq2 so the tables agree bit for bit: freqs = 1 / theta^(arange(0,E,2)/E).
-        Tensor idx = arange(T.s(0), T.s(encodingDim), T.s(2), T.opts(ScalarType.Float, null));
-        Tensor freqs = pow(T.s(theta), idx.div(T.s((double) encodingDim))).reciprocal();
-        Tensor steps = arange(T.s(maxSeqLen), T.opts(ScalarType.Float, null));
+        Tensor idx = arange(Tensors.scalar(0), Tensors.scalar(encodingDim), Tensors.scalar(2), Tensors.opts(ScalarType.Float, null));
+        Tensor freqs = pow(Tensors.scalar(theta), idx.div(Tensors.scalar((double) encodingDim))).reciprocal();
+        Tensor steps = arange(Tensors.scalar(maxSeqLen), Tensors.opts(ScalarType.Float, null));
         Tensor angles = outer(steps, freqs);
         cis = polar(org.bytedeco.pytorch.global.torch.ones_like(angles), angles);
         cis.retainReference();

@@ -2,7 +2,7 @@ package dev.lcm4j.nn;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -38,8 +38,8 @@ public final class TimestepEncoder extends Module {
      */
     public static Tensor sinusoids(Tensor timesteps) {
         int half = FREQUENCY_DIM / 2;
-        Tensor freqs = arange(T.s(half), T.opts(ScalarType.Float, timesteps.device()))
-                .mul(T.s(-Math.log(10000.0))).div(T.s(half)).exp();          // [128]
+        Tensor freqs = arange(Tensors.scalar(half), Tensors.opts(ScalarType.Float, timesteps.device()))
+                .mul(Tensors.scalar(-Math.log(10000.0))).div(Tensors.scalar(half)).exp();          // [128]
         Tensor args = timesteps.to(ScalarType.Float).unsqueeze(-1).mul(freqs); // [..., 128]
         return cat(new TensorVector(args.cos(), args.sin()), -1);            // [..., 256]
     }

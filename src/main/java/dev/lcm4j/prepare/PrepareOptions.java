@@ -1,7 +1,7 @@
 package dev.lcm4j.prepare;
 
 import dev.lcm4j.LcmException;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import java.nio.file.Path;
 
 /**

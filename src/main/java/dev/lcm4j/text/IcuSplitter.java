@@ -2,7 +2,7 @@ package dev.lcm4j.text;
 
 import com.ibm.icu.text.BreakIterator;
 import com.ibm.icu.util.ULocale;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

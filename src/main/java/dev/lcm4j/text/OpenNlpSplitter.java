@@ -1,7 +1,7 @@
 package dev.lcm4j.text;
 
 import dev.lcm4j.LcmException;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.lcm4j.text;
 
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import java.util.ArrayList;
 import java.util.List;
 

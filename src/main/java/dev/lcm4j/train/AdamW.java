@@ -2,7 +2,7 @@ package dev.lcm4j.train;
 
 import static org.bytedeco.pytorch.global.torch.zeros_like;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +34,8 @@ public final class AdamW {
         this.weightDecay = weightDecay;
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
-            Tensor m = org.bytedeco.pytorch.global.torch.zeros(T.shape(p), T.opts(ScalarType.Float, p.device()));
-            Tensor v = org.bytedeco.pytorch.global.torch.zeros(T.shape(p), T.opts(ScalarType.Float, p.device()));
+            Tensor m = org.bytedeco.pytorch.global.torch.zeros(Tensors.shape(p), Tensors.opts(ScalarType.Float, p.device()));
+            Tensor v = org.bytedeco.pytorch.global.torch.zeros(Tensors.shape(p), Tensors.opts(ScalarType.Float, p.device()));
             m.retainReference();
             v.retainReference();
             expAvg.put(names.get(i), m);
@@ -65,14 +65,14 @@ public final class AdamW {
                 // graph has a zero one: the denoiser's self-attention q/k projections feed a softmax over a single
                 // key, whose gradient is exactly 0, and lcm4j skips computing them. PyTorch's AdamW still applies
                 // weight decay and moment decay to zero gradients, so a zero gradient is used, as there.
-                Tensor gf = grad == null || !grad.defined() ? zeros_like(p, T.opts(ScalarType.Float, null), null) : grad.to(ScalarType.Float);
+                Tensor gf = grad == null || !grad.defined() ? zeros_like(p, Tensors.opts(ScalarType.Float, null), null) : grad.to(ScalarType.Float);
                 Tensor pf = p.scalar_type() == ScalarType.Float ? p : p.to(ScalarType.Float);
                 Tensor m = expAvg.get(names.get(i)), v = expAvgSq.get(names.get(i));
-                pf.mul_(T.s(1 - lr * weightDecay));
-                m.lerp_(gf, T.s(1 - beta1));
-                v.mul_(T.s(beta2)).addcmul_(gf, gf, T.s(1 - beta2));
-                Tensor denom = v.sqrt().div_(T.s(bc2Sqrt)).add_(T.s(eps));
-                org.bytedeco.pytorch.global.torch.addcdiv_out(pf, pf, m, denom, T.s(-stepSize)); // p -= stepSize * m / denom
+                pf.mul_(Tensors.scalar(1 - lr * weightDecay));
+                m.lerp_(gf, Tensors.scalar(1 - beta1));
+                v.mul_(Tensors.scalar(beta2)).addcmul_(gf, gf, Tensors.scalar(1 - beta2));
+                Tensor denom = v.sqrt().div_(Tensors.scalar(bc2Sqrt)).add_(Tensors.scalar(eps));
+                org.bytedeco.pytorch.global.torch.addcdiv_out(pf, pf, m, denom, Tensors.scalar(-stepSize)); // p -= stepSize * m / denom
                 if (pf != p) p.copy_(pf);
             }
         }
@@ -90,8 +90,8 @@ public final class AdamW {
                 float[] a = avg.get(n), b = avgSq.get(n);
                 if (a == null || b == null) throw new dev.lcm4j.LcmException("optimizer state has no entry for parameter " + n);
                 Tensor m = expAvg.get(n), v = expAvgSq.get(n);
-                m.copy_(T.floats(a, T.shape(m)));
-                v.copy_(T.floats(b, T.shape(v)));
+                m.copy_(Tensors.floats(a, Tensors.shape(m)));
+                v.copy_(Tensors.floats(b, Tensors.shape(v)));
             }
         }
     }

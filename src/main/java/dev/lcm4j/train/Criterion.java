@@ -1,5 +1,6 @@
 package dev.lcm4j.train;
 
+import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.models.Lcm;

@@ -1,5 +1,6 @@
 package dev.lcm4j.train;
 
+import dev.lcm4j.models.EmbeddingsBatch;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.LcmException;
@@ -8,7 +9,7 @@ import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -85,7 +86,7 @@ public final class DiffusionCriterion implements Criterion {
             long s = 0;
             for (int r = 0; r < b; r++) { tgt[r] = lengths[r] - src[r]; s = Math.max(s, tgt[r]); }
             if (s == 0) throw new LcmException("every document of the batch has an empty target");
-            x0 = zeros(new long[] {b, s, c}, T.opts(ctx.scalar_type(), ctx.device()));
+            x0 = zeros(new long[] {b, s, c}, Tensors.opts(ctx.scalar_type(), ctx.device()));
             for (int r = 0; r < b; r++) {
                 if (tgt[r] > 0) x0.select(0, r).narrow(0, 0, tgt[r]).copy_(ctx.select(0, r).narrow(0, src[r], tgt[r]));
             }
@@ -97,7 +98,7 @@ public final class DiffusionCriterion implements Criterion {
         long s = x0.size(1);
         if (timesteps == null) timesteps = stepSampler.sample(b, s);             // [B,S]
         if (noise == null) noise = randn_like(x0);                               // [B,S,C]
-        long[] flatSteps = T.toLongs(timesteps.reshape(-1));
+        long[] flatSteps = Tensors.toLongs(timesteps.reshape(-1));
         Tensor x0Flat = x0.reshape(b * s, c), noiseFlat = noise.reshape(b * s, c);
         Tensor target = switch (scheduler.config().prediction_type()) {
             case "sample" -> x0;
@@ -114,14 +115,14 @@ public final class DiffusionCriterion implements Criterion {
             unnormErr = rowSquaredError(n.denormalize(pred), n.denormalize(tgtF));
         }
         if (computeRmse) {
-            rowErr = rowErr.add(T.s(1e-5)).sqrt();
-            unnormErr = unnormErr.add(T.s(1e-5)).sqrt();
+            rowErr = rowErr.add(Tensors.scalar(1e-5)).sqrt();
+            unnormErr = unnormErr.add(Tensors.scalar(1e-5)).sqrt();
         }
         Tensor notMask = mask.logical_not();
         long numTargets = mask.sum().item_long();
         Map<String, Double> summands = new LinkedHashMap<>();
-        summands.put("mse_loss", rowErr.detach().masked_fill(notMask, T.s(0.0)).sum().item_double());
-        summands.put("unnormalized_reconstruction_loss", unnormErr.masked_fill(notMask, T.s(0.0)).sum().item_double());
+        summands.put("mse_loss", rowErr.detach().masked_fill(notMask, Tensors.scalar(0.0)).sum().item_double());
+        summands.put("unnormalized_reconstruction_loss", unnormErr.masked_fill(notMask, Tensors.scalar(0.0)).sum().item_double());
         if (logBuckets) bucketLosses(rowErr.detach(), timesteps, mask, summands);
         Tensor scales = stepSampler.lossScales(timesteps.masked_select(mask));
         Tensor weighted = rowErr;
@@ -129,8 +130,8 @@ public final class DiffusionCriterion implements Criterion {
             weighted = zeros_like(rowErr).masked_scatter(mask, scales).mul(rowErr);
         }
         // select, not multiply: an Inf at a padded position must not turn the loss into NaN
-        Tensor loss = weighted.masked_fill(notMask, T.s(0.0)).sum();
-        if (mean) loss = loss.div(T.s(Math.max(1, numTargets)));
+        Tensor loss = weighted.masked_fill(notMask, Tensors.scalar(0.0)).sum();
+        if (mean) loss = loss.div(Tensors.scalar(Math.max(1, numTargets)));
         return new Loss(loss, numTargets, summands);
     }
 
@@ -139,15 +140,15 @@ public final class DiffusionCriterion implements Criterion {
     }
 
     private static Tensor lengthMask(long[] lengths, long s) {
-        Tensor pos = arange(T.s(s), T.opts(ScalarType.Long, null)).unsqueeze(0);
-        return pos.lt(T.longs(lengths, lengths.length).unsqueeze(1));
+        Tensor pos = arange(Tensors.scalar(s), Tensors.opts(ScalarType.Long, null)).unsqueeze(0);
+        return pos.lt(Tensors.longs(lengths, lengths.length).unsqueeze(1));
     }
 
     /** Loss sums per tenth of the step range, {@code reconstruction_loss_t{lo}-{hi}} for lo <= t < hi. */
     private void bucketLosses(Tensor rowErr, Tensor timesteps, Tensor mask, Map<String, Double> out) {
         int tt = scheduler.config().num_diffusion_train_steps();
-        float[] err = T.toFloats(rowErr.masked_select(mask));
-        long[] steps = T.toLongs(timesteps.masked_select(mask));
+        float[] err = Tensors.toFloats(rowErr.masked_select(mask));
+        long[] steps = Tensors.toLongs(timesteps.masked_select(mask));
         double[] sums = new double[10];
         for (int i = 0; i < err.length; i++) sums[(int) Math.min(9, steps[i] * 10 / tt)] += err[i];
         for (int k = 0; k < 10; k++) {

@@ -1,6 +1,6 @@
 package dev.lcm4j.train;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -15,7 +15,7 @@ public final class Gradients {
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             for (Tensor p : params) {
                 Tensor grad = p.grad();
-                if (grad != null && grad.defined()) grad.mul_(T.s(factor));
+                if (grad != null && grad.defined()) grad.mul_(Tensors.scalar(factor));
             }
         }
     }

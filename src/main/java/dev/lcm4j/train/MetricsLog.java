@@ -1,5 +1,6 @@
 package dev.lcm4j.train;
 
+import dev.lcm4j.io.TensorBoardWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;

@@ -1,8 +1,9 @@
 package dev.lcm4j.train;
 
+import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -52,11 +53,11 @@ public final class MseCriterion {
         Tensor target = seqs.narrow(1, 1, t - 1).to(ScalarType.Float);       // [B,T-1,D]
         Tensor pred = out.narrow(1, 0, t - 1).to(ScalarType.Float);
         Tensor rowErr = pred.sub(target).square().sum(new long[] {-1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()); // [B,T-1]
-        if (computeRmse) rowErr = rowErr.add(T.s(1e-5)).sqrt();
+        if (computeRmse) rowErr = rowErr.add(Tensors.scalar(1e-5)).sqrt();
         long numTargets = mask.sum().item_long();
         // select, not multiply: an Inf at a padded position must not turn the batch's loss into NaN
-        Tensor loss = rowErr.masked_fill(mask.logical_not(), T.s(0.0)).sum();
-        if (reduction.equals("mean")) loss = loss.div(T.s(Math.max(1, numTargets)));
+        Tensor loss = rowErr.masked_fill(mask.logical_not(), Tensors.scalar(0.0)).sum();
+        if (reduction.equals("mean")) loss = loss.div(Tensors.scalar(Math.max(1, numTargets)));
         return new Output(loss, numTargets);
     }
 }

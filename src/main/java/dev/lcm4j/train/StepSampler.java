@@ -4,7 +4,7 @@ import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.config.StepSamplingConfig;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -52,14 +52,14 @@ public final class StepSampler {
 
     /** [rows, cols] int64 steps drawn with replacement from {@link #probabilities()} (the torch RNG). */
     public Tensor sample(long rows, long cols) {
-        Tensor p = T.floats(probs, probs.length);
+        Tensor p = Tensors.floats(probs, probs.length);
         return multinomial(p, rows * cols, true, new org.bytedeco.pytorch.GeneratorOptional()).view(rows, cols);
     }
 
     /** Per-position loss weights for the given steps (flat, [N]), or null when the weighting is "none". */
     public Tensor lossScales(Tensor steps) {
         if (gammaPerStep == null) return null;
-        Tensor g = T.floats(gammaPerStep, gammaPerStep.length).index_select(0, steps);
-        return g.div(g.sum()).mul(T.s(steps.numel()));
+        Tensor g = Tensors.floats(gammaPerStep, gammaPerStep.length).index_select(0, steps);
+        return g.div(g.sum()).mul(Tensors.scalar(steps.numel()));
     }
 }

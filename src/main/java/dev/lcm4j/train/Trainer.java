@@ -1,5 +1,7 @@
 package dev.lcm4j.train;
 
+import dev.lcm4j.concepts.AffixEmbedding;
+import dev.lcm4j.models.EmbeddingsBatch;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.LcmException;
@@ -15,7 +17,7 @@ import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Autocast;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +73,7 @@ public final class Trainer {
         var cfg = run.cfg;
         boolean resume = run.prepareOutputDir(overwrite);
         if (rank == 0) run.dumpConfig();
-        ScalarType compute = T.dtype(cfg.dtype());
+        ScalarType compute = Tensors.dtype(cfg.dtype());
         if (compute == ScalarType.Half) {
             LOG.warn("dtype torch.float16 (the reference's GPU recipes) has no fast CPU path; lcm4j computes in bfloat16 autocast instead."
                     + " Pass ++trainer.dtype=torch.float32 for full precision.");
@@ -95,7 +97,7 @@ public final class Trainer {
         List<String> trainRefs = TrainingRun.references(cfg.training_data());
         LoaderOptions trainOpts = TrainingRun.loaderOptions(cfg.data_loading_config(), cfg.training_data(), dim, false,
                 cfg.data_loading_config().seed());
-        LcmDataLoader loader = LcmDataLoader.open(cards, trainRefs, trainOpts, null); // null: affixes use each datacard's concept_encoder
+        LcmDataLoader loader = AffixEmbedding.openLoader(cards, trainRefs, trainOpts);
         long step = 0, passes = 0;
         if (last != null) {
             step = TrainingRun.stepOf(last);
@@ -132,7 +134,7 @@ public final class Trainer {
                 for (int micro = 0; micro < cfg.gradient_accumulation(); micro++) {
                     if (!loader.hasNext()) {
                         passes++;
-                        loader = LcmDataLoader.open(cards, trainRefs, trainOpts, null);
+                        loader = AffixEmbedding.openLoader(cards, trainRefs, trainOpts);
                         if (!loader.hasNext()) throw new LcmException("training data " + trainRefs + " yields no batch; check filters, max_tokens and min lengths");
                         if (micro > 0) {
                             // as the reference: micro-batches gathered before the data ran out are dropped, the step restarts
@@ -247,7 +249,7 @@ public final class Trainer {
         try {
             for (var ds : cfg.validation_data()) {
                 LoaderOptions o = TrainingRun.loaderOptions(cfg.validation_data_loading_config(), List.of(ds), dim, true, cfg.data_loading_config().seed());
-                LcmDataLoader vl = LcmDataLoader.open(cards, TrainingRun.references(List.of(ds)), o, null);
+                LcmDataLoader vl = AffixEmbedding.openLoader(cards, TrainingRun.references(List.of(ds)), o);
                 double dsLoss = 0;
                 long dsTargets = 0;
                 while (vl.hasNext()) {
@@ -358,7 +360,7 @@ public final class Trainer {
     static void setRngState(String b64) {
         byte[] b = Base64.getDecoder().decode(b64);
         try (PointerScope s = new PointerScope()) {
-            Tensor t = empty(new long[] {b.length}, T.opts(ScalarType.Byte, null), null);
+            Tensor t = empty(new long[] {b.length}, Tensors.opts(ScalarType.Byte, null), null);
             t.data_ptr_byte().put(b, 0, b.length);
             getDefaultCPUGenerator().set_state(t);
         }

@@ -1,6 +1,5 @@
 package dev.lcm4j.data;
 
-import dev.lcm4j.concepts.ConceptEncoder;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -14,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,7 +67,7 @@ class LcmDataLoaderTest {
     void oneEpochYieldsEveryDocumentOnceWithinTheTokenBudget() {
         Dataset ds = dataset("d", "p", 200);
         for (boolean shuffle : new boolean[] {false, true}) {
-            LcmDataLoader loader = new LcmDataLoader(List.of(ds), opts().maxTokens(30).shuffle(shuffle).build(), null);
+            LcmDataLoader loader = new LcmDataLoader(List.of(ds), opts().maxTokens(30).shuffle(shuffle).build(), AffixVectors.NONE);
             List<String> seen = new ArrayList<>();
             while (loader.hasNext()) {
                 List<Document> batch = loader.next();
@@ -86,10 +84,10 @@ class LcmDataLoaderTest {
     @Test
     void shuffleChangesOrderAndSeedMatters() {
         Dataset ds = dataset("d", "p", 200);
-        List<String> plain = flat(ids(new LcmDataLoader(List.of(ds), opts().batchSize(8).shuffle(false).build(), null), 1000));
-        List<String> s1 = flat(ids(new LcmDataLoader(List.of(ds), opts().batchSize(8).seed(1).build(), null), 1000));
-        List<String> s1again = flat(ids(new LcmDataLoader(List.of(ds), opts().batchSize(8).seed(1).build(), null), 1000));
-        List<String> s2 = flat(ids(new LcmDataLoader(List.of(ds), opts().batchSize(8).seed(2).build(), null), 1000));
+        List<String> plain = flat(ids(new LcmDataLoader(List.of(ds), opts().batchSize(8).shuffle(false).build(), AffixVectors.NONE), 1000));
+        List<String> s1 = flat(ids(new LcmDataLoader(List.of(ds), opts().batchSize(8).seed(1).build(), AffixVectors.NONE), 1000));
+        List<String> s1again = flat(ids(new LcmDataLoader(List.of(ds), opts().batchSize(8).seed(1).build(), AffixVectors.NONE), 1000));
+        List<String> s2 = flat(ids(new LcmDataLoader(List.of(ds), opts().batchSize(8).seed(2).build(), AffixVectors.NONE), 1000));
         assertEquals(s1, s1again);
         assertNotEquals(plain, s1);
         assertNotEquals(s1, s2);
@@ -100,7 +98,7 @@ class LcmDataLoaderTest {
     void batchSizeModeOrderedByLengthWithoutShuffle() {
         Dataset ds = dataset("d", "p", 26); // one file of 13 docs (lengths 1..13), one of 13
         List<List<String>> b = ids(new LcmDataLoader(List.of(ds),
-                opts().batchSize(5).shuffle(false).orderByLength(true).build(), null), 100);
+                opts().batchSize(5).shuffle(false).orderByLength(true).build(), AffixVectors.NONE), 100);
         // buffer = both files (26 docs, 182 sentences < 10,000); stable sort: lengths 1,1,2,2,3 -> p-0,p-13,p-1,p-14,p-2
         assertEquals(List.of("p-0", "p-13", "p-1", "p-14", "p-2"), b.get(0));
         assertEquals(6, b.size()); // 26 = 5 * 5 + 1
@@ -115,7 +113,7 @@ class LcmDataLoaderTest {
         int total = 0;
         for (int rank = 0; rank < 3; rank++) {
             List<String> mine = flat(ids(new LcmDataLoader(List.of(ds),
-                    opts().maxTokens(40).rank(rank).worldSize(3).build(), null), 1000));
+                    opts().maxTokens(40).rank(rank).worldSize(3).build(), AffixVectors.NONE), 1000));
             total += mine.size();
             all.addAll(mine);
             assertTrue(mine.size() > 0 && mine.size() < 200);
@@ -130,15 +128,15 @@ class LcmDataLoaderTest {
         Dataset b = dataset("b", "b", 90);
         List<Dataset> both = List.of(a, b.withWeight(0.5));
         LoaderOptions o = opts().maxTokens(30).nbEpochs(3).seed(7).build();
-        List<List<String>> full = ids(new LcmDataLoader(both, o, null), 100_000);
+        List<List<String>> full = ids(new LcmDataLoader(both, o, AffixVectors.NONE), 100_000);
         assertTrue(full.size() > 60, "enough batches: " + full.size());
         assertTrue(flat(full).stream().anyMatch(x -> x.startsWith("b-")), "both datasets sampled");
         for (int k : new int[] {0, 1, 13, 29, full.size() - 1, full.size()}) {
-            LcmDataLoader first = new LcmDataLoader(both, o, null);
+            LcmDataLoader first = new LcmDataLoader(both, o, AffixVectors.NONE);
             List<List<String>> head = ids(first, k);
             first.hasNext(); // a peek must not leak into the state
             Map<String, Object> saved = first.state().toMap();
-            LcmDataLoader second = new LcmDataLoader(both, o, null);
+            LcmDataLoader second = new LcmDataLoader(both, o, AffixVectors.NONE);
             second.restore(LcmDataLoader.State.fromMap(saved));
             List<List<String>> tail = ids(second, 100_000);
             assertEquals(full.subList(0, k), head);
@@ -149,9 +147,9 @@ class LcmDataLoaderTest {
     @Test
     void maxIterationStepsAndMinBatchSize() {
         Dataset ds = dataset("d", "p", 200);
-        assertEquals(5, ids(new LcmDataLoader(List.of(ds), opts().batchSize(4).maxIterationSteps(5L).build(), null),
+        assertEquals(5, ids(new LcmDataLoader(List.of(ds), opts().batchSize(4).maxIterationSteps(5L).build(), AffixVectors.NONE),
                 1000).size());
-        List<List<String>> big = ids(new LcmDataLoader(List.of(ds), opts().batchSize(7).minBatchSize(7).build(), null),
+        List<List<String>> big = ids(new LcmDataLoader(List.of(ds), opts().batchSize(7).minBatchSize(7).build(), AffixVectors.NONE),
                 1000);
         assertTrue(big.stream().allMatch(x -> x.size() == 7));
         assertTrue(flat(big).size() < 200, "the short last batches were dropped");
@@ -168,7 +166,7 @@ class LcmDataLoaderTest {
         }
         LcmParquetWriter.write(f, COLS, 4, 10, List.of(new Document("long", s, e)));
         LcmDataLoader loader = new LcmDataLoader(List.of(Dataset.of("w", f, COLS, null)),
-                opts().batchSize(10).shuffle(false).orderByLength(false).lenToWrapLongSeq(5).build(), null);
+                opts().batchSize(10).shuffle(false).orderByLength(false).lenToWrapLongSeq(5).build(), AffixVectors.NONE);
         List<Document> batch = loader.next();
         assertEquals(List.of(5, 5, 3), batch.stream().map(Document::length).toList());
         assertEquals(List.of("s10", "s11", "s12"), batch.get(2).sentences());
@@ -185,25 +183,16 @@ class LcmDataLoaderTest {
                 new Document("long-sentence", List.of("a", "abcdefghijk"), two),
                 new Document("single", List.of("a"), new float[][] {{1, 0, 0, 0}})));
         LcmDataLoader loader = new LcmDataLoader(List.of(Dataset.of("m", f, COLS, null)),
-                opts().batchSize(10).shuffle(false).maxSentenceLenInDoc(10).minLengthOfSequences(2).build(), null);
+                opts().batchSize(10).shuffle(false).maxSentenceLenInDoc(10).minLengthOfSequences(2).build(), AffixVectors.NONE);
         assertEquals(List.of(List.of("ok")), ids(loader, 10));
     }
 
     @Test
-    void affixesAreEmbeddedOnceAndAppended() {
+    void affixVectorsAreAppended() {
         Dataset ds = dataset("d", "p", 20);
-        AtomicInteger calls = new AtomicInteger();
-        ConceptEncoder enc = new ConceptEncoder() {
-            public int dim() { return 4; }
-            public float[][] encode(List<String> sentences, String lang) {
-                calls.incrementAndGet();
-                assertEquals(List.of("End of text."), sentences);
-                assertEquals("eng_Latn", lang);
-                return new float[][] {{9, 9, 9, 9}};
-            }
-        };
         LoaderOptions o = opts().batchSize(4).affixes(new Affixes(null, "End of text.", null, null)).build();
-        LcmDataLoader loader = new LcmDataLoader(List.of(ds), o, enc);
+        AffixVectors vectors = new AffixVectors(Map.of(ds.name(), Map.of("End of text.", new float[] {9, 9, 9, 9})));
+        LcmDataLoader loader = new LcmDataLoader(List.of(ds), o, vectors);
         int docs = 0;
         while (loader.hasNext()) {
             for (Document d : loader.next()) {
@@ -215,25 +204,28 @@ class LcmDataLoaderTest {
             }
         }
         assertEquals(20, docs);
-        assertEquals(1, calls.get());
     }
 
     @Test
     void userErrors() {
         Dataset ds = dataset("d", "p", 20);
         LcmException e = assertThrows(LcmException.class, () -> new LcmDataLoader(List.of(ds),
-                opts().batchSize(4).affixes(new Affixes(null, "End of text.", null, null)).build(), null));
-        assertTrue(e.getMessage().contains("its datacard names no concept_encoder and its 4-d vectors are not SONAR's"), e.getMessage());
+                opts().batchSize(4).affixes(new Affixes(null, "End of text.", null, null)).build(), AffixVectors.NONE));
+        assertTrue(e.getMessage().contains("source_suffix_text 'End of text.' needs a concept encoder"), e.getMessage());
+        e = assertThrows(LcmException.class, () -> new LcmDataLoader(List.of(ds),
+                opts().batchSize(4).affixes(new Affixes(null, "End of text.", null, null)).build(),
+                new AffixVectors(Map.of(ds.name(), Map.of("End of text.", new float[3])))));
+        assertTrue(e.getMessage().contains("makes 3-d vectors but the data has 4-d vectors"), e.getMessage());
         assertThrows(LcmException.class, () -> opts().build());
         assertThrows(LcmException.class, () -> opts().batchSize(1).maxTokens(3).build());
         assertThrows(LcmException.class, () -> opts().batchSize(1).rank(2).worldSize(2).build());
         Dataset sup = Dataset.of("s", ds.root(), COLS.withTarget("text_sentences_sonar_emb", "text_sentences"), null);
         e = assertThrows(LcmException.class, () -> new LcmDataLoader(List.of(sup),
-                opts().batchSize(4).lenToWrapLongSeq(3).build(), null));
+                opts().batchSize(4).lenToWrapLongSeq(3).build(), AffixVectors.NONE));
         assertTrue(e.getMessage().contains("len_to_wrap_long_seq"), e.getMessage());
         Consumer<LcmDataLoader> drain = l -> { while (l.hasNext()) l.next(); };
         e = assertThrows(LcmException.class, () -> drain.accept(
-                new LcmDataLoader(List.of(ds), opts().batchSize(4).expectedDim(8).build(), null)));
+                new LcmDataLoader(List.of(ds), opts().batchSize(4).expectedDim(8).build(), AffixVectors.NONE)));
         assertTrue(e.getMessage().contains(".parquet: document ") && e.getMessage().contains("dimension 4")
                 && e.getMessage().contains("expected 8"), e.getMessage());
     }
@@ -242,7 +234,7 @@ class LcmDataLoaderTest {
     void supervisedDocumentsCountSourceAndTargetSentences() {
         Dataset ds = dataset("d", "p", 26);
         Dataset sup = Dataset.of("s", ds.root(), COLS.withTarget("text_sentences_sonar_emb", "text_sentences"), null);
-        LcmDataLoader loader = new LcmDataLoader(List.of(sup), opts().maxTokens(26).shuffle(false).build(), null);
+        LcmDataLoader loader = new LcmDataLoader(List.of(sup), opts().maxTokens(26).shuffle(false).build(), AffixVectors.NONE);
         int docs = 0;
         while (loader.hasNext()) {
             for (Document d : loader.next()) {

@@ -49,7 +49,7 @@ class SyntheticDataTest {
         Dataset ds = reg.resolve("toy=validation");
         assertEquals(List.of(r.validation().toAbsolutePath()), ds.files());
         LcmDataLoader loader = new LcmDataLoader(List.of(ds),
-                LoaderOptions.builder().maxTokens(128).nbEpochs(1).expectedDim(16).build(), null);
+                LoaderOptions.builder().maxTokens(128).nbEpochs(1).expectedDim(16).build(), AffixVectors.NONE);
         int docs = 0;
         while (loader.hasNext()) docs += loader.next().size();
         assertEquals(15, docs);

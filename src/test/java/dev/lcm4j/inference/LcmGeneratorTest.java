@@ -2,7 +2,7 @@ package dev.lcm4j.inference;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.lcm4j.models.ProjectionConfig;
+import dev.lcm4j.nn.ProjectionConfig;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.models.baselcm.LcmFrontendConfig;

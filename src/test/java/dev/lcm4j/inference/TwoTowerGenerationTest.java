@@ -3,7 +3,7 @@ package dev.lcm4j.inference;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.LcmException;
-import dev.lcm4j.models.ProjectionConfig;
+import dev.lcm4j.nn.ProjectionConfig;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
 import dev.lcm4j.models.twotower.EncoderFrontendConfig;
@@ -13,7 +13,7 @@ import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TransformerConfig;
 import dev.lcm4j.nn.denoisers.DenoiserConfig;
 import dev.lcm4j.nn.schedulers.DdimSchedulerConfig;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -113,7 +113,7 @@ class TwoTowerGenerationTest {
         int b = 2, c = 8;
         float[] eps = new float[2 * b * c];
         for (int i = 0; i < eps.length; i++) eps[i] = (float) r.nextGaussian();
-        float[] got = T.toFloats(s.guide(T.floats(eps, 2 * b, 1, c)));
+        float[] got = Tensors.toFloats(s.guide(Tensors.floats(eps, 2 * b, 1, c)));
         for (int row = 0; row < b; row++) {
             double[] cond = new double[c], g = new double[c];
             for (int j = 0; j < c; j++) {
@@ -185,14 +185,14 @@ class TwoTowerGenerationTest {
         List<float[][]> doc = prompts(new int[] {3}, 9);
         try (NoGradGuard g = new NoGradGuard()) {
             DiffusionSampler s = new DiffusionSampler(m, d);
-            Tensor seqs = T.floats(flat(doc.get(0)), 1, 3, DIM);
+            Tensor seqs = Tensors.floats(flat(doc.get(0)), 1, 3, DIM);
             Tensor ctx = m.encode(m.normalizer().normalize(seqs), null);
             org.bytedeco.pytorch.global.torch.manual_seed(21);
             Tensor lat = s.initialLatents(1, 3);
             Tensor all = s.sample(ctx, dev.lcm4j.nn.denoisers.CrossAttentionMask.nextPositions(3, 3, new long[] {3}, null), lat);
             for (int t = 0; t < 3; t++) {
                 Tensor one = s.sample(ctx.narrow(1, 0, t + 1), null, lat.narrow(1, t, 1));
-                float[] a = T.toFloats(all.narrow(1, t, 1)), b = T.toFloats(one);
+                float[] a = Tensors.toFloats(all.narrow(1, t, 1)), b = Tensors.toFloats(one);
                 for (int j = 0; j < DIM; j++) assertEquals(b[j], a[j], 1e-6, "position " + t);
             }
         }
@@ -208,16 +208,16 @@ class TwoTowerGenerationTest {
             org.bytedeco.pytorch.global.torch.manual_seed(5);
             Tensor x = org.bytedeco.pytorch.global.torch.randn(3, 20, 16);
             Tensor ctx = org.bytedeco.pytorch.global.torch.randn(3, 20, 32);
-            Tensor ts = org.bytedeco.pytorch.global.torch.randint(0, 7, new long[] {3, 20}, T.opts(org.bytedeco.pytorch.global.torch.ScalarType.Long, null));
+            Tensor ts = org.bytedeco.pytorch.global.torch.randint(0, 7, new long[] {3, 20}, Tensors.opts(org.bytedeco.pytorch.global.torch.ScalarType.Long, null));
             Tensor allowed = dev.lcm4j.nn.denoisers.CrossAttentionMask.training(20, 20, new long[] {20, 15, 9}, null, 0.0, null);
             float[][] out = new float[2][], grad = new float[2][];
             for (int k = 0; k < 2; k++) {
                 var mods = m.denoiser().modulations(ts, k == 0);
                 Tensor y = m.denoise(x, mods, ctx, allowed);
                 y.square().sum().backward();
-                out[k] = T.toFloats(y);
+                out[k] = Tensors.toFloats(y);
                 Tensor g = m.namedParameters().get("denoiser.layers.1.modulator.fc.weight").grad();
-                grad[k] = T.toFloats(g);
+                grad[k] = Tensors.toFloats(g);
                 for (Tensor p : m.parameterList()) if (p.grad().defined()) p.grad().zero_();
             }
             for (int i = 0; i < out[0].length; i++) assertEquals(out[1][i], out[0][i], 1e-5 * Math.max(1, Math.abs(out[1][i])));

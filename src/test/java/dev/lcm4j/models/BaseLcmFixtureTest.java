@@ -12,10 +12,10 @@ import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
 import dev.lcm4j.nn.IncrementalState;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TransformerConfig;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.train.AdamW;
-import dev.lcm4j.train.EmbeddingsBatch;
+import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.train.Gradients;
 import dev.lcm4j.train.MseCriterion;
 import java.nio.file.Files;
@@ -110,12 +110,12 @@ class BaseLcmFixtureTest {
         long[] shape = in.shape();
         int t = (int) shape[1], d = (int) shape[2];
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            Tensor x = T.floats(in.toFloatArray(), shape);
-            float[] fwd = T.toFloats(m.forward(x, null));
+            Tensor x = Tensors.floats(in.toFloatArray(), shape);
+            float[] fwd = Tensors.toFloats(m.forward(x, null));
             float[] expected = Npy.read(DIR.resolve(name).resolve("forward.npy")).toFloatArray();
             assertClose(validRows(expected, lengths, t, d), validRows(fwd, lengths, t, d), 1e-5, 1e-5, name + " forward");
 
-            float[] pred = T.toFloats(m.predictNextSentence(x, false, 0, null));
+            float[] pred = Tensors.toFloats(m.predictNextSentence(x, false, 0, null));
             float[] expPred = Npy.read(DIR.resolve(name).resolve("predict_next.npy")).toFloatArray();
             assertClose(validRows(expPred, lengths, t, d), validRows(pred, lengths, t, d), 1e-5, 1e-5, name + " predict_next");
 
@@ -123,7 +123,7 @@ class BaseLcmFixtureTest {
             IncrementalState st = new IncrementalState();
             float[] inc = new float[fwd.length];
             for (int p = 0; p < t; p++) {
-                float[] step = T.toFloats(m.forward(x.narrow(1, p, 1), st));
+                float[] step = Tensors.toFloats(m.forward(x.narrow(1, p, 1), st));
                 for (int b = 0; b < shape[0]; b++) System.arraycopy(step, b * d, inc, (b * t + p) * d, d);
             }
             st.close();
@@ -158,7 +158,7 @@ class BaseLcmFixtureTest {
         Map<String, StoredTensor> grads = Checkpoints.readState(DIR.resolve(name).resolve("grads.pt"));
         Map<String, Tensor> named = m.namedParameters();
         for (Map.Entry<String, Tensor> e : named.entrySet()) {
-            assertClose(grads.get(e.getKey()).toFloatArray(), T.toFloats(e.getValue().grad()), 1e-4, 1e-4, name + " grad " + e.getKey());
+            assertClose(grads.get(e.getKey()).toFloatArray(), Tensors.toFloats(e.getValue().grad()), 1e-4, 1e-4, name + " grad " + e.getKey());
         }
         assertEquals(((Number) loss.get("grad_norm_raw")).doubleValue(), Gradients.norm(params), 1e-4 * Gradients.norm(params));
 
@@ -169,7 +169,7 @@ class BaseLcmFixtureTest {
         opt.step(1e-3);
         Map<String, StoredTensor> after = Checkpoints.readState(DIR.resolve(name).resolve("after_adamw.pt"));
         for (Map.Entry<String, Tensor> e : named.entrySet()) {
-            assertClose(after.get(e.getKey()).toFloatArray(), T.toFloats(e.getValue()), 0, 2e-6, name + " adamw " + e.getKey());
+            assertClose(after.get(e.getKey()).toFloatArray(), Tensors.toFloats(e.getValue()), 0, 2e-6, name + " adamw " + e.getKey());
         }
     }
 

@@ -8,9 +8,9 @@ import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.nn.FeedForward;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
-import dev.lcm4j.train.EmbeddingsBatch;
+import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.train.MseCriterion;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,10 +84,10 @@ class BaseLcmModelTest {
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             Tensor x = EmbeddingsBatch.of(randomDocs(5, 17, 1024, 3), null).seqs();
             Tensor a = m.predictNextSentence(x, false, 1.0, null), b = m.predictNextSentence(x, false, 1.0, null);
-            assertArrayEquals(new long[] {5, 17, 1024}, T.shape(a));
-            assertArrayEquals(T.toFloats(a), T.toFloats(b), 0f);
-            float[] sampled = T.toFloats(m.predictNextSentence(x, true, 0.01, null));
-            assertFalse(java.util.Arrays.equals(T.toFloats(a), sampled));
+            assertArrayEquals(new long[] {5, 17, 1024}, Tensors.shape(a));
+            assertArrayEquals(Tensors.toFloats(a), Tensors.toFloats(b), 0f);
+            float[] sampled = Tensors.toFloats(m.predictNextSentence(x, true, 0.01, null));
+            assertFalse(java.util.Arrays.equals(Tensors.toFloats(a), sampled));
         }
     }
 
@@ -131,7 +131,7 @@ class BaseLcmModelTest {
         Npy.Array in = Npy.read(fx.resolve("input.npy"));
         float[] expected = Npy.read(fx.resolve("forward.npy")).toFloatArray();
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            float[] got = T.toFloats(m.forward(T.floats(in.toFloatArray(), in.shape()), null));
+            float[] got = Tensors.toFloats(m.forward(Tensors.floats(in.toFloatArray(), in.shape()), null));
             // first row has length 7: every position of it is valid
             for (int i = 0; i < 7 * 16; i++) assertEquals(expected[i], got[i], 1e-5 + 1e-5 * Math.abs(expected[i]));
         }

@@ -7,7 +7,7 @@ import dev.lcm4j.io.Npy;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -66,7 +66,7 @@ class PythonInteropTest {
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         Npy.write(tmp.resolve("x.npy"), Npy.Array.ofFloats(x, 2, 6, 16));
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            Npy.write(tmp.resolve("y.npy"), Npy.Array.ofFloats(T.toFloats(m.forward(T.floats(x, 2, 6, 16), null)), 2, 6, 16));
+            Npy.write(tmp.resolve("y.npy"), Npy.Array.ofFloats(Tensors.toFloats(m.forward(Tensors.floats(x, 2, 6, 16), null)), 2, 6, 16));
         }
         String script = String.join("\n",
                 "import sys, inspect, numpy as np, torch",

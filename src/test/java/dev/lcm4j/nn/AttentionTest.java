@@ -3,7 +3,7 @@ package dev.lcm4j.nn;
 import static org.bytedeco.pytorch.global.torch.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DoubleOptional;
@@ -26,8 +26,8 @@ class AttentionTest {
             manual_seed(3);
             Tensor q = randn(2, 3, 5, 128), k = randn(2, 3, 5, 128), v = randn(2, 3, 5, 128);
             Tensor mask = ones(5, 5).tril().to(org.bytedeco.pytorch.global.torch.ScalarType.Bool);
-            float[] fused = T.toFloats(scaled_dot_product_attention(q, k, v, new TensorOptional(), 0.0, true, new DoubleOptional(), false));
-            float[] math = T.toFloats(MultiheadAttention.mathAttention(q, k, v, mask, 0.0));
+            float[] fused = Tensors.toFloats(scaled_dot_product_attention(q, k, v, new TensorOptional(), 0.0, true, new DoubleOptional(), false));
+            float[] math = Tensors.toFloats(MultiheadAttention.mathAttention(q, k, v, mask, 0.0));
             assertArrayEquals(fused, math, 1e-5f);
         }
     }
@@ -42,10 +42,10 @@ class AttentionTest {
                 MultiheadAttention att = new MultiheadAttention(ParamFactory.cpu(), 256, heads, true, InitFn.XAVIER, rope, 0.0);
                 att.train(false);
                 Tensor x = randn(2, 6, 256);
-                float[] full = T.toFloats(att.forward(x, null));
+                float[] full = Tensors.toFloats(att.forward(x, null));
                 KvCache cache = new KvCache();
-                float[] prefix = T.toFloats(att.forward(x.narrow(1, 0, 3), cache));      // prefill 3 positions
-                float[] rest = T.toFloats(att.forward(x.narrow(1, 3, 3), cache));        // then 3 at once (explicit mask)
+                float[] prefix = Tensors.toFloats(att.forward(x.narrow(1, 0, 3), cache));      // prefill 3 positions
+                float[] rest = Tensors.toFloats(att.forward(x.narrow(1, 3, 3), cache));        // then 3 at once (explicit mask)
                 for (int b = 0; b < 2; b++) {
                     for (int p = 0; p < 6; p++) {
                         for (int c = 0; c < 256; c++) {

@@ -1,5 +1,6 @@
 package dev.lcm4j.prepare;
 
+import dev.lcm4j.data.AffixVectors;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.data.DataCard;
@@ -77,7 +78,7 @@ class EuroparlPrepareTest {
         for (String split : new String[] {"train", "validation"}) {
             Dataset ds = reg.resolve("europarl_en_test=" + split);
             LcmDataLoader loader = new LcmDataLoader(List.of(ds),
-                    LoaderOptions.builder().maxTokens(256).nbEpochs(1).expectedDim(16).build(), null);
+                    LoaderOptions.builder().maxTokens(256).nbEpochs(1).expectedDim(16).build(), AffixVectors.NONE);
             long docs = 0;
             while (loader.hasNext()) docs += loader.next().size();
             assertEquals(r.documents().get(split), docs, split);

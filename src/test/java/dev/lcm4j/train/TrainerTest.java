@@ -1,5 +1,6 @@
 package dev.lcm4j.train;
 
+import dev.lcm4j.io.TensorBoardWriter;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.cli.Main;
@@ -10,7 +11,7 @@ import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -93,7 +94,7 @@ class TrainerTest {
         for (String ref : List.of(card.toString(), out.toString(), out.resolve("checkpoints/step_12/model.pt").toString())) {
             BaseLcm m = ModelLoader.loadBaseLcm(ModelCards.resolve(ref), ParamFactory.cpu(), true);
             for (var e : m.namedParameters().entrySet()) {
-                assertArrayEquals(saved.get(e.getKey()).toFloatArray(), T.toFloats(e.getValue()), 0f, ref + " " + e.getKey());
+                assertArrayEquals(saved.get(e.getKey()).toFloatArray(), Tensors.toFloats(e.getValue()), 0f, ref + " " + e.getKey());
             }
         }
 

@@ -10,7 +10,7 @@ import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +92,7 @@ class TwoTowerTrainerTest {
         Lcm m = ModelLoader.load(ModelCards.resolve(out.toString()), ParamFactory.cpu(), true);
         assertInstanceOf(TwoTowerDiffusionLcm.class, m);
         for (var e : m.namedParameters().entrySet()) {
-            assertArrayEquals(saved.get(e.getKey()).toFloatArray(), T.toFloats(e.getValue()), 0f, e.getKey());
+            assertArrayEquals(saved.get(e.getKey()).toFloatArray(), Tensors.toFloats(e.getValue()), 0f, e.getKey());
         }
         // training moved the zero-initialised modulators
         assertTrue(m.namedParameters().get("denoiser.layers.0.modulator.fc.weight").abs().max().item_double() > 0);

@@ -8,7 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptEncoder;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.LongBuffer;

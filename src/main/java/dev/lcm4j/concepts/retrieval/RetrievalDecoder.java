@@ -2,9 +2,9 @@ package dev.lcm4j.concepts.retrieval;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptDecoder;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import dev.lcm4j.models.ModelCard;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +104,7 @@ public final class RetrievalDecoder implements ConceptDecoder {
 
     private int[] search(float[] flat, int q) {
         try (NoGradGuard g = new NoGradGuard()) {
-            Tensor queries = T.floats(flat, q, bank.dim());
+            Tensor queries = Tensors.floats(flat, q, bank.dim());
             // Bank rows are unit vectors, so for a fixed query the argmax of q.b is that of the cosine: queries
             // need no normalisation.
             Tensor all = bank.vectors();
@@ -117,8 +117,8 @@ public final class RetrievalDecoder implements ConceptDecoder {
                 // [q, d] x [d, r] = [q, r]: each query's scores are one contiguous row, reduced along it
                 Tensor scores = queries.mm(all.narrow(0, r0, r1 - r0).t());
                 T_TensorTensor_T mx = scores.max(1, false); // per query: best score and its column in the block
-                float[] s = T.toFloats(mx.get0());
-                long[] at = T.toLongs(mx.get1());
+                float[] s = Tensors.toFloats(mx.get0());
+                long[] at = Tensors.toLongs(mx.get1());
                 for (int j = 0; j < q; j++) {
                     if (s[j] > bestScore[j]) { // strict: an equal score in a later block keeps the earlier sentence
                         bestScore[j] = s[j];

@@ -7,7 +7,7 @@ import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.Document;
 import dev.lcm4j.data.LcmParquetReader;
 import dev.lcm4j.io.AtomicFiles;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -222,7 +222,7 @@ public final class SentenceBank {
             if (ch.size() != expected) throw new LcmException(file + " is truncated or corrupt (" + ch.size() + " bytes, expected " + expected + "); rebuild it");
             // The vectors go straight from the file into the tensor's memory, in chunks of at most 1 GB.
             Tensor vectors = org.bytedeco.pytorch.global.torch.empty(new long[] {n, dim},
-                    T.opts(org.bytedeco.pytorch.global.torch.ScalarType.Float, null), null);
+                    Tensors.opts(org.bytedeco.pytorch.global.torch.ScalarType.Float, null), null);
             BytePointer base = new BytePointer(vectors.data_ptr());
             long total = n * dim * 4L;
             for (long off = 0; off < total; off += 1L << 30) {

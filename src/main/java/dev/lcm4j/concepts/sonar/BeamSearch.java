@@ -3,7 +3,7 @@ package dev.lcm4j.concepts.sonar;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.LcmException;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -88,7 +88,7 @@ public final class BeamSearch {
             // Prefill: feed </s>, score the language token.
             try (PointerScope s = new PointerScope()) {
                 Tensor lp = log_softmax(decoder.step(state, full(p, eos)), -1, new org.bytedeco.pytorch.ScalarTypeOptional(ScalarType.Float));
-                float[] langScore = T.toFloats(lp.select(1, langId));
+                float[] langScore = Tensors.toFloats(lp.select(1, langId));
                 System.arraycopy(langScore, 0, rowScore, 0, p);
             }
             long[] last = new long[p];
@@ -100,23 +100,23 @@ public final class BeamSearch {
                 long vocab;
                 int k;
                 try (PointerScope s = new PointerScope()) {
-                    Tensor logits = decoder.step(state, T.longs(last, rows, 1));                  // [N, V]
+                    Tensor logits = decoder.step(state, Tensors.longs(last, rows, 1));                  // [N, V]
                     Tensor lprobs = log_softmax(logits, -1, new org.bytedeco.pytorch.ScalarTypeOptional(ScalarType.Float));
                     vocab = lprobs.size(1);
                     if (step == maxLen - 1) {
                         Tensor eosCol = lprobs.narrow(1, eos, 1).clone();
-                        lprobs.fill_(T.s(Double.NEGATIVE_INFINITY));
+                        lprobs.fill_(Tensors.scalar(Double.NEGATIVE_INFINITY));
                         lprobs.narrow(1, eos, 1).copy_(eosCol);
                     } else {
-                        if (o.unkPenalty() != 0) lprobs.narrow(1, NllbTokenizer.UNK, 1).sub_(T.s(o.unkPenalty()));
-                        lprobs.narrow(1, CONFIG_PAD_IDX, 1).fill_(T.s(Double.NEGATIVE_INFINITY));
-                        if (step < minLen - 1) lprobs.narrow(1, eos, 1).fill_(T.s(Double.NEGATIVE_INFINITY));
+                        if (o.unkPenalty() != 0) lprobs.narrow(1, NllbTokenizer.UNK, 1).sub_(Tensors.scalar(o.unkPenalty()));
+                        lprobs.narrow(1, CONFIG_PAD_IDX, 1).fill_(Tensors.scalar(Double.NEGATIVE_INFINITY));
+                        if (step < minLen - 1) lprobs.narrow(1, eos, 1).fill_(Tensors.scalar(Double.NEGATIVE_INFINITY));
                     }
-                    Tensor cum = lprobs.add(T.floats(rowScore, rows).unsqueeze(1));                // [N, V]
+                    Tensor cum = lprobs.add(Tensors.floats(rowScore, rows).unsqueeze(1));                // [N, V]
                     k = (int) Math.min(2L * beam, rowsPer * vocab);
                     T_TensorTensor_T top = topk(cum.view(live, rowsPer * vocab), k);              // [live, k]
-                    topScores = T.toFloats(top.get0());
-                    topIndices = T.toLongs(top.get1());
+                    topScores = Tensors.toFloats(top.get0());
+                    topIndices = Tensors.toLongs(top.get1());
                 }
                 // fairseq2 _search_beam, sentence by sentence.
                 List<Integer> parents = new ArrayList<>();
@@ -175,7 +175,7 @@ public final class BeamSearch {
                 rowsPer = beam;
                 if (n > 0) {
                     try (PointerScope s = new PointerScope()) {
-                        state.reorder(T.longs(order, n));
+                        state.reorder(Tensors.longs(order, n));
                     }
                 }
             }
@@ -187,6 +187,6 @@ public final class BeamSearch {
     private static Tensor full(int rows, long value) {
         long[] v = new long[rows];
         Arrays.fill(v, value);
-        return T.longs(v, rows, 1);
+        return Tensors.longs(v, rows, 1);
     }
 }

@@ -3,7 +3,7 @@ package dev.lcm4j.concepts.sonar;
 import ai.djl.sentencepiece.SpProcessor;
 import ai.djl.sentencepiece.SpTokenizer;
 import dev.lcm4j.LcmException;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

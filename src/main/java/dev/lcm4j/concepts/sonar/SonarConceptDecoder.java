@@ -2,10 +2,10 @@ package dev.lcm4j.concepts.sonar;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptDecoder;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import dev.lcm4j.models.ModelCard;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,7 +107,7 @@ public final class SonarConceptDecoder implements ConceptDecoder {
             float[] flat = new float[b * d];
             for (int r = 0; r < b; r++) System.arraycopy(vectors[start + r], 0, flat, r * d, d);
             try (PointerScope s = new PointerScope()) {
-                for (List<BeamSearch.Hypothesis> hyps : BeamSearch.generate(model, T.floats(flat, b, d), langId, options)) out.add(hyps.get(0));
+                for (List<BeamSearch.Hypothesis> hyps : BeamSearch.generate(model, Tensors.floats(flat, b, d), langId, options)) out.add(hyps.get(0));
             }
         }
         return out;

@@ -2,10 +2,10 @@ package dev.lcm4j.concepts.sonar;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptEncoder;
-import dev.lcm4j.concepts.Languages;
+import dev.lcm4j.text.Languages;
 import dev.lcm4j.models.ModelCard;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -140,8 +140,8 @@ public final class SonarConceptEncoder implements ConceptEncoder {
         int d = dim();
         float[] emb;
         try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
-            Tensor result = model.forward(T.longs(flat, b, s), lens);   // [b, D]
-            emb = T.toFloats(result);
+            Tensor result = model.forward(Tensors.longs(flat, b, s), lens);   // [b, D]
+            emb = Tensors.toFloats(result);
         }
         for (int r = 0; r < b; r++) out[order[start + r]] = Arrays.copyOfRange(emb, r * d, (r + 1) * d);
     }

@@ -5,7 +5,7 @@ import static org.bytedeco.pytorch.global.torch.*;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -46,8 +46,8 @@ final class SonarFrontend extends Module {
     static Tensor sinusoids(long rows, long dim) {
         long half = dim / 2;
         long start = SonarEncoderConfig.LEGACY_PAD_IDX + 1;
-        Tensor steps = arange(T.s(start), T.s(start + rows), T.opts(ScalarType.Float, null));
-        Tensor freqs = arange(T.s(half), T.opts(ScalarType.Float, null)).mul(T.s(-Math.log(10000.0))).div(T.s(half - 1)).exp();
+        Tensor steps = arange(Tensors.scalar(start), Tensors.scalar(start + rows), Tensors.opts(ScalarType.Float, null));
+        Tensor freqs = arange(Tensors.scalar(half), Tensors.opts(ScalarType.Float, null)).mul(Tensors.scalar(-Math.log(10000.0))).div(Tensors.scalar(half - 1)).exp();
         Tensor angles = outer(steps, freqs);                                   // [rows, D/2]
         return cat(new TensorVector(angles.sin(), angles.cos()), 1).contiguous(); // [rows, D]
     }
@@ -59,7 +59,7 @@ final class SonarFrontend extends Module {
             throw new LcmException("a SONAR sequence of " + (offset + s) + " tokens exceeds the model's " + positions.size(0)
                     + " positions; shorten the input");
         }
-        Tensor x = embedding(embed.weight, ids).mul(T.s(scale));
+        Tensor x = embedding(embed.weight, ids).mul(Tensors.scalar(scale));
         return x.add(positions.narrow(0, offset, s));
     }
 }

@@ -6,7 +6,7 @@ import dev.lcm4j.nn.LayerNormStyle;
 import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.Norm;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -39,7 +39,7 @@ public final class SonarTextEncoder extends Module {
     void permuteSpecialRows(long[] rows) {
         try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
             Tensor w = frontend.embedWeight();
-            Tensor picked = w.index_select(0, T.longs(rows, rows.length)).clone();
+            Tensor picked = w.index_select(0, Tensors.longs(rows, rows.length)).clone();
             w.narrow(0, 0, rows.length).copy_(picked);
         }
     }
@@ -56,15 +56,15 @@ public final class SonarTextEncoder extends Module {
         long b = ids.size(0), s = ids.size(1);
         boolean padded = false;
         for (long l : lens) padded |= l != s;
-        Tensor lensT = T.longs(lens, b);
-        Tensor real = arange(T.s(s), T.opts(ScalarType.Long, null)).unsqueeze(0).lt(lensT.unsqueeze(1)); // [B,S]
+        Tensor lensT = Tensors.longs(lens, b);
+        Tensor real = arange(Tensors.scalar(s), Tensors.opts(ScalarType.Long, null)).unsqueeze(0).lt(lensT.unsqueeze(1)); // [B,S]
         Tensor keyAllowed = padded ? real.view(b, 1, 1, s) : null;
         Tensor x = frontend.forward(ids, 0);                                                        // [B,S,D]
         for (SonarEncoderLayer layer : layers) x = layer.forward(x, keyAllowed);
         x = layerNorm.forward(x);
         Tensor sum = x.mul(real.unsqueeze(2).to(x.scalar_type())).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()); // [B,D]
         // SONAR: einsum("i...,i->i...", sum, 1 / (seq_lens + 1e-7)) -- a multiplication by the reciprocal.
-        Tensor weights = lensT.to(x.scalar_type()).add(T.s(1e-7)).reciprocal();
+        Tensor weights = lensT.to(x.scalar_type()).add(Tensors.scalar(1e-7)).reciprocal();
         return sum.mul(weights.unsqueeze(1));
     }
 }

@@ -4,7 +4,7 @@ import dev.lcm4j.LcmException;
 import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.nn.Module;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,13 +49,13 @@ final class SonarWeights {
             for (Map.Entry<String, Tensor> e : order) {
                 StoredTensor src = state.get(e.getKey());
                 Tensor dst = e.getValue();
-                if (!java.util.Arrays.equals(src.shape(), T.shape(dst))) {
+                if (!java.util.Arrays.equals(src.shape(), Tensors.shape(dst))) {
                     throw new LcmException("checkpoint " + file + " (card '" + card + "'): " + e.getKey() + " has shape "
-                            + java.util.Arrays.toString(src.shape()) + " but the model expects " + T.shapeString(dst)
+                            + java.util.Arrays.toString(src.shape()) + " but the model expects " + Tensors.shapeString(dst)
                             + " (wrong model_arch or model_config, e.g. vocab_info.size?)");
                 }
                 try (PointerScope s = new PointerScope()) {
-                    dst.copy_(T.floats(src.toFloatArray(), src.shape()));
+                    dst.copy_(Tensors.floats(src.toFloatArray(), src.shape()));
                 }
             }
         }

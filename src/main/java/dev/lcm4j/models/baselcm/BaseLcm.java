@@ -2,7 +2,7 @@ package dev.lcm4j.models.baselcm;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
-import dev.lcm4j.models.Projection;
+import dev.lcm4j.nn.Projection;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.IncrementalState;
 import dev.lcm4j.nn.InitFn;
@@ -11,7 +11,7 @@ import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.PositionEncoder;
 import dev.lcm4j.nn.TransformerDecoder;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -75,7 +75,7 @@ public final class BaseLcm extends dev.lcm4j.models.Lcm {
         SonarNormalizer n = frontend.normalizer;
         Tensor x = n == null ? seqs : n.normalize(seqs);
         Tensor y = forward(x, state);
-        if (sample && temperature > 0) y = y.add(randn_like(y).mul(T.s(temperature)));
+        if (sample && temperature > 0) y = y.add(randn_like(y).mul(Tensors.scalar(temperature)));
         return n == null ? y : n.denormalize(y);
     }
 
@@ -102,7 +102,7 @@ public final class BaseLcm extends dev.lcm4j.models.Lcm {
         }
 
         Tensor forward(Tensor seqs, long offset) {
-            if (scale != 1.0) seqs = seqs.mul(T.s(scale));
+            if (scale != 1.0) seqs = seqs.mul(Tensors.scalar(scale));
             Tensor x = preLinear.forward(seqs);
             if (posEncoder != null) x = posEncoder.forward(x, offset);
             if (training && dropout > 0) x = org.bytedeco.pytorch.global.torch.dropout(x, dropout, true);

@@ -1,6 +1,6 @@
 package dev.lcm4j.models.baselcm;
 
-import dev.lcm4j.models.ProjectionConfig;
+import dev.lcm4j.nn.ProjectionConfig;
 import dev.lcm4j.nn.TransformerConfig;
 
 /**

@@ -2,7 +2,7 @@ package dev.lcm4j.models.normalizer;
 
 import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -43,15 +43,15 @@ public final class SonarNormalizer extends Module {
     /** Sets the statistics (e.g. from {@link NormalizerFit}). */
     public void set(float[] centerValues, float[] scaleValues, float[] clipMinValues, float[] clipMaxValues) {
         try (NoGradGuard g = new NoGradGuard()) {
-            center.copy_(T.floats(centerValues, centerValues.length));
-            scale.copy_(T.floats(scaleValues, scaleValues.length));
+            center.copy_(Tensors.floats(centerValues, centerValues.length));
+            scale.copy_(Tensors.floats(scaleValues, scaleValues.length));
             if (clipMin != null) {
-                clipMin.copy_(T.floats(clipMinValues, clipMinValues.length));
-                clipMax.copy_(T.floats(clipMaxValues, clipMaxValues.length));
+                clipMin.copy_(Tensors.floats(clipMinValues, clipMinValues.length));
+                clipMax.copy_(Tensors.floats(clipMaxValues, clipMaxValues.length));
             }
         }
     }
 
-    public float[] center() { return T.toFloats(center); }
-    public float[] scale() { return T.toFloats(scale); }
+    public float[] center() { return Tensors.toFloats(center); }
+    public float[] scale() { return Tensors.toFloats(scale); }
 }

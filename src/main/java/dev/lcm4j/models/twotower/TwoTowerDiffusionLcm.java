@@ -14,7 +14,7 @@ import dev.lcm4j.nn.TransformerDecoder;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
 import dev.lcm4j.nn.denoisers.LcmDenoiser;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -144,6 +144,6 @@ public final class TwoTowerDiffusionLcm extends Lcm {
 
     /** [B, S] long tensor filled with one timestep. */
     public static Tensor timestepTensor(long rows, long positions, int t) {
-        return full(new long[] {rows, positions}, T.s(t), T.opts(ScalarType.Long, null));
+        return full(new long[] {rows, positions}, Tensors.scalar(t), Tensors.opts(ScalarType.Long, null));
     }
 }

@@ -2,7 +2,7 @@ package dev.lcm4j.nn.denoisers;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 
@@ -76,14 +76,14 @@ public final class CrossAttentionMask {
         if (p <= 0) return null;
         long n = (long) Math.floor((s - 1) * p);
         if (n <= 0) return null;
-        long[] perm = T.toLongs(randperm(s - 1));
+        long[] perm = Tensors.toLongs(randperm(s - 1));
         boolean[] out = new boolean[(int) s];
         for (int i = 0; i < n; i++) out[(int) (1 + perm[i])] = true;
         return out;
     }
 
     private static Tensor toBool(float[] m, Device device, long... shape) {
-        Tensor t = T.floats(m, shape).gt(T.s(0.5));
+        Tensor t = Tensors.floats(m, shape).gt(Tensors.scalar(0.5));
         return device == null ? t : t.to(device, t.scalar_type());
     }
 }

@@ -1,7 +1,7 @@
 package dev.lcm4j.nn.denoisers;
 
 import dev.lcm4j.LcmException;
-import dev.lcm4j.models.ProjectionConfig;
+import dev.lcm4j.nn.ProjectionConfig;
 import dev.lcm4j.nn.TransformerConfig;
 
 /**

@@ -2,7 +2,7 @@ package dev.lcm4j.nn.denoisers;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
-import dev.lcm4j.models.Projection;
+import dev.lcm4j.nn.Projection;
 import dev.lcm4j.nn.AdaLnModulator;
 import dev.lcm4j.nn.LayerNormStyle;
 import dev.lcm4j.nn.Module;
@@ -10,7 +10,7 @@ import dev.lcm4j.nn.Norm;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TimestepEncoder;
 import dev.lcm4j.nn.TransformerConfig;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 
@@ -68,7 +68,7 @@ public final class LcmDenoiser extends Module {
     public AdaLnModulator.Modulation[][] modulations(Tensor timesteps, Boolean gatherDistinct) {
         AdaLnModulator.Modulation[][] m = new AdaLnModulator.Modulation[layers.length][];
         long b = timesteps.size(0), s = timesteps.size(1);
-        long[] steps = T.toLongs(timesteps.reshape(-1));
+        long[] steps = Tensors.toLongs(timesteps.reshape(-1));
         // In training every position has its own step, but there are at most T distinct ones (100 in the published
         // archs for 8 x 128 positions): embed and modulate each distinct step once, then gather. Same values; the
         // gradient sums over positions in another order.
@@ -85,8 +85,8 @@ public final class LcmDenoiser extends Module {
         for (Long t : distinct.keySet()) { distinct.put(t, k); values[k++] = t; }
         long[] rowOf = new long[steps.length];
         for (int i = 0; i < steps.length; i++) rowOf[i] = distinct.get(steps[i]);
-        Tensor rows = T.longs(rowOf, rowOf.length).to(timesteps.device(), org.bytedeco.pytorch.global.torch.ScalarType.Long);
-        Tensor emb = embedTime.forward(T.longs(values, values.length).to(timesteps.device(), org.bytedeco.pytorch.global.torch.ScalarType.Long)); // [U,D]
+        Tensor rows = Tensors.longs(rowOf, rowOf.length).to(timesteps.device(), org.bytedeco.pytorch.global.torch.ScalarType.Long);
+        Tensor emb = embedTime.forward(Tensors.longs(values, values.length).to(timesteps.device(), org.bytedeco.pytorch.global.torch.ScalarType.Long)); // [U,D]
         for (int i = 0; i < layers.length; i++) m[i] = layers[i].modulations(emb, rows, b, s);
         return m;
     }
@@ -101,7 +101,7 @@ public final class LcmDenoiser extends Module {
      * A sampler computes them once per sampled concept instead of once per diffusion step.
      */
     public Tensor[][] prepareContext(Tensor context) {
-        Tensor zero = zeros(new long[] {context.size(0), 1, context.size(2)}, T.opts(context.scalar_type(), context.device()));
+        Tensor zero = zeros(new long[] {context.size(0), 1, context.size(2)}, Tensors.opts(context.scalar_type(), context.device()));
         Tensor cond = cat(new TensorVector(zero, context), 1);                       // [B,L+1,D]
         Tensor[][] kv = new Tensor[layers.length][];
         for (int i = 0; i < layers.length; i++) kv[i] = layers[i].projectConditioning(cond);

@@ -1,7 +1,7 @@
 package dev.lcm4j.nn.schedulers;
 
 import dev.lcm4j.LcmException;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.util.Arrays;
 import org.bytedeco.pytorch.Tensor;
 
@@ -153,28 +153,28 @@ public final class DdimScheduler {
         Tensor eps;
         switch (predictionType) {
             case "epsilon" -> {
-                x0 = sample.sub(modelOutput.mul(T.s(Math.sqrt(bT)))).div(T.s(Math.sqrt(aT)));
+                x0 = sample.sub(modelOutput.mul(Tensors.scalar(Math.sqrt(bT)))).div(Tensors.scalar(Math.sqrt(aT)));
                 eps = modelOutput;
             }
             case "sample" -> {
                 x0 = modelOutput;
-                eps = sample.sub(x0.mul(T.s(Math.sqrt(aT)))).div(T.s(Math.sqrt(bT)));
+                eps = sample.sub(x0.mul(Tensors.scalar(Math.sqrt(aT)))).div(Tensors.scalar(Math.sqrt(bT)));
             }
             default -> { // v_prediction
-                x0 = sample.mul(T.s(Math.sqrt(aT))).sub(modelOutput.mul(T.s(Math.sqrt(bT))));
-                eps = modelOutput.mul(T.s(Math.sqrt(aT))).add(sample.mul(T.s(Math.sqrt(bT))));
+                x0 = sample.mul(Tensors.scalar(Math.sqrt(aT))).sub(modelOutput.mul(Tensors.scalar(Math.sqrt(bT))));
+                eps = modelOutput.mul(Tensors.scalar(Math.sqrt(aT))).add(sample.mul(Tensors.scalar(Math.sqrt(bT))));
             }
         }
-        if (epsilonScaling != null) eps = eps.div(T.s(epsilonScaling));
+        if (epsilonScaling != null) eps = eps.div(Tensors.scalar(epsilonScaling));
         if (config.thresholding()) x0 = threshold(x0);
-        else if (config.clip_sample()) x0 = x0.clamp(new org.bytedeco.pytorch.ScalarOptional(T.s(-config.clip_sample_range())),
-                new org.bytedeco.pytorch.ScalarOptional(T.s(config.clip_sample_range())));
+        else if (config.clip_sample()) x0 = x0.clamp(new org.bytedeco.pytorch.ScalarOptional(Tensors.scalar(-config.clip_sample_range())),
+                new org.bytedeco.pytorch.ScalarOptional(Tensors.scalar(config.clip_sample_range())));
         double variance = ((1 - aPrev) / bT) * (1 - aT / aPrev);
         double std = eta * Math.sqrt(variance);
-        Tensor prev = x0.mul(T.s(Math.sqrt(aPrev))).add(eps.mul(T.s(Math.sqrt(Math.max(0, 1 - aPrev - std * std)))));
+        Tensor prev = x0.mul(Tensors.scalar(Math.sqrt(aPrev))).add(eps.mul(Tensors.scalar(Math.sqrt(Math.max(0, 1 - aPrev - std * std)))));
         if (eta > 0) {
             if (noise == null) throw new IllegalArgumentException("eta > 0 needs variance noise");
-            prev = prev.add(noise.mul(T.s(std)));
+            prev = prev.add(noise.mul(Tensors.scalar(std)));
         }
         return new Step(prev, x0);
     }
@@ -187,8 +187,8 @@ public final class DdimScheduler {
         double aT = alphasCumprod[t], bT = 1 - aT;
         return switch (config.prediction_type()) {
             case "epsilon" -> modelOutput;
-            case "sample" -> sample.sub(modelOutput.mul(T.s(Math.sqrt(aT)))).div(T.s(Math.sqrt(bT)));
-            default -> modelOutput.mul(T.s(Math.sqrt(aT))).add(sample.mul(T.s(Math.sqrt(bT))));
+            case "sample" -> sample.sub(modelOutput.mul(Tensors.scalar(Math.sqrt(aT)))).div(Tensors.scalar(Math.sqrt(bT)));
+            default -> modelOutput.mul(Tensors.scalar(Math.sqrt(aT))).add(sample.mul(Tensors.scalar(Math.sqrt(bT))));
         };
     }
 
@@ -200,7 +200,7 @@ public final class DdimScheduler {
 
     /** Forward noising: sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) noise, with t per row ([B] for x0 [B, ..., D]). */
     public Tensor addNoise(Tensor x0, Tensor noise, long[] timesteps) {
-        long[] shape = T.shape(x0);
+        long[] shape = Tensors.shape(x0);
         float[] sa = new float[timesteps.length], sb = new float[timesteps.length];
         for (int i = 0; i < timesteps.length; i++) {
             float a = alphasCumprod[(int) timesteps[i]];
@@ -210,16 +210,16 @@ public final class DdimScheduler {
         long[] bshape = new long[shape.length];
         Arrays.fill(bshape, 1);
         bshape[0] = timesteps.length;
-        Tensor ta = T.floats(sa, bshape).to(x0.device(), x0.scalar_type());
-        Tensor tb = T.floats(sb, bshape).to(x0.device(), x0.scalar_type());
+        Tensor ta = Tensors.floats(sa, bshape).to(x0.device(), x0.scalar_type());
+        Tensor tb = Tensors.floats(sb, bshape).to(x0.device(), x0.scalar_type());
         return x0.mul(ta).add(noise.mul(tb));
     }
 
     /** Dynamic thresholding (Imagen): per row, s = clamp(quantile(|x0|, ratio), 1, max); x0 = clamp(x0, -s, s) / s. */
     private Tensor threshold(Tensor x0) {
-        long[] shape = T.shape(x0);
+        long[] shape = Tensors.shape(x0);
         Tensor flat = x0.reshape(shape[0], -1);
-        float[] v = T.toFloats(flat);
+        float[] v = Tensors.toFloats(flat);
         int cols = (int) (v.length / shape[0]);
         float[] out = new float[v.length];
         for (int r = 0; r < shape[0]; r++) {
@@ -232,7 +232,7 @@ public final class DdimScheduler {
             double s = Math.min(Math.max(q, 1.0), config.sample_max_value());
             for (int j = 0; j < cols; j++) out[r * cols + j] = (float) (Math.max(-s, Math.min(s, v[r * cols + j])) / s);
         }
-        return T.floats(out, shape).to(x0.device(), x0.scalar_type());
+        return Tensors.floats(out, shape).to(x0.device(), x0.scalar_type());
     }
 
     // ---------------------------------------------------------------- tables

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.lcm4j.io.Npy;
 import dev.lcm4j.models.ModelCard;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,7 +162,7 @@ class SonarFixtureTest {
         SonarTextDecoder model = new SonarTextDecoder(ParamFactory.cpu(), SonarDecoderConfig.arch("toy", Map.of("vocab_info", Map.of("size", 506)), "t"));
         SonarWeights.load(ckpt, model, TIED, "t");
         try (NoGradGuard g = new NoGradGuard(); PointerScope s = new PointerScope()) {
-            return T.toFloats(model.logits(T.longs(prefix, 1, prefix.length), T.floats(emb, 1, emb.length)));
+            return Tensors.toFloats(model.logits(Tensors.longs(prefix, 1, prefix.length), Tensors.floats(emb, 1, emb.length)));
         }
     }
 
@@ -176,8 +176,8 @@ class SonarFixtureTest {
             long[] prefix = longs(prefixes.get(i));
             float[] got;
             try (NoGradGuard g = new NoGradGuard(); PointerScope s = new PointerScope()) {
-                Tensor logits = model.logits(T.longs(prefix, 1, prefix.length), T.floats(emb[i], 1, emb[i].length));
-                got = T.toFloats(logits);
+                Tensor logits = model.logits(Tensors.longs(prefix, 1, prefix.length), Tensors.floats(emb[i], 1, emb[i].length));
+                got = Tensors.toFloats(logits);
             }
             float[] want = Npy.read(dir().resolve("logits" + i + ".npy")).toFloatArray();
             assertClose(want, got, "logits of prefix " + i);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lcm4j.concepts.ConceptModels;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,8 +73,8 @@ class SonarGoldenTest {
         try (SonarConceptEncoder enc = (SonarConceptEncoder) ConceptModels.encoder("text_sonar_basic_encoder");
              NoGradGuard g = new NoGradGuard(); PointerScope s = new PointerScope()) {
             float[] emb = enc.encode(List.of("Hello, my name is Paul"), "eng_Latn")[0];
-            Tensor logits = model.logits(T.longs(new long[] {3, 333}, 1, 2), T.floats(emb, 1, emb.length));   // [1, 2, V]
-            float[] l0 = T.toFloats(logits.select(1, 0)), l1 = T.toFloats(logits.select(1, 1));
+            Tensor logits = model.logits(Tensors.longs(new long[] {3, 333}, 1, 2), Tensors.floats(emb, 1, emb.length));   // [1, 2, V]
+            float[] l0 = Tensors.toFloats(logits.select(1, 0)), l1 = Tensors.toFloats(logits.select(1, 1));
             Map<float[], double[][]> want = Map.of(
                     l0, new double[][] {{-1.4572, -2.7325, -1.0546, 0.7818}, {0.8982, 0.4996, -0.1487}},
                     l1, new double[][] {{2.4092, 6.9624, 3.6308, 9.4825}, {3.8826, 3.8777, 3.2820, 3.3275}});

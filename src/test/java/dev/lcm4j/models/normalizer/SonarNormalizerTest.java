@@ -8,7 +8,7 @@ import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,11 +63,11 @@ class SonarNormalizerTest {
         SonarNormalizer n = new SonarNormalizer(ParamFactory.cpu(), new SonarNormalizerConfig(3, 0.01, false, 0.25, 0.75, "gaussian_robust"));
         n.set(new float[] {1, -2, 0.5f}, new float[] {2, 0.5f, 4}, new float[] {-1, -1, -1}, new float[] {1, 1, 1});
         try (PointerScope s = new PointerScope()) {
-            Tensor x = T.floats(new float[] {2, -2.25f, 0.5f, 9, -2, 0.5f}, 2, 3);
-            float[] y = T.toFloats(n.normalize(x));
+            Tensor x = Tensors.floats(new float[] {2, -2.25f, 0.5f, 9, -2, 0.5f}, 2, 3);
+            float[] y = Tensors.toFloats(n.normalize(x));
             // (x - c) / s, then clamp to [-1, 1]: row 0 = [0.5, -0.5, 0]; row 1 = [4 -> 1, 0, 0]
             assertArrayEquals(new float[] {0.5f, -0.5f, 0, 1, 0, 0}, y, 1e-6f);
-            float[] back = T.toFloats(n.denormalize(n.normalize(x)));
+            float[] back = Tensors.toFloats(n.denormalize(n.normalize(x)));
             assertArrayEquals(new float[] {2, -2.25f, 0.5f, 3, -2, 0.5f}, back, 1e-6f);
         }
     }

@@ -13,11 +13,11 @@ import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.train.Criterion;
 import dev.lcm4j.train.DiffusionCriterion;
-import dev.lcm4j.train.EmbeddingsBatch;
+import dev.lcm4j.models.EmbeddingsBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -61,7 +61,7 @@ class TwoTowerFixtureTest {
 
     static Tensor npy(String name, String file) {
         Npy.Array a = Npy.read(DIR.resolve(name).resolve(file));
-        return a.dtype() == dev.lcm4j.io.DType.INT64 ? T.longs(a.toLongArray(), a.shape()) : T.floats(a.toFloatArray(), a.shape());
+        return a.dtype() == dev.lcm4j.io.DType.INT64 ? Tensors.longs(a.toLongArray(), a.shape()) : Tensors.floats(a.toFloatArray(), a.shape());
     }
 
     static long[] longs(String name, String file) {
@@ -69,8 +69,8 @@ class TwoTowerFixtureTest {
     }
 
     static void assertClose(Tensor expected, Tensor actual, double tol, String what) {
-        assertArrayEquals(T.shape(expected), T.shape(actual), what + " shape");
-        float[] e = T.toFloats(expected), a = T.toFloats(actual.contiguous());
+        assertArrayEquals(Tensors.shape(expected), Tensors.shape(actual), what + " shape");
+        float[] e = Tensors.toFloats(expected), a = Tensors.toFloats(actual.contiguous());
         for (int i = 0; i < e.length; i++) {
             if (Math.abs(e[i] - a[i]) > tol * Math.max(1, Math.abs(e[i]))) fail(what + "[" + i + "]: expected " + e[i] + " got " + a[i]);
         }
@@ -159,7 +159,7 @@ class TwoTowerFixtureTest {
                 Tensor gr = params.get(e.getKey()).grad();
                 // lcm4j does not compute the self-attention q/k projections (softmax over one key): no gradient,
                 // where PyTorch's is exactly zero
-                float[] got = gr.defined() ? T.toFloats(gr) : new float[gx.length];
+                float[] got = gr.defined() ? Tensors.toFloats(gr) : new float[gx.length];
                 if (!gr.defined()) assertTrue(e.getKey().matches("denoiser\\.layers\\.\\d+\\.self_attn\\.[qk]_proj\\..*"), e.getKey());
                 for (int i = 0; i < gx.length; i++) {
                     // k_proj biases have a zero gradient in exact arithmetic (softmax ignores a per-row shift): both

@@ -9,11 +9,11 @@ import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TimestepEncoder;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.train.Criterion;
 import dev.lcm4j.train.DiffusionCriterion;
-import dev.lcm4j.train.EmbeddingsBatch;
+import dev.lcm4j.models.EmbeddingsBatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +67,7 @@ class TwoTowerModelTest {
             };
             for (Object[] e : expected) {
                 assertTrue(p.containsKey((String) e[0]), e[0] + " missing; have e.g. " + p.keySet().stream().limit(8).toList());
-                assertArrayEquals((long[]) e[1], T.shape(p.get((String) e[0])), (String) e[0]);
+                assertArrayEquals((long[]) e[1], Tensors.shape(p.get((String) e[0])), (String) e[0]);
             }
             assertFalse(p.keySet().stream().anyMatch(k -> k.startsWith("denoiser.pos_encoder")), "no positions in the denoiser");
             assertFalse(p.containsKey("context_encoder.layers.0.self_attn.output_proj.bias"), "toy arch: no output-projection bias");
@@ -85,7 +85,7 @@ class TwoTowerModelTest {
     @Test
     void timestepFeaturesAreCosineThenSine() {
         long[] ts = {0, 1, 7, 50, 99};
-        float[] f = T.toFloats(TimestepEncoder.sinusoids(T.longs(ts, ts.length)));
+        float[] f = Tensors.toFloats(TimestepEncoder.sinusoids(Tensors.longs(ts, ts.length)));
         assertEquals(ts.length * 256, f.length);
         for (int r = 0; r < ts.length; r++) {
             for (int i = 0; i < 128; i++) {
@@ -99,8 +99,8 @@ class TwoTowerModelTest {
     }
 
     static int[][][] bools(Tensor mask) {
-        long[] sh = T.shape(mask);
-        float[] v = T.toFloats(mask.to(org.bytedeco.pytorch.global.torch.ScalarType.Float));
+        long[] sh = Tensors.shape(mask);
+        float[] v = Tensors.toFloats(mask.to(org.bytedeco.pytorch.global.torch.ScalarType.Float));
         int[][][] out = new int[(int) sh[0]][(int) sh[2]][(int) sh[3]];
         for (int b = 0; b < sh[0]; b++) for (int i = 0; i < sh[2]; i++) for (int j = 0; j < sh[3]; j++) {
             out[b][i][j] = (int) v[(int) ((b * sh[2] + i) * sh[3] + j)];

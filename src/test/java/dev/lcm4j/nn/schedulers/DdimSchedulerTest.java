@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.Tensor;
@@ -123,7 +123,7 @@ class DdimSchedulerTest {
     @Test
     void predictionTypesRecoverTheCleanSample() {
         float[] x0v = {0.5f, -1.5f, 2.0f, 0.25f}, epsv = {1.0f, 0.3f, -0.7f, 2.2f};
-        Tensor x0 = T.floats(x0v, 1, 4), eps = T.floats(epsv, 1, 4);
+        Tensor x0 = Tensors.floats(x0v, 1, 4), eps = Tensors.floats(epsv, 1, 4);
         for (String type : new String[] {"sample", "epsilon", "v_prediction"}) {
             DdimSchedulerConfig c = DdimSchedulerConfig.defaults().withTrainSteps(100);
             c = new DdimSchedulerConfig(100, c.beta_start(), c.beta_end(), c.beta_schedule(), 2.0, 1.5, 0, false, 1.0, true, type,
@@ -135,9 +135,9 @@ class DdimSchedulerTest {
             Tensor out = switch (type) {
                 case "sample" -> x0;
                 case "epsilon" -> eps;
-                default -> eps.mul(T.s(Math.sqrt(a))).sub(x0.mul(T.s(Math.sqrt(1 - a)))); // v = sqrt(a) eps - sqrt(1-a) x0
+                default -> eps.mul(Tensors.scalar(Math.sqrt(a))).sub(x0.mul(Tensors.scalar(Math.sqrt(1 - a)))); // v = sqrt(a) eps - sqrt(1-a) x0
             };
-            float[] got = T.toFloats(s.step(out, t, 30, xt, 0, null, null).predOriginalSample());
+            float[] got = Tensors.toFloats(s.step(out, t, 30, xt, 0, null, null).predOriginalSample());
             for (int i = 0; i < 4; i++) assertEquals(x0v[i], got[i], 1e-5, type + " " + i);
         }
     }
@@ -145,16 +145,16 @@ class DdimSchedulerTest {
     @Test
     void clippingAndDynamicThresholding() {
         float[] x0v = {0.5f, -3f, 2f, 0.25f, 1.5f, -0.5f, 0.1f, 4f};
-        Tensor x0 = T.floats(x0v, 2, 4), xt = T.floats(new float[8], 2, 4);
+        Tensor x0 = Tensors.floats(x0v, 2, 4), xt = Tensors.floats(new float[8], 2, 4);
         DdimSchedulerConfig d = DdimSchedulerConfig.defaults().withTrainSteps(100);
         DdimScheduler clip = new DdimScheduler(new DdimSchedulerConfig(100, d.beta_start(), d.beta_end(), d.beta_schedule(), 2.0, 1.5, 0,
                 true, 1.0, true, "sample", false, 0.995, 1.0, true, "trailing"));
-        assertArrayEquals(new float[] {0.5f, -1f, 1f, 0.25f, 1f, -0.5f, 0.1f, 1f}, T.toFloats(clip.step(x0, 50, 40, xt, 0, null, null).predOriginalSample()));
+        assertArrayEquals(new float[] {0.5f, -1f, 1f, 0.25f, 1f, -0.5f, 0.1f, 1f}, Tensors.toFloats(clip.step(x0, 50, 40, xt, 0, null, null).predOriginalSample()));
         // ratio 0.5, max 2.5: row 0 |x| sorted 0.25 0.5 2 3 -> quantile at 1.5 = 1.25 -> s = 1.25;
         // row 1: 0.1 0.5 1.5 4 -> 1.0 -> s = 1 (clamped below at 1)
         DdimScheduler th = new DdimScheduler(new DdimSchedulerConfig(100, d.beta_start(), d.beta_end(), d.beta_schedule(), 2.0, 1.5, 0,
                 false, 1.0, true, "sample", true, 0.5, 2.5, true, "trailing"));
-        float[] got = T.toFloats(th.step(x0, 50, 40, xt, 0, null, null).predOriginalSample());
+        float[] got = Tensors.toFloats(th.step(x0, 50, 40, xt, 0, null, null).predOriginalSample());
         float[] want = {0.4f, -1f, 1f, 0.2f, 1f, -0.5f, 0.1f, 1f};
         for (int i = 0; i < 8; i++) assertEquals(want[i], got[i], 1e-6, "thresholded " + i);
     }
@@ -175,11 +175,11 @@ class DdimSchedulerTest {
         int r = rows.size(), cols = rows.get(0).size();
         float[] v = new float[r * cols];
         for (int i = 0; i < r; i++) for (int j = 0; j < cols; j++) v[i * cols + j] = (float) rows.get(i).get(j).asDouble();
-        return T.floats(v, r, cols);
+        return Tensors.floats(v, r, cols);
     }
 
     static void assertClose(JsonNode want, Tensor got, double tol, String what) {
-        float[] g = T.toFloats(got);
+        float[] g = Tensors.toFloats(got);
         int cols = want.get(0).size();
         for (int i = 0; i < want.size(); i++) {
             for (int j = 0; j < cols; j++) assertEquals(want.get(i).get(j).asDouble(), g[i * cols + j], tol, what + " [" + i + "," + j + "]");

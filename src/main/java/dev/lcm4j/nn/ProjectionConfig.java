@@ -1,4 +1,4 @@
-package dev.lcm4j.models;
+package dev.lcm4j.nn;
 
 /**
  * The reference's {@code ProjectionConfig} (postnet): {@code fc} Linear with optional activation.

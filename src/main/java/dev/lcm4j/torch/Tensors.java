@@ -11,10 +11,10 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Small conveniences over the C++-shaped bytedeco API: tensors from and to Java arrays, scalars, shapes. */
-public final class T {
-    private T() {}
+public final class Tensors {
+    private Tensors() {}
 
-    public static Scalar s(double v) {
+    public static Scalar scalar(double v) {
         return new Scalar(v);
     }
 

@@ -1,4 +1,4 @@
-package dev.lcm4j.train;
+package dev.lcm4j.io;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -64,7 +64,7 @@ public final class TensorBoardWriter implements AutoCloseable {
         out.flush();
     }
 
-    static int maskedCrc(byte[] data) {
+    public static int maskedCrc(byte[] data) {
         CRC32C c = new CRC32C();
         c.update(data);
         int crc = (int) c.getValue();

@@ -1,4 +1,4 @@
-package dev.lcm4j.concepts;
+package dev.lcm4j.text;
 
 import dev.lcm4j.LcmException;
 import java.util.List;

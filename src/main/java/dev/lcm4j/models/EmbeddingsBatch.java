@@ -1,8 +1,8 @@
-package dev.lcm4j.train;
+package dev.lcm4j.models;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
-import dev.lcm4j.torch.T;
+import dev.lcm4j.torch.Tensors;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -38,7 +38,7 @@ public record EmbeddingsBatch(Tensor seqs, long[] lengths, long[] sourceLengths)
             for (float[] v : sources.get(i)) { System.arraycopy(v, 0, data, row + pos * d, d); pos++; }
             if (targets != null) for (float[] v : targets.get(i)) { System.arraycopy(v, 0, data, row + pos * d, d); pos++; }
         }
-        return new EmbeddingsBatch(T.floats(data, b, maxLen, d), lengths, srcLengths);
+        return new EmbeddingsBatch(Tensors.floats(data, b, maxLen, d), lengths, srcLengths);
     }
 
     public int batchSize() {
@@ -48,8 +48,8 @@ public record EmbeddingsBatch(Tensor seqs, long[] lengths, long[] sourceLengths)
     /** [B, T] bool: true at real (non-padded) positions. */
     public Tensor paddingMask() {
         long t = seqs.size(1);
-        Tensor pos = arange(T.s(t), T.opts(ScalarType.Long, seqs.device())).unsqueeze(0);
-        Tensor len = T.longs(lengths, lengths.length).to(seqs.device(), ScalarType.Long).unsqueeze(1);
+        Tensor pos = arange(Tensors.scalar(t), Tensors.opts(ScalarType.Long, seqs.device())).unsqueeze(0);
+        Tensor len = Tensors.longs(lengths, lengths.length).to(seqs.device(), ScalarType.Long).unsqueeze(1);
         return pos.lt(len);
     }
 
@@ -59,14 +59,14 @@ public record EmbeddingsBatch(Tensor seqs, long[] lengths, long[] sourceLengths)
      */
     public Tensor targetMask(boolean supervised, int minContextSize) {
         long t = seqs.size(1);
-        Tensor pos = arange(T.s(t), T.opts(ScalarType.Long, seqs.device())).unsqueeze(0);
+        Tensor pos = arange(Tensors.scalar(t), Tensors.opts(ScalarType.Long, seqs.device())).unsqueeze(0);
         Tensor mask;
         if (supervised) {
             if (sourceLengths == null) throw new dev.lcm4j.LcmException("a supervised (finetuning) criterion needs data with a target_column");
-            Tensor src = T.longs(sourceLengths, sourceLengths.length).to(seqs.device(), ScalarType.Long).unsqueeze(1);
+            Tensor src = Tensors.longs(sourceLengths, sourceLengths.length).to(seqs.device(), ScalarType.Long).unsqueeze(1);
             mask = pos.ge(src);
         } else {
-            mask = pos.ge(T.s(minContextSize));
+            mask = pos.ge(Tensors.scalar(minContextSize));
         }
         return mask.logical_and(paddingMask());
     }

@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /** Where the launcher's files live: {@code $LCM4J_HOME} (set by ./lcm), else the working directory. */
-final class Paths2 {
-    private Paths2() {}
+final class LauncherHome {
+    private LauncherHome() {}
 
     static Path recipes() {
         String home = System.getenv("LCM4J_HOME");

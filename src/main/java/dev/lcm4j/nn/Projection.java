@@ -1,5 +1,6 @@
-package dev.lcm4j.models;
+package dev.lcm4j.nn;
 
+import dev.lcm4j.nn.ProjectionConfig;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.nn.InitFn;
