@@ -11,7 +11,7 @@ import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.train.AdamW;
 import dev.lcm4j.models.EmbeddingsBatch;
-import dev.lcm4j.train.MseCriterion;
+import dev.lcm4j.models.baselcm.MseCriterion;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.lcm4j.bench;
 
 import dev.lcm4j.config.CriterionConfig;
-import dev.lcm4j.inference.DiffusionOptions;
+import dev.lcm4j.models.diffusion.DiffusionOptions;
 import dev.lcm4j.inference.GeneratorOptions;
 import dev.lcm4j.inference.LcmGenerator;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
@@ -16,8 +16,8 @@ import dev.lcm4j.torch.Autocast;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.train.AdamW;
-import dev.lcm4j.train.Criterion;
-import dev.lcm4j.train.DiffusionCriterion;
+import dev.lcm4j.models.Criterion;
+import dev.lcm4j.models.twotower.DiffusionCriterion;
 import dev.lcm4j.models.EmbeddingsBatch;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.lcm4j.cli;
 
-import dev.lcm4j.models.ArchRegistry;
+import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.torch.TorchRuntime;
 import picocli.CommandLine.Command;
 
@@ -17,8 +17,8 @@ final class ArchCommand implements Runnable {
         public void run() {
             TorchRuntime.init();
             System.out.printf("%-36s %-28s %16s%n", "arch", "family", "parameters");
-            for (ArchRegistry.Arch a : ArchRegistry.all().values()) {
-                long n = ArchRegistry.parameterCount(a.config().get()); // on the meta device: nothing allocated
+            for (ModelFamilies.Arch a : ModelFamilies.archs().values()) {
+                long n = ModelFamilies.parameterCount(a.config().get()); // on the meta device: nothing allocated
                 System.out.printf("%-36s %-28s %,16d%n", a.name(), a.family(), n);
             }
         }

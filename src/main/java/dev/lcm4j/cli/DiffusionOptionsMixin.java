@@ -1,11 +1,12 @@
 package dev.lcm4j.cli;
 
-import dev.lcm4j.inference.DiffusionOptions;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * The two-tower sampling options of {@code ./lcm generate} and {@code ./lcm predict}, named as the reference's
- * predictor flags. Unset options keep the reference's defaults ({@link DiffusionOptions#defaults()}).
+ * The diffusion sampling options of {@code ./lcm generate}, {@code predict} and {@code evaluate}, named as the
+ * reference's predictor flags. Unset options keep the model family's defaults (the reference's).
  */
 final class DiffusionOptionsMixin {
     @Option(names = "--inference_timesteps", description = "Denoising steps S, 1..T (two-tower; default 100; README: 40)") Integer inferenceTimesteps;
@@ -21,26 +22,27 @@ final class DiffusionOptionsMixin {
     @Option(names = "--reference_timestep_stride", arity = "0..1", description = {"Reproduce the reference's DDIM schedule, whose",
             "integer stride floor(T/S) runs 50 steps for --inference_timesteps 40 (default: exactly S steps)"}) Boolean referenceStride;
 
-    /** Whether any two-tower option was given (they do not apply to the MSE LCM). */
-    boolean anySet() {
-        return inferenceTimesteps != null || initialNoiseScale != null || guidanceScale != null || guidanceRescale != null || ddimEta != null
-                || epsilonScaling != null || clipNoise != null || thresholding != null || thresholdingRatio != null || sampleMaxValue != null
-                || referenceStride != null;
+    /**
+     * The options the user gave, by the reference's field names; the model's family binds them onto its own sampling
+     * options (a family without diffusion warns that it ignores them).
+     */
+    Map<String, Object> given() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        put(m, "guidance_scale", guidanceScale);
+        put(m, "guidance_rescale", guidanceRescale);
+        put(m, "ddim_eta", ddimEta);
+        put(m, "epsilon_scaling", epsilonScaling);
+        put(m, "initial_noise_scale", initialNoiseScale);
+        put(m, "inference_timesteps", inferenceTimesteps);
+        put(m, "clip_noise", clipNoise);
+        put(m, "thresholding", thresholding);
+        put(m, "dynamic_thresholding_ratio", thresholdingRatio);
+        put(m, "sample_max_value", sampleMaxValue);
+        put(m, "reference_timestep_stride", referenceStride);
+        return m;
     }
 
-    DiffusionOptions options() {
-        DiffusionOptions d = DiffusionOptions.defaults();
-        return new DiffusionOptions(
-                guidanceScale != null ? guidanceScale : d.guidance_scale(),
-                guidanceRescale != null ? guidanceRescale : d.guidance_rescale(),
-                ddimEta != null ? ddimEta : d.ddim_eta(),
-                epsilonScaling != null ? epsilonScaling : d.epsilon_scaling(),
-                initialNoiseScale != null ? initialNoiseScale : d.initial_noise_scale(),
-                inferenceTimesteps != null ? inferenceTimesteps : d.inference_timesteps(),
-                clipNoise != null ? clipNoise : d.clip_noise(),
-                thresholding != null ? thresholding : d.thresholding(),
-                thresholdingRatio != null ? thresholdingRatio : d.dynamic_thresholding_ratio(),
-                sampleMaxValue != null ? sampleMaxValue : d.sample_max_value(),
-                referenceStride != null ? referenceStride : d.reference_timestep_stride());
+    private static void put(Map<String, Object> m, String key, Object value) {
+        if (value != null) m.put(key, value);
     }
 }

@@ -3,11 +3,13 @@ package dev.lcm4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
+import dev.lcm4j.config.ConfigBinder;
 import dev.lcm4j.eval.DatasetOptions;
 import dev.lcm4j.eval.Evaluator;
 import dev.lcm4j.eval.LcmPredictor;
 import dev.lcm4j.eval.Tasks;
 import dev.lcm4j.inference.GeneratorOptions;
+import dev.lcm4j.models.ModelFamilies;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +39,7 @@ final class EvaluateCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Option(names = "--tasks", required = true, description = "Comma-separated task names or * patterns (e.g. lcm_generation, cnn_dailymail_llm.test, xlsum_llm.*.test)") String tasks;
-    @Option(names = "--predictor", required = true, description = "base_lcm, two_tower_diffusion_lcm or dummy") String predictor;
+    @Option(names = "--predictor", required = true, description = "A model family's predictor (base_lcm, two_tower_diffusion_lcm, ...) or dummy") String predictor;
     @Option(names = "--dump_dir", required = true) Path dumpDir;
     @Option(names = "--model_card", description = "Card name, model_card.yaml, training output dir or checkpoint") String modelCard;
     @Option(names = "--dataset_dir", description = "Directory of the text tasks' files (cnn_daily_mail/<split>.jsonl, xsum/..., xlsum/<lang>/...)") String datasetDir;
@@ -128,13 +130,12 @@ final class EvaluateCommand implements Runnable {
 
         GeneratorOptions gen = new GeneratorOptions(maxSeqLen, minSeqLen, eosThreshold, sample, repetition, includeEos, trim,
                 seed, temperature > 0 ? temperature : lcmTemperature);
-        LcmPredictor.Config pc = new LcmPredictor.Config(predictor, modelCard, gen, diffusion.options(), encoder, encoderLang,
+        LcmPredictor.Config pc = new LcmPredictor.Config(predictor, modelCard, gen, diffusion.given(), encoder, encoderLang,
                 decoder, decoderLang, generatorBatchSize, disableCache, temperature, splitter);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("predictor", predictor);
         config.put("model_card", modelCard);
         config.put("generator", gen);
-        config.put("diffusion", diffusion.options());
         config.put("encoder_config", Map.of("encoder", String.valueOf(encoder), "lang", encoderLang));
         config.put("decoder_config", Map.of("decoder", String.valueOf(decoder), "lang", decoderLang));
         config.put("generator_batch_size", generatorBatchSize);
@@ -144,12 +145,14 @@ final class EvaluateCommand implements Runnable {
             return;
         }
         try (LcmPredictor p = new LcmPredictor(pc)) {
+            if (p.samplingOptions() != null) config.put("sampling_options", ConfigBinder.toTree(p.samplingOptions()));
             if (p.isDummy()) {
-                for (String t : taskList) if (!t.startsWith("dummy_")) throw new LcmException("--predictor dummy only runs the dummy_* tasks; " + t + " needs base_lcm or two_tower_diffusion_lcm");
+                for (String t : taskList) if (!t.startsWith("dummy_")) throw new LcmException("--predictor dummy only runs the dummy_* tasks; " + t + " needs a model predictor ("
+                        + String.join(", ", ModelFamilies.predictorNames()) + ")");
             }
             Evaluator.Options o = new Evaluator.Options(taskList, d, datasetDir, args, maxSamples, batchSize, dumpDir, metricLogDir,
                     tbLogDir, showProgress, noResume, logOnlyText, seed, "lcm " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), config);
-            Map<String, Map<String, Double>> results = new Evaluator(o, p).withDiffusion(diffusion.options()).run();
+            Map<String, Map<String, Double>> results = new Evaluator(o, p).run();
             for (Map.Entry<String, Map<String, Double>> e : results.entrySet()) {
                 StringBuilder sb = new StringBuilder(e.getKey());
                 e.getValue().forEach((k, v) -> sb.append(String.format(" %s=%.4f", k, v)));

@@ -8,7 +8,7 @@ import dev.lcm4j.io.Npy;
 import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.models.Lcm;
-import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
+import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Path;
@@ -21,7 +21,6 @@ import picocli.CommandLine.Option;
         "MSE LCM or the two-tower diffusion LCM (DDIM, classifier-free guidance). Each output sequence is the prompt",
         "followed by the generated concepts."})
 final class GenerateCommand implements Runnable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GenerateCommand.class);
     @Option(names = "--model_card", required = true) String card;
     @Option(names = "--input", description = "Prompts: .npy float32 [B,T,D] or LCM parquet (one prompt per document)") Path input;
     @Option(names = "--output", description = ".npy (zero-padded, lengths in <name>.lengths.npy) or .parquet") Path output;
@@ -59,9 +58,7 @@ final class GenerateCommand implements Runnable {
         TorchRuntime.init();
         Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
         int dim = model.sonarEmbedDim();
-        if (!(model instanceof TwoTowerDiffusionLcm) && diffusion.anySet()) {
-            LOG.warn("the two-tower sampling options (--inference_timesteps, --guidance_scale, ...) do not apply to a {} model; ignored", model.family());
-        }
+        Record sampling = ModelFamilies.of(model).samplingOptions(diffusion.given(), "sampling options");
         DataColumns cols = DataColumns.sonar(column);
         List<float[][]> prompts = ConceptFiles.read(input, cols, dim);
         if (promptLen != null) {
@@ -77,7 +74,7 @@ final class GenerateCommand implements Runnable {
         }
         GeneratorOptions opts = new GeneratorOptions(maxSeqLen, minGenLen, eos == null ? null : eosThreshold, sample, repetition,
                 false, trim, seed, temperature);
-        LcmGenerator gen = new LcmGenerator(model, opts, diffusion.options(), eos);
+        LcmGenerator gen = new LcmGenerator(model, opts, sampling, eos);
         List<float[][]> out = new ArrayList<>();
         try (var bar = Progress.bar("generate", prompts.size())) {
             for (int i = 0; i < prompts.size(); i += batchSize) {
@@ -94,7 +91,7 @@ final class GenerateCommand implements Runnable {
         GeneratorOptions opts = new GeneratorOptions(maxSeqLen, minGenLen, eosThreshold, sample, repetition, false, trim,
                 seed, temperature);
         var cfg = new dev.lcm4j.eval.LcmPredictor.Config(dev.lcm4j.models.ModelCards.resolve(card).family(), card, opts,
-                diffusion.options(), encoder, lang, decoder, lang, null, disableCache, temperature, null);
+                diffusion.given(), encoder, lang, decoder, lang, null, disableCache, temperature, null);
         try (var p = new dev.lcm4j.eval.LcmPredictor(cfg)) {
             List<String> prompt = p.split(text);
             float[][] concepts = p.encodeText(text);

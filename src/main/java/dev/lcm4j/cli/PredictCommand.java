@@ -5,7 +5,7 @@ import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.inference.TeacherForcedPredictor;
 import dev.lcm4j.models.Lcm;
-import dev.lcm4j.models.baselcm.BaseLcm;
+import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
@@ -36,12 +36,13 @@ final class PredictCommand implements Runnable {
         TorchRuntime.init();
         Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
         model.train(false);
-        TeacherForcedPredictor predictor = new TeacherForcedPredictor(model, diffusion.options());
+        TeacherForcedPredictor predictor = new TeacherForcedPredictor(model,
+                ModelFamilies.of(model).samplingOptions(diffusion.given(), "sampling options"));
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         DataColumns cols = DataColumns.sonar(column);
         List<float[][]> docs = ConceptFiles.read(input, cols, model.sonarEmbedDim());
         List<float[][]> out = new ArrayList<>();
-        int d = model instanceof BaseLcm b ? b.config().outputDim() : model.sonarEmbedDim();
+        int d = model.outputDim();
         try (var bar = Progress.bar("predict", docs.size())) {
             for (int i = 0; i < docs.size(); i += batchSize) {
                 List<float[][]> chunk = docs.subList(i, Math.min(docs.size(), i + batchSize));

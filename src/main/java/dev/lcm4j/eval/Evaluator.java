@@ -315,7 +315,7 @@ public final class Evaluator {
         docs.addAll(ExampleLoader.documents(ds, dim, opt.maxSamples(), doc -> doc.sourceLength() >= 2));
         if (docs.isEmpty()) throw new LcmException("task " + run.name + ": no document of " + ds.name() + " has 2 or more sentences");
         boolean roundTrip = !Boolean.FALSE.equals(run.args.get("round_trip"));
-        TeacherForcedPredictor tf = new TeacherForcedPredictor(predictor.model(), predictorDiffusion());
+        TeacherForcedPredictor tf = new TeacherForcedPredictor(predictor.model(), predictor.samplingOptions());
         try (ProgressBar pb = bar(run.name, docs.size())) {
             for (int i = 0; i < docs.size(); i += opt.batchSize()) {
                 List<Document> batch = docs.subList(i, Math.min(docs.size(), i + opt.batchSize()));
@@ -384,18 +384,6 @@ public final class Evaluator {
                 pb.stepBy(batch.size());
             }
         }
-    }
-
-    private dev.lcm4j.inference.DiffusionOptions predictorDiffusion() {
-        return predictorConfigDiffusion;
-    }
-
-    private dev.lcm4j.inference.DiffusionOptions predictorConfigDiffusion = dev.lcm4j.inference.DiffusionOptions.defaults();
-
-    /** The two-tower sampling options the teacher-forced task uses (those of the predictor config). */
-    public Evaluator withDiffusion(dev.lcm4j.inference.DiffusionOptions o) {
-        this.predictorConfigDiffusion = o;
-        return this;
     }
 
     private void dummy(Run run, DatasetOptions d, List<Map<String, Object>> raw, Map<String, List<Double>> values) {

@@ -4,13 +4,14 @@ import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptDecoder;
 import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.concepts.ConceptModels;
-import dev.lcm4j.inference.DiffusionOptions;
 import dev.lcm4j.inference.GeneratorOptions;
 import dev.lcm4j.inference.LcmGenerator;
 import dev.lcm4j.io.Npy;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.ModelCard;
 import dev.lcm4j.models.ModelCards;
+import dev.lcm4j.models.ModelFamilies;
+import dev.lcm4j.models.ModelFamily;
 import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.text.SentenceSplitter;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The reference's {@code base_lcm} / {@code two_tower_diffusion_lcm} predictors: text prompts are split into sentences
@@ -33,10 +35,16 @@ import java.util.List;
  * {@code text_sonar_basic_encoder} / {@code text_sonar_basic_decoder} as in the reference.
  */
 public final class LcmPredictor implements AutoCloseable {
-    public static final List<String> NAMES = List.of("base_lcm", "two_tower_diffusion_lcm", "dummy");
+    /** The predictor that runs no model (the dummy_* tasks). */
+    public static final String DUMMY = "dummy";
 
-    /** The predictor options ({@code LCMConfig} / {@code TwoTowerDiffusionLCMConfig} fields). */
-    public record Config(String predictor, String modelCard, GeneratorOptions generator, DiffusionOptions diffusion,
+    /**
+     * The predictor options ({@code LCMConfig} / {@code TwoTowerDiffusionLCMConfig} fields).
+     *
+     * @param samplingOptions the model family's own sampling options the user set (reference field names), bound onto
+     *                        the family's defaults
+     */
+    public record Config(String predictor, String modelCard, GeneratorOptions generator, Map<String, Object> samplingOptions,
                          String encoder, String encoderLang, String decoder, String decoderLang, Integer generatorBatchSize,
                          boolean disableCache, double temperature, String splitter) {
     }
@@ -50,6 +58,7 @@ public final class LcmPredictor implements AutoCloseable {
 
     private final Config cfg;
     private final ModelCard card;
+    private final Record samplingOptions;
     private Lcm model;
     private ConceptEncoder encoder;
     private ConceptDecoder decoder;
@@ -59,20 +68,36 @@ public final class LcmPredictor implements AutoCloseable {
 
     public LcmPredictor(Config cfg) {
         this.cfg = cfg;
-        if (!NAMES.contains(cfg.predictor())) {
-            throw new LcmException("unknown predictor '" + cfg.predictor() + "'; valid: " + String.join(", ", NAMES)
+        if (!names().contains(cfg.predictor())) {
+            throw new LcmException("unknown predictor '" + cfg.predictor() + "'; valid: " + String.join(", ", names())
                     + " (LLM predictors such as huggingface/llama3 are not part of lcm4j)");
         }
-        if (cfg.predictor().equals("dummy")) {
+        if (cfg.predictor().equals(DUMMY)) {
             card = null;
+            samplingOptions = null;
             return;
         }
         if (cfg.modelCard() == null || cfg.modelCard().isBlank()) throw new LcmException("--predictor " + cfg.predictor() + " needs --model_card CARD (a card name, model_card.yaml, training output dir or checkpoint)");
         card = ModelCards.resolve(cfg.modelCard());
-        if (!card.family().equals(cfg.predictor())) {
+        ModelFamily<?, ?, ?> family = ModelFamilies.byPredictor(cfg.predictor());
+        if (!card.family().equals(family.name())) {
+            String fix = ModelFamilies.contains(card.family()) ? ModelFamilies.get(card.family()).predictorName() : "of its family";
             throw new LcmException("--predictor " + cfg.predictor() + " cannot run model card '" + card.name() + "' of family "
-                    + card.family() + "; use --predictor " + card.family());
+                    + card.family() + "; use --predictor " + fix);
         }
+        samplingOptions = family.samplingOptions(cfg.samplingOptions() == null ? Map.of() : cfg.samplingOptions(), "sampling options");
+    }
+
+    /** Every predictor name: one per model family, and {@value #DUMMY}. */
+    public static List<String> names() {
+        List<String> n = new ArrayList<>(ModelFamilies.predictorNames());
+        n.add(DUMMY);
+        return n;
+    }
+
+    /** The model family's sampling options in effect (its defaults merged with what the user set); null for dummy. */
+    public Record samplingOptions() {
+        return samplingOptions;
     }
 
     public ModelCard card() {
@@ -192,7 +217,7 @@ public final class LcmPredictor implements AutoCloseable {
         GeneratorOptions opts = new GeneratorOptions(g.max_seq_len(), g.min_seq_len(), eosVec == null ? null : g.eos_threshold(),
                 g.sample_latent_variable(), g.stop_on_repetition_cosine_threshold(), g.include_eos_token(), g.trim_hypotheses(),
                 g.seed(), g.lcm_temperature());
-        LcmGenerator gen = new LcmGenerator(model(), opts, cfg.diffusion(), eosVec);
+        LcmGenerator gen = new LcmGenerator(model(), opts, samplingOptions, eosVec);
         List<float[][]> cut = new ArrayList<>();
         for (float[][] p : prompts) cut.add(maxPromptLen != null && maxPromptLen > 0 && p.length > maxPromptLen ? Arrays.copyOf(p, maxPromptLen) : p);
         List<float[][]> generated = new ArrayList<>();

@@ -3,16 +3,15 @@ package dev.lcm4j.inference;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.models.Lcm;
-import dev.lcm4j.models.baselcm.BaseLcm;
-import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
-import dev.lcm4j.nn.IncrementalState;
+import dev.lcm4j.models.ModelFamilies;
+import dev.lcm4j.models.ModelFamily;
+import dev.lcm4j.models.NextConceptStep;
 import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 
 /**
  * Autoregressive concept generation as the reference's {@code LCMGenerator}: batched ragged prompts, KV-cache
@@ -23,122 +22,25 @@ import org.bytedeco.pytorch.TensorVector;
  */
 public final class LcmGenerator {
     private final Lcm model;
+    private final ModelFamily<?, ?, ?> family;
     private final GeneratorOptions options;
-    private final DiffusionSampler sampler;
+    private final Record samplingOptions;
     private final float[] eos;
 
-    public LcmGenerator(BaseLcm model, GeneratorOptions options, float[] eosVector) {
+    public LcmGenerator(Lcm model, GeneratorOptions options, float[] eosVector) {
         this(model, options, null, eosVector);
     }
 
     /**
-     * @param diffusion the two-tower model's sampling options (null: the defaults); ignored for the MSE LCM, whose
-     *                  sampling is {@code options.sample_latent_variable}
+     * @param samplingOptions the model family's own sampling options (e.g. the two-tower model's diffusion options),
+     *                        or null for the family's defaults
      */
-    public LcmGenerator(Lcm model, GeneratorOptions options, DiffusionOptions diffusion, float[] eosVector) {
+    public LcmGenerator(Lcm model, GeneratorOptions options, Record samplingOptions, float[] eosVector) {
         this.model = model;
+        this.family = ModelFamilies.of(model);
         this.options = options;
-        this.sampler = model instanceof TwoTowerDiffusionLcm tt
-                ? new DiffusionSampler(tt, diffusion == null ? DiffusionOptions.defaults() : diffusion) : null;
+        this.samplingOptions = family.samplingOptionsOf(samplingOptions);
         this.eos = eosVector;
-    }
-
-    /**
-     * One model's way of producing the next concept of every active row. With a cache, {@link #prefill} sees the
-     * common prompt prefix once and {@link #next} the last concept only; without, {@link #next} sees the full prefix.
-     */
-    private interface Stepper extends AutoCloseable {
-        void prefill(Tensor prefix);
-
-        /** -> [rows, D], the next concept of each row. */
-        Tensor next(Tensor input);
-
-        void keepRows(Tensor rowIndex);
-
-        @Override
-        void close();
-    }
-
-    /** The MSE LCM: predict_next_sentence on the cache, last position. */
-    private static final class MseStepper implements Stepper {
-        private final BaseLcm model;
-        private final IncrementalState state;
-        private final boolean sample;
-        private final double temperature;
-
-        MseStepper(BaseLcm model, boolean cached, boolean sample, double temperature) {
-            this.model = model;
-            this.state = cached ? new IncrementalState() : null;
-            this.sample = sample;
-            this.temperature = temperature;
-        }
-
-        public void prefill(Tensor prefix) {
-            model.predictNextSentence(prefix, sample, temperature, state);
-        }
-
-        public Tensor next(Tensor input) {
-            Tensor out = model.predictNextSentence(input, sample, temperature, state);
-            return out.select(1, out.size(1) - 1);
-        }
-
-        public void keepRows(Tensor rowIndex) {
-            if (state != null) state.reorder(rowIndex);
-        }
-
-        public void close() {
-            if (state != null) state.close();
-        }
-    }
-
-    /**
-     * The two-tower model: the context encoder runs incrementally (KV cache) and the encoded context grows by one
-     * position per step; the denoiser then runs the whole DDIM loop for one new concept per row. Without the cache
-     * (which the reference does not support) the full prefix is re-encoded at every step.
-     */
-    private static final class DiffusionStepper implements Stepper {
-        private final TwoTowerDiffusionLcm model;
-        private final DiffusionSampler sampler;
-        private final IncrementalState state;
-        private final ModulationCache modulations;
-        private Tensor context; // [rows, L, model_dim], outlives the per-step pointer scopes
-
-        DiffusionStepper(TwoTowerDiffusionLcm model, DiffusionSampler sampler, boolean cached) {
-            this.model = model;
-            this.sampler = sampler;
-            this.state = cached ? new IncrementalState() : null;
-            this.modulations = new ModulationCache(model);
-        }
-
-        public void prefill(Tensor prefix) {
-            setContext(model.encode(model.normalizer().normalize(prefix), state));
-        }
-
-        public Tensor next(Tensor input) {
-            Tensor encoded = model.encode(model.normalizer().normalize(input), state);      // [rows, 1 | step, D]
-            Tensor ctx = state == null || context == null ? encoded : cat(new TensorVector(context, encoded), 1);
-            setContext(ctx);
-            Tensor latents = sampler.initialLatents(ctx.size(0), 1);
-            return sampler.sample(ctx, null, latents, modulations).select(1, 0);             // [rows, C]
-        }
-
-        public void keepRows(Tensor rowIndex) {
-            if (state != null) state.reorder(rowIndex);
-            if (context != null) setContext(context.index_select(0, rowIndex));
-        }
-
-        private void setContext(Tensor c) {
-            c.retainReference();
-            if (context != null) context.releaseReference();
-            context = c;
-        }
-
-        public void close() {
-            if (state != null) state.close();
-            modulations.close();
-            if (context != null) context.releaseReference();
-            context = null;
-        }
     }
 
     /**
@@ -177,8 +79,7 @@ public final class LcmGenerator {
         for (int i = 0; i < b; i++) active.add(i);
         model.train(false);
         boolean cached = !disableCache;
-        Stepper stepper = sampler != null ? new DiffusionStepper((TwoTowerDiffusionLcm) model, sampler, cached)
-                : new MseStepper((BaseLcm) model, cached, sample, temp);
+        NextConceptStep stepper = family.nextConceptStepOf(model, new NextConceptStep.Settings(cached, sample, temp), samplingOptions);
         try (NoGradGuard g = new NoGradGuard(); stepper) {
             if (cached && minPrompt > 1) {
                 try (PointerScope s = new PointerScope()) {

@@ -10,6 +10,7 @@ import dev.lcm4j.torch.Tensors;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -57,8 +58,13 @@ public final class Checkpoints {
 
     /** Loads a checkpoint into {@code model} (strict, but for normalizer buffers: see Module#loadStateDict). */
     public static void load(Path file, Module model) {
+        load(file, model, UnaryOperator.identity());
+    }
+
+    /** {@link #load(Path, Module)} with the state dict's keys mapped to the model's names first (a family's mapping). */
+    public static void load(Path file, Module model, UnaryOperator<Map<String, StoredTensor>> keyMapping) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        readState(file).forEach((k, v) -> tensors.put(k, toTensor(v)));
+        keyMapping.apply(readState(file)).forEach((k, v) -> tensors.put(k, toTensor(v)));
         model.loadStateDict(tensors, false, "checkpoint " + file);
     }
 }

@@ -14,6 +14,11 @@ public abstract class Lcm extends Module {
     /** Dimension of the concepts the model reads and writes. */
     public abstract int sonarEmbedDim();
 
+    /** Dimension of the model's predictions (the concept dimension unless a family projects elsewhere). */
+    public int outputDim() {
+        return sonarEmbedDim();
+    }
+
     /** The normalizer, or null when the model has none. */
     public abstract SonarNormalizer normalizer();
 }

@@ -3,12 +3,8 @@ package dev.lcm4j.models;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.ConfigBinder;
 import dev.lcm4j.io.StoredTensor;
-import dev.lcm4j.models.baselcm.BaseLcm;
-import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
-import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
-import dev.lcm4j.models.twotower.TwoTowerDiffusionLcmConfig;
 import dev.lcm4j.nn.ParamFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,42 +18,29 @@ import java.util.Map;
 public final class ModelLoader {
     private ModelLoader() {}
 
-    public static BaseLcmConfig baseLcmConfig(String arch, Map<String, Object> overrides, String where) {
-        BaseLcmConfig base = arch == null ? BaseLcmConfig.defaults() : (BaseLcmConfig) archConfig(arch, BaseLcmConfig.FAMILY);
-        BaseLcmConfig c = overrides == null ? base : ConfigBinder.bindOnto(overrides, base, BaseLcmConfig.class, where);
-        c.lcm().validate(where + ".lcm");
-        return c;
-    }
-
-    public static TwoTowerDiffusionLcmConfig twoTowerConfig(String arch, Map<String, Object> overrides, String where) {
-        TwoTowerDiffusionLcmConfig base = arch == null ? TwoTowerDiffusionLcmConfig.defaults()
-                : (TwoTowerDiffusionLcmConfig) archConfig(arch, TwoTowerDiffusionLcmConfig.FAMILY);
-        TwoTowerDiffusionLcmConfig c = overrides == null ? base : ConfigBinder.bindOnto(overrides, base, TwoTowerDiffusionLcmConfig.class, where);
-        c.validate(where);
-        return c;
-    }
-
     /** The config of a model of {@code family}: its arch (or the family defaults) with {@code overrides} merged. */
     public static Record config(String family, String arch, Map<String, Object> overrides, String where) {
-        return switch (family) {
-            case BaseLcmConfig.FAMILY -> baseLcmConfig(arch, overrides, where);
-            case TwoTowerDiffusionLcmConfig.FAMILY -> twoTowerConfig(arch, overrides, where);
-            default -> throw new LcmException(where + ": model family '" + family + "' is not an LCM; known: "
-                    + String.join(", ", ArchRegistry.families()));
-        };
+        if (!ModelFamilies.contains(family)) {
+            throw new LcmException(where + ": model family '" + family + "' is not an LCM; known: "
+                    + String.join(", ", ModelFamilies.names()));
+        }
+        return config(ModelFamilies.get(family), arch, overrides, where);
+    }
+
+    private static <C extends Record> C config(ModelFamily<C, ?, ?> family, String arch, Map<String, Object> overrides, String where) {
+        C base = arch == null ? family.defaultConfig() : family.configType().cast(archConfig(arch, family.name()));
+        C c = overrides == null ? base : ConfigBinder.bindOnto(overrides, base, family.configType(), where);
+        family.validate(c, where);
+        return c;
     }
 
     /** A freshly initialised model of {@code config} (seeded by the caller), with its normalizer loaded from its card. */
     public static Lcm build(Record config, ParamFactory f) {
-        if (config instanceof BaseLcmConfig c) {
-            SonarNormalizer n = c.sonar_normalizer_name() == null ? null : loadNormalizer(c.sonar_normalizer_name(), c.sonar_embed_dim(), f);
-            return new BaseLcm(f, c, n);
-        }
-        if (config instanceof TwoTowerDiffusionLcmConfig c) {
-            c.validate("model config");
-            return new TwoTowerDiffusionLcm(f, c, loadNormalizer(c.sonar_normalizer_name(), c.sonar_embed_dim(), f));
-        }
-        throw new LcmException("unsupported model config " + config.getClass().getSimpleName());
+        ModelFamily<?, ?, ?> family = ModelFamilies.of(config);
+        family.validateConfig(config, "model config");
+        String normalizer = family.normalizerNameOf(config);
+        SonarNormalizer n = normalizer == null ? null : loadNormalizer(normalizer, family.conceptDimOf(config), f);
+        return family.buildOf(config, f, n);
     }
 
     /** Loads any LCM from its card (weights included when the card has a checkpoint). */
@@ -72,25 +55,29 @@ public final class ModelLoader {
             return model;
         }
         if (!Files.isRegularFile(ckpt)) throw new LcmException("checkpoint " + ckpt + " named by model card " + card.name() + " does not exist");
-        Checkpoints.load(ckpt, model);
+        Checkpoints.load(ckpt, model, ModelFamilies.get(card.family())::mapCheckpointKeys);
         return model;
     }
 
+    /**
+     * Loads a model of {@code family} from its card (weights included when the card has a checkpoint); a card of
+     * another family is refused by name.
+     */
+    public static <M extends Lcm> M load(ModelCard card, Class<M> type, ParamFactory f, boolean requireCheckpoint) {
+        ModelFamily<?, ?, ?> family = ModelFamilies.contains(card.family()) ? ModelFamilies.get(card.family()) : null;
+        if (family == null || !type.isAssignableFrom(family.modelType())) {
+            throw new LcmException("model card " + card.name() + " is a " + card.family() + " model, not a " + type.getSimpleName()
+                    + " (checkpoint from another family?)");
+        }
+        return type.cast(load(card, f, requireCheckpoint));
+    }
+
     private static Record archConfig(String arch, String family) {
-        ArchRegistry.Arch a = ArchRegistry.get(arch);
+        ModelFamilies.Arch a = ModelFamilies.arch(arch);
         if (!a.family().equals(family)) {
             throw new LcmException("arch " + arch + " belongs to family " + a.family() + ", not " + family);
         }
         return a.config().get();
-    }
-
-    /** Loads a base_lcm model (weights included when the card has a checkpoint). */
-    public static BaseLcm loadBaseLcm(ModelCard card, ParamFactory f, boolean requireCheckpoint) {
-        if (!card.family().equals(BaseLcmConfig.FAMILY)) {
-            throw new LcmException("model card " + card.name() + " is a " + card.family() + " model, not " + BaseLcmConfig.FAMILY
-                    + " (checkpoint from another family?)");
-        }
-        return (BaseLcm) load(card, f, requireCheckpoint);
     }
 
     /** Loads a normalizer card (family sonar_normalizer) and checks its dimension against the model's. */

@@ -13,10 +13,9 @@ import dev.lcm4j.io.AtomicFiles;
 import dev.lcm4j.models.ModelCard;
 import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
-import dev.lcm4j.models.ArchRegistry;
+import dev.lcm4j.models.ModelFamilies;
+import dev.lcm4j.models.ModelFamily;
 import dev.lcm4j.models.Lcm;
-import dev.lcm4j.models.twotower.TwoTowerDiffusionLcmConfig;
-import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.nn.ParamFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +48,8 @@ public final class TrainingRun {
         this.cfg = run.trainer();
         this.outputDir = Paths.get(cfg.output_dir()).toAbsolutePath();
         this.checkpointDir = outputDir.resolve("checkpoints");
-        String trainerFamily = trainerFamily(cfg._trainer_());
+        ModelFamily<?, ?, ?> trainerFamily = cfg._trainer_() == null || cfg._trainer_().isBlank() ? null
+                : ModelFamilies.byTrainer(cfg._trainer_());
         Object mc = cfg.model_config_or_name();
         if (mc instanceof String cardName) {
             finetuneFrom = ModelCards.resolve(cardName);
@@ -61,44 +61,41 @@ public final class TrainingRun {
             modelArch = null;
             @SuppressWarnings("unchecked") Map<String, Object> tree = (Map<String, Object>) m;
             Object type = tree.get("model_type");
-            family = type != null ? String.valueOf(type) : trainerFamily != null ? trainerFamily : BaseLcmConfig.FAMILY;
+            family = type != null ? String.valueOf(type)
+                    : (trainerFamily != null ? trainerFamily : ModelFamilies.defaultFamily()).name();
             modelConfig = ModelLoader.config(family, null, tree, "trainer.model_config_or_name");
         } else {
             finetuneFrom = null;
             if (cfg.model_arch() == null) throw new LcmException("set trainer.model_arch (e.g. ++trainer.model_arch=toy_base_lcm) or trainer.model_config_or_name");
-            family = ArchRegistry.get(cfg.model_arch()).family();
+            family = ModelFamilies.arch(cfg.model_arch()).family();
             Map<String, Object> ov = cfg.model_arch_overrides();
             modelArch = ov == null || ov.isEmpty() ? cfg.model_arch() : null;
             modelConfig = ModelLoader.config(family, cfg.model_arch(), ov, "trainer.model_arch_overrides");
         }
-        if (trainerFamily != null && !trainerFamily.equals(family)) {
-            throw new LcmException("trainer._trainer_ " + cfg._trainer_() + " trains " + trainerFamily + " models, but the model is a "
-                    + family + "; use the recipe of that family (+pretrain=" + (family.equals(BaseLcmConfig.FAMILY) ? "mse" : "two_tower") + ")");
+        ModelFamily<?, ?, ?> modelFamily = ModelFamilies.get(family);
+        if (trainerFamily != null && trainerFamily != modelFamily) {
+            throw new LcmException("trainer._trainer_ " + cfg._trainer_() + " trains " + trainerFamily.name() + " models, but the model is a "
+                    + family + "; use the recipe of that family (+pretrain=" + modelFamily.recipeNames().get(0) + ")");
         }
-        boolean diffusionCriterion = cfg.criterion().isDiffusion();
-        boolean twoTower = family.equals(TwoTowerDiffusionLcmConfig.FAMILY);
-        if (diffusionCriterion != twoTower) {
+        if (!ModelFamilies.criterionNames().contains(cfg.criterion().name())) {
+            throw new LcmException("trainer.criterion.name: unknown criterion '" + cfg.criterion().name() + "'; known: "
+                    + String.join(", ", ModelFamilies.criterionNames()));
+        }
+        ModelFamily<?, ?, ?> criterionFamily = ModelFamilies.byCriterion(cfg.criterion().name());
+        if (criterionFamily != modelFamily) {
             throw new LcmException("criterion " + cfg.criterion().name() + " cannot train a " + family + " model; use "
-                    + (twoTower ? "two_tower_diffusion_next_sent (pretraining) or two_tower_diffusion_next_sent_finetuning"
-                    : "next_sentence_mse (pretraining) or target_mse (finetuning)"));
+                    + criteria(modelFamily));
         }
-        if (modelConfig instanceof TwoTowerDiffusionLcmConfig tt) {
-            // checked here, before anything is written (DiffusionCriterion checks it again on the built model)
-            double p = cfg.criterion().cf_guidance_probability();
-            if ((p > 0) != tt.trained_with_cf_guidance()) {
-                throw new LcmException("criterion.cf_guidance_probability=" + p + " but the model's trained_with_cf_guidance is "
-                        + tt.trained_with_cf_guidance() + "; they must agree (as the reference asserts): "
-                        + (tt.trained_with_cf_guidance() ? "set ++trainer.criterion.cf_guidance_probability=0.15"
-                        : "set ++trainer.criterion.cf_guidance_probability=0 or model_arch_overrides={trained_with_cf_guidance: true}"));
-            }
-        }
+        // checked here, before anything is written (the criterion checks again on the built model)
+        modelFamily.checkTrainingOf(modelConfig, cfg.criterion());
         this.modelConfigTree = modelArch == null ? ConfigBinder.toTree(modelConfig) : null;
     }
 
-    /** The model family a reference {@code _trainer_} builder name trains, or null when unset. */
-    static String trainerFamily(String trainer) {
-        if (trainer == null || trainer.isBlank()) return null;
-        return trainer.contains("two_tower") ? TwoTowerDiffusionLcmConfig.FAMILY : BaseLcmConfig.FAMILY;
+    /** "a (pretraining) or b" from a family's criterion names. */
+    private static String criteria(ModelFamily<?, ?, ?> f) {
+        List<String> names = f.criterionNames();
+        if (names.size() == 1) return names.get(0);
+        return names.get(0) + " (pretraining) or " + String.join(" or ", names.subList(1, names.size()));
     }
 
     /** Builds the model: fresh init (seeded by the caller) or, when finetuning, the pretrained weights. */

@@ -29,7 +29,7 @@ class ValidationTest {
         }
         TrainingConfig p = run("+pretrain=two_tower", "++trainer.output_dir=/o").trainer();
         assertEquals(0.15, p.criterion().cf_guidance_probability());
-        assertTrue(p.criterion().isDiffusion());
+        assertEquals("two_tower_diffusion_next_sent", p.criterion().name());
         assertFalse(p.criterion().compute_rmse());
         assertEquals(5.0, p.data_loading_config().nb_prefetch());
         assertEquals(1.0, p.data_loading_config().num_parallel_calls());
@@ -76,8 +76,11 @@ class ValidationTest {
 
     @Test
     void criterionAndDatasetsAreChecked() {
-        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.criterion.name=l1")
-                .startsWith("trainer.criterion.name: unknown criterion 'l1'"));
+        // criterion names belong to the model families: the run (train layer) checks them before anything is written
+        TrainRunConfig l1 = run("+pretrain=mse", "++trainer.output_dir=/o", "trainer.criterion.name=l1");
+        LcmException unknown = assertThrows(LcmException.class, () -> new dev.lcm4j.train.TrainingRun(l1));
+        assertTrue(unknown.getMessage().startsWith("trainer.criterion.name: unknown criterion 'l1'; known: next_sentence_mse, target_mse,"),
+                unknown.getMessage());
         assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.training_data=[]")
                 .startsWith("trainer.training_data is empty"));
         assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.training_data=[{weight: 2}]")

@@ -17,7 +17,7 @@ import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.train.AdamW;
 import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.train.Gradients;
-import dev.lcm4j.train.MseCriterion;
+import dev.lcm4j.models.baselcm.MseCriterion;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;

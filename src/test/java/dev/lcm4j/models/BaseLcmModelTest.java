@@ -11,7 +11,7 @@ import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.models.EmbeddingsBatch;
-import dev.lcm4j.train.MseCriterion;
+import dev.lcm4j.models.baselcm.MseCriterion;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -39,12 +39,12 @@ class BaseLcmModelTest {
     @Test
     void archParameterCountsAreExactWithoutAllocating() {
         // 29,388,800: derived by hand in lcm-reference.md; 1,649,185,792: what the reference's config builds
-        assertEquals(29_388_800L, ArchRegistry.parameterCount(ArchRegistry.get("toy_base_lcm").config().get()));
-        assertEquals(1_649_185_792L, ArchRegistry.parameterCount(ArchRegistry.get("base_lcm_1_6B").config().get()));
+        assertEquals(29_388_800L, ModelFamilies.parameterCount(ModelFamilies.arch("toy_base_lcm").config().get()));
+        assertEquals(1_649_185_792L, ModelFamilies.parameterCount(ModelFamilies.arch("base_lcm_1_6B").config().get()));
         assertEquals(5632, FeedForward.gluInnerDim(8192));
         assertEquals(11008, FeedForward.gluInnerDim(16384));
         assertEquals(2816, FeedForward.gluInnerDim(4096));
-        LcmException e = assertThrows(LcmException.class, () -> ArchRegistry.get("toy_lcm"));
+        LcmException e = assertThrows(LcmException.class, () -> ModelFamilies.arch("toy_lcm"));
         assertTrue(e.getMessage().contains("known archs: toy_base_lcm, base_lcm_1_6B"), e.getMessage());
     }
 
@@ -66,7 +66,7 @@ class BaseLcmModelTest {
         Map<String, Object> ov = new java.util.LinkedHashMap<>();
         ov.put("model_dim", modelDim);
         ov.put("lcm", Map.of("pos_embedding_style", pos, "num_layers", 1, "num_attn_heads", 8, "ffn_inner_dim", 256));
-        BaseLcmConfig c = ModelLoader.baseLcmConfig("toy_base_lcm", ov, "test");
+        BaseLcmConfig c = (BaseLcmConfig) ModelLoader.config("base_lcm", "toy_base_lcm", ov, "test");
         BaseLcm m = new BaseLcm(ParamFactory.cpu(), c, null);
         try (PointerScope s = new PointerScope()) {
             MseCriterion.Output out = new MseCriterion("target_mse", "sum", false)
@@ -79,7 +79,7 @@ class BaseLcmModelTest {
     /** test_next_sentence_prediction on toy_base_lcm: shape, determinism, sampling changes the output. */
     @Test
     void nextSentencePrediction() {
-        BaseLcm m = new BaseLcm(ParamFactory.cpu(), (BaseLcmConfig) ArchRegistry.get("toy_base_lcm").config().get(), null);
+        BaseLcm m = new BaseLcm(ParamFactory.cpu(), (BaseLcmConfig) ModelFamilies.arch("toy_base_lcm").config().get(), null);
         m.train(false);
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             Tensor x = EmbeddingsBatch.of(randomDocs(5, 17, 1024, 3), null).seqs();
@@ -126,7 +126,7 @@ class BaseLcmModelTest {
                 """.formatted(ckpt.toUri());
         Path cardFile = tmp.resolve("ref_rope.yaml");
         Files.writeString(cardFile, card);
-        BaseLcm m = ModelLoader.loadBaseLcm(ModelCards.resolve(cardFile.toString()), ParamFactory.cpu(), true);
+        BaseLcm m = ModelLoader.load(ModelCards.resolve(cardFile.toString()), BaseLcm.class, ParamFactory.cpu(), true);
         m.train(false);
         Npy.Array in = Npy.read(fx.resolve("input.npy"));
         float[] expected = Npy.read(fx.resolve("forward.npy")).toFloatArray();
@@ -137,11 +137,11 @@ class BaseLcmModelTest {
         }
         // a card of another family is refused with a clear message
         Files.writeString(tmp.resolve("other.yaml"), "name: other\nmodel_family: two_tower_diffusion_lcm\nmodel_arch: toy_two_tower_diffusion_lcm\ncheckpoint: " + ckpt.toUri() + "\n");
-        LcmException e = assertThrows(LcmException.class, () -> ModelLoader.loadBaseLcm(ModelCards.resolve(tmp.resolve("other.yaml").toString()), ParamFactory.cpu(), true));
+        LcmException e = assertThrows(LcmException.class, () -> ModelLoader.load(ModelCards.resolve(tmp.resolve("other.yaml").toString()), BaseLcm.class, ParamFactory.cpu(), true));
         assertTrue(e.getMessage().contains("another family"), e.getMessage());
         // and a checkpoint whose shapes do not fit the card's config
         Files.writeString(tmp.resolve("wrong.yaml"), card.replace("model_dim: 32", "model_dim: 64").replace("name: ref_rope", "name: wrong"));
-        e = assertThrows(LcmException.class, () -> ModelLoader.loadBaseLcm(ModelCards.resolve(tmp.resolve("wrong.yaml").toString()), ParamFactory.cpu(), true));
+        e = assertThrows(LcmException.class, () -> ModelLoader.load(ModelCards.resolve(tmp.resolve("wrong.yaml").toString()), BaseLcm.class, ParamFactory.cpu(), true));
         assertTrue(e.getMessage().contains("has shape"), e.getMessage());
     }
 }

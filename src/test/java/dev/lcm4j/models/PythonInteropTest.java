@@ -56,7 +56,7 @@ class PythonInteropTest {
         ov.put("max_seq_len", 24);
         ov.put("lcm", Map.of("num_layers", 2, "num_attn_heads", 4, "ffn_inner_dim", 64, "use_swiglu", swiglu,
                 "pos_embedding_style", pos, "layer_normalization_style", norm, "dropout_p", 0.0, "final_dropout_p", 0.0));
-        BaseLcmConfig c = ModelLoader.baseLcmConfig("toy_base_lcm", ov, "test");
+        BaseLcmConfig c = (BaseLcmConfig) ModelLoader.config("base_lcm", "toy_base_lcm", ov, "test");
         BaseLcm m = new BaseLcm(ParamFactory.cpu(), c, null);
         m.train(false);
         Path model = tmp.resolve("model.pt");

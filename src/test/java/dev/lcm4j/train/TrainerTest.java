@@ -92,7 +92,7 @@ class TrainerTest {
         // reload through the card (path, training dir and model.pt forms) gives the checkpoint's parameters
         Map<String, StoredTensor> saved = params(out.resolve("checkpoints/step_12/model.pt"));
         for (String ref : List.of(card.toString(), out.toString(), out.resolve("checkpoints/step_12/model.pt").toString())) {
-            BaseLcm m = ModelLoader.loadBaseLcm(ModelCards.resolve(ref), ParamFactory.cpu(), true);
+            BaseLcm m = ModelLoader.load(ModelCards.resolve(ref), BaseLcm.class, ParamFactory.cpu(), true);
             for (var e : m.namedParameters().entrySet()) {
                 assertArrayEquals(saved.get(e.getKey()).toFloatArray(), Tensors.toFloats(e.getValue()), 0f, ref + " " + e.getKey());
             }

@@ -57,6 +57,11 @@ public final class BaseLcm extends dev.lcm4j.models.Lcm {
         return config.sonar_embed_dim();
     }
 
+    @Override
+    public int outputDim() {
+        return config.outputDim();
+    }
+
     /** seqs: [B, T, sonar_dim] (right-padded) -> [B, T, out_dim]. With a state, continues after state.step(). */
     public Tensor forward(Tensor seqs, IncrementalState state) {
         long offset = state == null ? 0 : state.step();

@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
-import dev.lcm4j.models.ArchRegistry;
+import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TimestepEncoder;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
-import dev.lcm4j.train.Criterion;
-import dev.lcm4j.train.DiffusionCriterion;
+import dev.lcm4j.models.Criterion;
+import dev.lcm4j.models.twotower.DiffusionCriterion;
 import dev.lcm4j.models.EmbeddingsBatch;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,10 +33,10 @@ class TwoTowerModelTest {
     @Test
     void archParameterCountsAreExact() {
         // lcm-reference.md: counts derived from the reference's code; the 7B one equals its docstring exactly
-        assertEquals(84_235_264L, ArchRegistry.parameterCount(ArchRegistry.get("toy_two_tower_diffusion_lcm").config().get()));
-        assertEquals(1_645_538_304L, ArchRegistry.parameterCount(ArchRegistry.get("two_tower_diffusion_lcm_1_6B").config().get()));
-        assertEquals(6_930_781_696L, ArchRegistry.parameterCount(ArchRegistry.get("two_tower_diffusion_lcm_7B").config().get()));
-        TwoTowerDiffusionLcmConfig big = (TwoTowerDiffusionLcmConfig) ArchRegistry.get("two_tower_diffusion_lcm_1_6B").config().get();
+        assertEquals(84_235_264L, ModelFamilies.parameterCount(ModelFamilies.arch("toy_two_tower_diffusion_lcm").config().get()));
+        assertEquals(1_645_538_304L, ModelFamilies.parameterCount(ModelFamilies.arch("two_tower_diffusion_lcm_1_6B").config().get()));
+        assertEquals(6_930_781_696L, ModelFamilies.parameterCount(ModelFamilies.arch("two_tower_diffusion_lcm_7B").config().get()));
+        TwoTowerDiffusionLcmConfig big = (TwoTowerDiffusionLcmConfig) ModelFamilies.arch("two_tower_diffusion_lcm_1_6B").config().get();
         assertEquals(100, big.noise_scheduler().num_diffusion_train_steps());
         assertTrue(big.trained_with_cf_guidance());
         assertEquals("dummy_sonar_normalizer", big.sonar_normalizer_name());
@@ -45,7 +45,7 @@ class TwoTowerModelTest {
     @Test
     void parameterNamesShapesAndInitFollowTheReference() {
         try (PointerScope s = new PointerScope()) {
-            TwoTowerDiffusionLcmConfig c = (TwoTowerDiffusionLcmConfig) ArchRegistry.get("toy_two_tower_diffusion_lcm").config().get();
+            TwoTowerDiffusionLcmConfig c = (TwoTowerDiffusionLcmConfig) ModelFamilies.arch("toy_two_tower_diffusion_lcm").config().get();
             TwoTowerDiffusionLcm m = (TwoTowerDiffusionLcm) ModelLoader.build(c, ParamFactory.cpu());
             Map<String, Tensor> p = m.namedParameters();
             Object[][] expected = {
@@ -190,7 +190,7 @@ class TwoTowerModelTest {
             CriterionConfig cc = CriterionConfig.defaults();
             cc = new CriterionConfig("two_tower_diffusion_next_sent_finetuning", cc.reduction(), cc.compute_rmse(), cc.min_context_size(),
                     0.0, false, cc.step_sampling());
-            Criterion.Loss loss = Criterion.create(cc, m).loss(m, EmbeddingsBatch.of(src, tgt));
+            Criterion.Loss loss = ModelFamilies.of(m).criterionOf(cc, m).loss(m, EmbeddingsBatch.of(src, tgt));
             assertEquals(15, loss.numTargets());
             assertTrue(Double.isFinite(loss.loss().item_double()));
             assertTrue(loss.loss().item_double() > 0);

@@ -1,7 +1,6 @@
-package dev.lcm4j.train;
+package dev.lcm4j.models.baselcm;
 
 import dev.lcm4j.models.EmbeddingsBatch;
-import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;

@@ -1,5 +1,10 @@
-package dev.lcm4j.inference;
+package dev.lcm4j.models.twotower;
 
+import dev.lcm4j.inference.GeneratorOptions;
+import dev.lcm4j.inference.LcmGenerator;
+
+import dev.lcm4j.models.diffusion.DiffusionOptions;
+import dev.lcm4j.models.twotower.DiffusionSampler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.LcmException;

@@ -1,4 +1,4 @@
-package dev.lcm4j.inference;
+package dev.lcm4j.models.diffusion;
 
 import dev.lcm4j.LcmException;
 

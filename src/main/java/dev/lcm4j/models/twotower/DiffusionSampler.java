@@ -1,8 +1,8 @@
-package dev.lcm4j.inference;
+package dev.lcm4j.models.twotower;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
-import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
+import dev.lcm4j.models.diffusion.DiffusionOptions;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.nn.schedulers.DdimSchedulerConfig;

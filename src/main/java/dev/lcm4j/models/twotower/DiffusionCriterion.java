@@ -1,14 +1,15 @@
-package dev.lcm4j.train;
+package dev.lcm4j.models.twotower;
 
-import dev.lcm4j.models.EmbeddingsBatch;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
+import dev.lcm4j.models.Criterion;
+import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
-import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
+import dev.lcm4j.nn.schedulers.StepSampler;
 import dev.lcm4j.torch.Tensors;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,13 +42,7 @@ public final class DiffusionCriterion implements Criterion {
             case "two_tower_diffusion_next_sent_finetuning" -> supervised = true;
             default -> throw new LcmException("criterion '" + c.name() + "' does not apply to two_tower_diffusion_lcm");
         }
-        boolean trainedWithGuidance = model.config().trained_with_cf_guidance();
-        if ((c.cf_guidance_probability() > 0) != trainedWithGuidance) {
-            throw new LcmException("criterion.cf_guidance_probability=" + c.cf_guidance_probability() + " but the model's"
-                    + " trained_with_cf_guidance is " + trainedWithGuidance + "; they must agree (as the reference asserts):"
-                    + (trainedWithGuidance ? " set ++trainer.criterion.cf_guidance_probability=0.15"
-                    : " set ++trainer.criterion.cf_guidance_probability=0 or model_arch_overrides={trained_with_cf_guidance: true}"));
-        }
+        checkGuidance(c.cf_guidance_probability(), model.config().trained_with_cf_guidance());
         if (model.normalizer() == null) throw new LcmException("the diffusion criterion needs the model's normalizer");
         this.mean = c.reduction() == CriterionConfig.Reduction.MEAN;
         this.computeRmse = c.compute_rmse();
@@ -55,6 +50,16 @@ public final class DiffusionCriterion implements Criterion {
         this.logBuckets = c.log_losses_per_timestep_bucket();
         this.scheduler = model.scheduler();
         this.stepSampler = new StepSampler(c.step_sampling(), scheduler);
+    }
+
+    /** Training with guidance (p > 0) and the model's {@code trained_with_cf_guidance} must agree, as the reference asserts. */
+    static void checkGuidance(double cfGuidanceProbability, boolean trainedWithGuidance) {
+        if ((cfGuidanceProbability > 0) != trainedWithGuidance) {
+            throw new LcmException("criterion.cf_guidance_probability=" + cfGuidanceProbability + " but the model's"
+                    + " trained_with_cf_guidance is " + trainedWithGuidance + "; they must agree (as the reference asserts): "
+                    + (trainedWithGuidance ? "set ++trainer.criterion.cf_guidance_probability=0.15"
+                    : "set ++trainer.criterion.cf_guidance_probability=0 or model_arch_overrides={trained_with_cf_guidance: true}"));
+        }
     }
 
     @Override

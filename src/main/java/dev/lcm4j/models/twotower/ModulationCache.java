@@ -1,6 +1,5 @@
-package dev.lcm4j.inference;
+package dev.lcm4j.models.twotower;
 
-import dev.lcm4j.models.twotower.TwoTowerDiffusionLcm;
 import dev.lcm4j.nn.AdaLnModulator.Modulation;
 import java.util.HashMap;
 import java.util.Map;

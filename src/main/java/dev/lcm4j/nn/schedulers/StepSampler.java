@@ -1,9 +1,8 @@
-package dev.lcm4j.train;
+package dev.lcm4j.nn.schedulers;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.config.StepSamplingConfig;
-import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
