@@ -73,7 +73,7 @@ final class EvaluateCommand implements Runnable {
     @Option(names = "--include_eos_token", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean includeEos;
     @Option(names = "--trim_hypotheses", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean trim;
     @Option(names = "--lcm_temperature", defaultValue = "1.0") double lcmTemperature;
-    @CommandLine.Mixin DiffusionOptionsMixin diffusion = new DiffusionOptionsMixin();
+    @CommandLine.Mixin SamplingOptionsMixin sampling = new SamplingOptionsMixin();
 
     // concept encoder / decoder (SonarEncoderConfig / SonarDecoderConfig)
     @Option(names = "--encoder_config.encoder", description = "Concept encoder card (default: the model card's concept_encoder, else text_sonar_basic_encoder)") String encoder;
@@ -130,7 +130,7 @@ final class EvaluateCommand implements Runnable {
 
         GeneratorOptions gen = new GeneratorOptions(maxSeqLen, minSeqLen, eosThreshold, sample, repetition, includeEos, trim,
                 seed, temperature > 0 ? temperature : lcmTemperature);
-        LcmPredictor.Config pc = new LcmPredictor.Config(predictor, modelCard, gen, diffusion.given(), encoder, encoderLang,
+        LcmPredictor.Config pc = new LcmPredictor.Config(predictor, modelCard, gen, sampling.given(), encoder, encoderLang,
                 decoder, decoderLang, generatorBatchSize, disableCache, temperature, splitter);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("predictor", predictor);

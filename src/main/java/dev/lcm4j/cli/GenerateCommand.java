@@ -45,7 +45,7 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--trim_hypotheses", defaultValue = "false") boolean trim;
     @Option(names = "--disable_cache", defaultValue = "false") boolean disableCache;
     @Option(names = "--batch_size", defaultValue = "16") int batchSize;
-    @picocli.CommandLine.Mixin DiffusionOptionsMixin diffusion = new DiffusionOptionsMixin();
+    @picocli.CommandLine.Mixin SamplingOptionsMixin sampling = new SamplingOptionsMixin();
 
     @Override
     public void run() {
@@ -58,7 +58,7 @@ final class GenerateCommand implements Runnable {
         TorchRuntime.init();
         Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
         int dim = model.sonarEmbedDim();
-        Record sampling = ModelFamilies.of(model).samplingOptions(diffusion.given(), "sampling options");
+        Record samplingOptions = ModelFamilies.of(model).samplingOptions(sampling.given(), "sampling options");
         DataColumns cols = DataColumns.sonar(column);
         List<float[][]> prompts = ConceptFiles.read(input, cols, dim);
         if (promptLen != null) {
@@ -74,7 +74,7 @@ final class GenerateCommand implements Runnable {
         }
         GeneratorOptions opts = new GeneratorOptions(maxSeqLen, minGenLen, eos == null ? null : eosThreshold, sample, repetition,
                 false, trim, seed, temperature);
-        LcmGenerator gen = new LcmGenerator(model, opts, sampling, eos);
+        LcmGenerator gen = new LcmGenerator(model, opts, samplingOptions, eos);
         List<float[][]> out = new ArrayList<>();
         try (var bar = Progress.bar("generate", prompts.size())) {
             for (int i = 0; i < prompts.size(); i += batchSize) {
@@ -91,7 +91,7 @@ final class GenerateCommand implements Runnable {
         GeneratorOptions opts = new GeneratorOptions(maxSeqLen, minGenLen, eosThreshold, sample, repetition, false, trim,
                 seed, temperature);
         var cfg = new dev.lcm4j.eval.LcmPredictor.Config(dev.lcm4j.models.ModelCards.resolve(card).family(), card, opts,
-                diffusion.given(), encoder, lang, decoder, lang, null, disableCache, temperature, null);
+                sampling.given(), encoder, lang, decoder, lang, null, disableCache, temperature, null);
         try (var p = new dev.lcm4j.eval.LcmPredictor(cfg)) {
             List<String> prompt = p.split(text);
             float[][] concepts = p.encodeText(text);

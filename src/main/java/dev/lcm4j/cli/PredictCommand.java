@@ -29,7 +29,7 @@ final class PredictCommand implements Runnable {
     @Option(names = "--column", defaultValue = "text_sentences", description = "Sentence column of parquet input; embeddings are <column>_sonar_emb") String column;
     @Option(names = "--batch_size", defaultValue = "16") int batchSize;
     @Option(names = "--seed", defaultValue = "42", description = "Two-tower: seeds the initial latents (the reference's predictors use 42)") long seed;
-    @picocli.CommandLine.Mixin DiffusionOptionsMixin diffusion = new DiffusionOptionsMixin();
+    @picocli.CommandLine.Mixin SamplingOptionsMixin sampling = new SamplingOptionsMixin();
 
     @Override
     public void run() {
@@ -37,7 +37,7 @@ final class PredictCommand implements Runnable {
         Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
         model.train(false);
         TeacherForcedPredictor predictor = new TeacherForcedPredictor(model,
-                ModelFamilies.of(model).samplingOptions(diffusion.given(), "sampling options"));
+                ModelFamilies.of(model).samplingOptions(sampling.given(), "sampling options"));
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         DataColumns cols = DataColumns.sonar(column);
         List<float[][]> docs = ConceptFiles.read(input, cols, model.sonarEmbedDim());

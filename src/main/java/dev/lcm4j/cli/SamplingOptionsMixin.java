@@ -1,14 +1,23 @@
 package dev.lcm4j.cli;
 
+import dev.lcm4j.LcmException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
 import picocli.CommandLine.Option;
 
 /**
- * The diffusion sampling options of {@code ./lcm generate}, {@code predict} and {@code evaluate}, named as the
- * reference's predictor flags. Unset options keep the model family's defaults (the reference's).
+ * The sampling options of {@code ./lcm generate}, {@code predict} and {@code evaluate} that belong to a model family
+ * rather than to the generic generator: the diffusion flags, named as the reference's predictor flags, and
+ * {@code --sampling_option KEY=VALUE} for any family's own options. Unset options keep the family's defaults.
  */
-final class DiffusionOptionsMixin {
+final class SamplingOptionsMixin {
+    @Option(names = "--sampling_option", paramLabel = "KEY=VALUE", description = {"Any sampling option of the model's",
+            "family by its config name (repeatable; the value is YAML), for options without a flag of their own"})
+    Map<String, String> extra;
     @Option(names = "--inference_timesteps", description = "Denoising steps S, 1..T (two-tower; default 100; README: 40)") Integer inferenceTimesteps;
     @Option(names = "--initial_noise_scale", description = "Std of the initial latent (two-tower; default 1.0; README: 0.6)") Double initialNoiseScale;
     @Option(names = "--guidance_scale", description = "Classifier-free guidance weight; 1 = none (two-tower; default 1.0; README: 3)") Double guidanceScale;
@@ -28,6 +37,17 @@ final class DiffusionOptionsMixin {
      */
     Map<String, Object> given() {
         Map<String, Object> m = new LinkedHashMap<>();
+        if (extra != null) {
+            for (Map.Entry<String, String> e : extra.entrySet()) {
+                Object v;
+                try {
+                    v = new Yaml(new SafeConstructor(new LoaderOptions())).load(e.getValue());
+                } catch (YAMLException bad) {
+                    throw new LcmException("--sampling_option " + e.getKey() + "=" + e.getValue() + ": the value is not a YAML scalar");
+                }
+                m.put(e.getKey(), v);
+            }
+        }
         put(m, "guidance_scale", guidanceScale);
         put(m, "guidance_rescale", guidanceRescale);
         put(m, "ddim_eta", ddimEta);
