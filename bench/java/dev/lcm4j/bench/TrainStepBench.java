@@ -166,11 +166,9 @@ public final class TrainStepBench {
         if (name.equals("toy")) return BaseLcmArchs.all().get("toy_base_lcm").get();
         if (!name.equals("mid")) throw new IllegalArgumentException("--config toy|mid, got " + name);
         TransformerConfig t = TransformerConfig.defaults();
-        TransformerConfig lcm = new TransformerConfig(4, 16, 0.1, 0.0, 0.0, 4096, true,
-                t.ffn_inner_activation_name(), "rope", t.rope_theta(), "rms", t.norm_order_style(),
-                t.final_norm_order_style(), false, false, false, true, null, t.attention_output_init_fn());
-        return new BaseLcmConfig(BaseLcmConfig.FAMILY, 1024, null, 2048, 1024, null, LcmFrontendConfig.defaults(), lcm,
-                ProjectionConfig.defaults());
+        TransformerConfig lcm = t.toBuilder().num_layers(4).num_attn_heads(16).final_dropout_p(0.0).ffn_inner_dim(4096)
+                .use_swiglu(true).pos_embedding_style("rope").layer_normalization_style("rms").mha_output_proj_bias(true).build();
+        return BaseLcmConfig.builder().max_seq_len(2048).model_dim(1024).lcm(lcm).build();
     }
 
     /** Matmul FLOPs (2mnk) of the forward, x3 for forward+backward; identical to the Python side's formula. */

@@ -142,18 +142,15 @@ public final class TwoTowerBench {
         if (name.equals("toy")) {
             // the toy arch with guidance training on, so that both sides drop rows for CFG (the 1.6B recipe's setting)
             TwoTowerDiffusionLcmConfig t = TwoTowerDiffusionLcmArchs.all().get("toy_two_tower_diffusion_lcm").get();
-            return new TwoTowerDiffusionLcmConfig(t.model_type(), t.sonar_embed_dim(), t.sonar_normalizer_name(), t.max_seq_len(),
-                    t.model_dim(), t.frontend(), t.context_encoder(), t.noise_scheduler(), t.denoiser(), true);
+            return t.toBuilder().trained_with_cf_guidance(true).build();
         }
         if (!name.equals("mid")) throw new IllegalArgumentException("--config toy|mid, got " + name);
         TwoTowerDiffusionLcmConfig big = TwoTowerDiffusionLcmArchs.all().get("two_tower_diffusion_lcm_1_6B").get();
         TransformerConfig e = big.context_encoder(), n = big.denoiser().transformer();
-        TransformerConfig enc = new TransformerConfig(2, 16, 0.1, 0.0, 0.0, 4096, true, e.ffn_inner_activation_name(), "rope",
-                e.rope_theta(), "rms", "pre", null, false, false, false, true, null, e.attention_output_init_fn());
-        TransformerConfig den = new TransformerConfig(4, 16, 0.1, 0.0, 0.0, 4096, true, n.ffn_inner_activation_name(), "none",
-                n.rope_theta(), "rms", "pre", null, false, false, false, true, null, n.attention_output_init_fn());
-        return new TwoTowerDiffusionLcmConfig(big.model_type(), 1024, big.sonar_normalizer_name(), 2048, 1024, big.frontend(), enc,
-                big.noise_scheduler(), DenoiserConfig.of(den, 1024), true);
+        TransformerConfig enc = e.toBuilder().num_layers(2).num_attn_heads(16).ffn_inner_dim(4096).build();
+        TransformerConfig den = n.toBuilder().num_layers(4).num_attn_heads(16).ffn_inner_dim(4096).build();
+        return big.toBuilder().max_seq_len(2048).model_dim(1024).context_encoder(enc).denoiser(DenoiserConfig.of(den, 1024))
+                .trained_with_cf_guidance(true).build();
     }
 
     static double median(List<Double> xs) {

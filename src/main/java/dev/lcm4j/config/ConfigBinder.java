@@ -4,6 +4,10 @@ import dev.lcm4j.LcmException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
@@ -32,6 +36,16 @@ import java.util.stream.Collectors;
 public final class ConfigBinder {
     private ConfigBinder() {}
 
+    /**
+     * Marks a record component whose own keys sit at the enclosing record's level in YAML, as a Python dataclass
+     * that extends another: the reference's {@code DenoiserConfig} extends {@code TransformerConfig}, so its
+     * {@code num_layers} is a key of the denoiser node, while lcm4j holds a {@code TransformerConfig} component.
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Inline {
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(ConfigBinder.class);
 
     /**
@@ -59,9 +73,25 @@ public final class ConfigBinder {
     public static Map<String, Object> toTree(Record record) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (RecordComponent c : record.getClass().getRecordComponents()) {
-            out.put(c.getName(), toTreeValue(read(c, record)));
+            Object v = read(c, record);
+            if (isInline(c) && v instanceof Record r) out.putAll(toTree(r));
+            else out.put(c.getName(), toTreeValue(v));
         }
         return out;
+    }
+
+    private static boolean isInline(RecordComponent c) {
+        return c.isAnnotationPresent(Inline.class);
+    }
+
+    /** The YAML keys of a record: its components' names, those of inlined components replaced by their own keys. */
+    private static List<String> keysOf(Class<?> type) {
+        List<String> keys = new ArrayList<>();
+        for (RecordComponent c : type.getRecordComponents()) {
+            if (isInline(c)) keys.addAll(keysOf(c.getType()));
+            else keys.add(c.getName());
+        }
+        return keys;
     }
 
     private static Object toTreeValue(Object v) {
@@ -76,7 +106,7 @@ public final class ConfigBinder {
     public static <R extends Record> R bindOnto(Map<String, Object> tree, R base, Class<R> type, String path) {
         RecordComponent[] components = type.getRecordComponents();
         Map<String, String> ignored = ignoredKeys(type);
-        List<String> names = Arrays.stream(components).map(RecordComponent::getName).toList();
+        List<String> names = keysOf(type);
         for (String key : tree.keySet()) {
             if (names.contains(key)) continue;
             String where = join(path, key);
@@ -94,6 +124,15 @@ public final class ConfigBinder {
             RecordComponent c = components[i];
             types[i] = c.getType();
             Object baseValue = read(c, base);
+            if (isInline(c)) {
+                List<String> own = keysOf(c.getType());
+                Map<String, Object> sub = new LinkedHashMap<>();
+                tree.forEach((k, v) -> { if (own.contains(k)) sub.put(k, v); });
+                @SuppressWarnings({"unchecked", "rawtypes"})
+                Object bound = bindOnto(sub, (Record) baseValue, (Class) c.getType(), path);
+                args[i] = bound;
+                continue;
+            }
             args[i] = tree.containsKey(c.getName())
                     ? convert(tree.get(c.getName()), c.getGenericType(), join(path, c.getName()), baseValue)
                     : baseValue;

@@ -27,7 +27,7 @@ public record CriterionConfig(String name, Reduction reduction, boolean compute_
     public enum Reduction { SUM, MEAN }
 
     public static CriterionConfig defaults() {
-        return new CriterionConfig(null, Reduction.SUM, true, 1, 0.0, false, StepSamplingConfig.defaults());
+        return new Builder().build();
     }
 
     /** Checks the values; {@code path} is this node's dotted path for messages. */
@@ -43,5 +43,78 @@ public record CriterionConfig(String name, Reduction reduction, boolean compute_
         }
         if (step_sampling == null) throw new LcmException(path + ".step_sampling must not be null");
         step_sampling.validate(path + ".step_sampling");
+    }
+
+    /** A builder holding the defaults, to change fields by name as the reference's keyword arguments do. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Named setters (the YAML keys) over the defaults or a copy of a config; {@link #build()} checks as the constructor does. */
+    public static final class Builder {
+        private String name = null;
+        private Reduction reduction = Reduction.SUM;
+        private boolean compute_rmse = true;
+        private int min_context_size = 1;
+        private double cf_guidance_probability = 0.0;
+        private boolean log_losses_per_timestep_bucket = false;
+        private StepSamplingConfig step_sampling = StepSamplingConfig.defaults();
+
+        private Builder() {
+        }
+
+        private Builder(CriterionConfig c) {
+            this.name = c.name;
+            this.reduction = c.reduction;
+            this.compute_rmse = c.compute_rmse;
+            this.min_context_size = c.min_context_size;
+            this.cf_guidance_probability = c.cf_guidance_probability;
+            this.log_losses_per_timestep_bucket = c.log_losses_per_timestep_bucket;
+            this.step_sampling = c.step_sampling;
+        }
+
+        public Builder name(String v) {
+            this.name = v;
+            return this;
+        }
+
+        public Builder reduction(Reduction v) {
+            this.reduction = v;
+            return this;
+        }
+
+        public Builder compute_rmse(boolean v) {
+            this.compute_rmse = v;
+            return this;
+        }
+
+        public Builder min_context_size(int v) {
+            this.min_context_size = v;
+            return this;
+        }
+
+        public Builder cf_guidance_probability(double v) {
+            this.cf_guidance_probability = v;
+            return this;
+        }
+
+        public Builder log_losses_per_timestep_bucket(boolean v) {
+            this.log_losses_per_timestep_bucket = v;
+            return this;
+        }
+
+        public Builder step_sampling(StepSamplingConfig v) {
+            this.step_sampling = v;
+            return this;
+        }
+
+        public CriterionConfig build() {
+            return new CriterionConfig(name, reduction, compute_rmse, min_context_size, cf_guidance_probability, log_losses_per_timestep_bucket, step_sampling);
+        }
     }
 }

@@ -61,8 +61,7 @@ public record DataLoadingConfig(Chaining multiple_dataset_chaining, Integer batc
 
     /** Reference {@code DataLoadingConfig()} defaults (training). */
     public static DataLoadingConfig defaults() {
-        return new DataLoadingConfig(Chaining.SAMPLE, null, true, null, null, false, false, null, null, null, null,
-                1, 1, 1, 1, OutputFormat.TORCH, true, true, 123, 100, 1, 3.0, 1.5, false, false, false, null);
+        return new Builder().build();
     }
 
     /**
@@ -70,8 +69,7 @@ public record DataLoadingConfig(Chaining multiple_dataset_chaining, Integer batc
      * max_tokens null = chosen automatically from the validation data by the loader.
      */
     public static DataLoadingConfig validationDefaults() {
-        return new DataLoadingConfig(Chaining.CONCAT, null, true, null, null, false, false, null, null, null, null,
-                1, 1, 1, 1, OutputFormat.TORCH, false, true, 123, 1, 1, 3.0, 1.5, false, false, false, null);
+        return builder().multiple_dataset_chaining(Chaining.CONCAT).shuffle(false).nb_epochs(1).build();
     }
 
     /**
@@ -114,5 +112,218 @@ public record DataLoadingConfig(Chaining multiple_dataset_chaining, Integer batc
 
     private static void positive(String key, Integer value) {
         if (value != null && value <= 0) throw new LcmException(key + " must be > 0, got " + value);
+    }
+
+    /** A builder holding the defaults, to change fields by name as the reference's keyword arguments do. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Named setters (the YAML keys) over the defaults or a copy of a config; {@link #build()} checks as the constructor does. */
+    public static final class Builder {
+        private Chaining multiple_dataset_chaining = Chaining.SAMPLE;
+        private Integer batch_size = null;
+        private boolean order_by_length = true;
+        private Integer max_tokens = null;
+        private Integer len_to_wrap_long_seq = null;
+        private boolean packing = false;
+        private boolean wrap_before_affixing = false;
+        private Integer max_sentence_len_in_doc = null;
+        private Integer min_sentence_len_in_doc = null;
+        private Integer max_sentence_len_in_target_doc = null;
+        private Integer min_sentence_len_in_target_doc = null;
+        private int min_length_of_sequences = 1;
+        private int min_length_of_sequences_after_batching = 1;
+        private int min_length_of_target_sequences = 1;
+        private int min_length_of_target_sequences_after_batching = 1;
+        private OutputFormat output_format = OutputFormat.TORCH;
+        private boolean shuffle = true;
+        private boolean drop_null = true;
+        private int seed = 123;
+        private int nb_epochs = 100;
+        private int min_batch_size = 1;
+        private double nb_prefetch = 3.0;
+        private double num_parallel_calls = 1.5;
+        private boolean use_threads = false;
+        private boolean ignore_checkpointed_pipeline = false;
+        private boolean even_sharding = false;
+        private Integer max_iteration_steps = null;
+
+        private Builder() {
+        }
+
+        private Builder(DataLoadingConfig c) {
+            this.multiple_dataset_chaining = c.multiple_dataset_chaining;
+            this.batch_size = c.batch_size;
+            this.order_by_length = c.order_by_length;
+            this.max_tokens = c.max_tokens;
+            this.len_to_wrap_long_seq = c.len_to_wrap_long_seq;
+            this.packing = c.packing;
+            this.wrap_before_affixing = c.wrap_before_affixing;
+            this.max_sentence_len_in_doc = c.max_sentence_len_in_doc;
+            this.min_sentence_len_in_doc = c.min_sentence_len_in_doc;
+            this.max_sentence_len_in_target_doc = c.max_sentence_len_in_target_doc;
+            this.min_sentence_len_in_target_doc = c.min_sentence_len_in_target_doc;
+            this.min_length_of_sequences = c.min_length_of_sequences;
+            this.min_length_of_sequences_after_batching = c.min_length_of_sequences_after_batching;
+            this.min_length_of_target_sequences = c.min_length_of_target_sequences;
+            this.min_length_of_target_sequences_after_batching = c.min_length_of_target_sequences_after_batching;
+            this.output_format = c.output_format;
+            this.shuffle = c.shuffle;
+            this.drop_null = c.drop_null;
+            this.seed = c.seed;
+            this.nb_epochs = c.nb_epochs;
+            this.min_batch_size = c.min_batch_size;
+            this.nb_prefetch = c.nb_prefetch;
+            this.num_parallel_calls = c.num_parallel_calls;
+            this.use_threads = c.use_threads;
+            this.ignore_checkpointed_pipeline = c.ignore_checkpointed_pipeline;
+            this.even_sharding = c.even_sharding;
+            this.max_iteration_steps = c.max_iteration_steps;
+        }
+
+        public Builder multiple_dataset_chaining(Chaining v) {
+            this.multiple_dataset_chaining = v;
+            return this;
+        }
+
+        public Builder batch_size(Integer v) {
+            this.batch_size = v;
+            return this;
+        }
+
+        public Builder order_by_length(boolean v) {
+            this.order_by_length = v;
+            return this;
+        }
+
+        public Builder max_tokens(Integer v) {
+            this.max_tokens = v;
+            return this;
+        }
+
+        public Builder len_to_wrap_long_seq(Integer v) {
+            this.len_to_wrap_long_seq = v;
+            return this;
+        }
+
+        public Builder packing(boolean v) {
+            this.packing = v;
+            return this;
+        }
+
+        public Builder wrap_before_affixing(boolean v) {
+            this.wrap_before_affixing = v;
+            return this;
+        }
+
+        public Builder max_sentence_len_in_doc(Integer v) {
+            this.max_sentence_len_in_doc = v;
+            return this;
+        }
+
+        public Builder min_sentence_len_in_doc(Integer v) {
+            this.min_sentence_len_in_doc = v;
+            return this;
+        }
+
+        public Builder max_sentence_len_in_target_doc(Integer v) {
+            this.max_sentence_len_in_target_doc = v;
+            return this;
+        }
+
+        public Builder min_sentence_len_in_target_doc(Integer v) {
+            this.min_sentence_len_in_target_doc = v;
+            return this;
+        }
+
+        public Builder min_length_of_sequences(int v) {
+            this.min_length_of_sequences = v;
+            return this;
+        }
+
+        public Builder min_length_of_sequences_after_batching(int v) {
+            this.min_length_of_sequences_after_batching = v;
+            return this;
+        }
+
+        public Builder min_length_of_target_sequences(int v) {
+            this.min_length_of_target_sequences = v;
+            return this;
+        }
+
+        public Builder min_length_of_target_sequences_after_batching(int v) {
+            this.min_length_of_target_sequences_after_batching = v;
+            return this;
+        }
+
+        public Builder output_format(OutputFormat v) {
+            this.output_format = v;
+            return this;
+        }
+
+        public Builder shuffle(boolean v) {
+            this.shuffle = v;
+            return this;
+        }
+
+        public Builder drop_null(boolean v) {
+            this.drop_null = v;
+            return this;
+        }
+
+        public Builder seed(int v) {
+            this.seed = v;
+            return this;
+        }
+
+        public Builder nb_epochs(int v) {
+            this.nb_epochs = v;
+            return this;
+        }
+
+        public Builder min_batch_size(int v) {
+            this.min_batch_size = v;
+            return this;
+        }
+
+        public Builder nb_prefetch(double v) {
+            this.nb_prefetch = v;
+            return this;
+        }
+
+        public Builder num_parallel_calls(double v) {
+            this.num_parallel_calls = v;
+            return this;
+        }
+
+        public Builder use_threads(boolean v) {
+            this.use_threads = v;
+            return this;
+        }
+
+        public Builder ignore_checkpointed_pipeline(boolean v) {
+            this.ignore_checkpointed_pipeline = v;
+            return this;
+        }
+
+        public Builder even_sharding(boolean v) {
+            this.even_sharding = v;
+            return this;
+        }
+
+        public Builder max_iteration_steps(Integer v) {
+            this.max_iteration_steps = v;
+            return this;
+        }
+
+        public DataLoadingConfig build() {
+            return new DataLoadingConfig(multiple_dataset_chaining, batch_size, order_by_length, max_tokens, len_to_wrap_long_seq, packing, wrap_before_affixing, max_sentence_len_in_doc, min_sentence_len_in_doc, max_sentence_len_in_target_doc, min_sentence_len_in_target_doc, min_length_of_sequences, min_length_of_sequences_after_batching, min_length_of_target_sequences, min_length_of_target_sequences_after_batching, output_format, shuffle, drop_null, seed, nb_epochs, min_batch_size, nb_prefetch, num_parallel_calls, use_threads, ignore_checkpointed_pipeline, even_sharding, max_iteration_steps);
+        }
     }
 }

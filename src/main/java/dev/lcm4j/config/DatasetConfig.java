@@ -46,8 +46,7 @@ public record DatasetConfig(String name, String parquet_path, double weight, Lim
                             boolean silent_freeze) {
 
     public static DatasetConfig defaults() {
-        return new DatasetConfig(null, null, 1.0, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, false, false);
+        return new Builder().build();
     }
 
     /**
@@ -83,6 +82,205 @@ public record DatasetConfig(String name, String parquet_path, double weight, Lim
         if (weight < 0) throw new LcmException(path + ".weight must be >= 0, got " + weight);
         if (source_quality_range != null && source_quality_range.size() != 2) {
             throw new LcmException(path + ".source_quality_range must be [min, max], got " + source_quality_range);
+        }
+    }
+
+    /** A builder holding the defaults, to change fields by name as the reference's keyword arguments do. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Named setters (the YAML keys) over the defaults or a copy of a config; {@link #build()} checks as the constructor does. */
+    public static final class Builder {
+        private String name = null;
+        private String parquet_path = null;
+        private double weight = 1.0;
+        private LimitOptions limit = null;
+        private List<String> columns = null;
+        private String source_column = null;
+        private String source_text_column = null;
+        private String target_column = null;
+        private String target_text_column = null;
+        private String source_prefix_text = null;
+        private String source_suffix_text = null;
+        private String target_prefix_text = null;
+        private String target_suffix_text = null;
+        private List<SonarTextColumn> source_sequences = null;
+        private List<SonarTextColumn> target_sequences = null;
+        private String source_quality_column = null;
+        private List<Double> source_quality_range = null;
+        private String partition_filters = null;
+        private String filters = null;
+        private String filesystem_expr = null;
+        private String filesystem = null;
+        private Boolean split_to_row_groups = null;
+        private Integer nb_parallel_fragments = null;
+        private boolean sharding_in_memory = false;
+        private boolean silent_freeze = false;
+
+        private Builder() {
+        }
+
+        private Builder(DatasetConfig c) {
+            this.name = c.name;
+            this.parquet_path = c.parquet_path;
+            this.weight = c.weight;
+            this.limit = c.limit;
+            this.columns = c.columns;
+            this.source_column = c.source_column;
+            this.source_text_column = c.source_text_column;
+            this.target_column = c.target_column;
+            this.target_text_column = c.target_text_column;
+            this.source_prefix_text = c.source_prefix_text;
+            this.source_suffix_text = c.source_suffix_text;
+            this.target_prefix_text = c.target_prefix_text;
+            this.target_suffix_text = c.target_suffix_text;
+            this.source_sequences = c.source_sequences;
+            this.target_sequences = c.target_sequences;
+            this.source_quality_column = c.source_quality_column;
+            this.source_quality_range = c.source_quality_range;
+            this.partition_filters = c.partition_filters;
+            this.filters = c.filters;
+            this.filesystem_expr = c.filesystem_expr;
+            this.filesystem = c.filesystem;
+            this.split_to_row_groups = c.split_to_row_groups;
+            this.nb_parallel_fragments = c.nb_parallel_fragments;
+            this.sharding_in_memory = c.sharding_in_memory;
+            this.silent_freeze = c.silent_freeze;
+        }
+
+        public Builder name(String v) {
+            this.name = v;
+            return this;
+        }
+
+        public Builder parquet_path(String v) {
+            this.parquet_path = v;
+            return this;
+        }
+
+        public Builder weight(double v) {
+            this.weight = v;
+            return this;
+        }
+
+        public Builder limit(LimitOptions v) {
+            this.limit = v;
+            return this;
+        }
+
+        public Builder columns(List<String> v) {
+            this.columns = v;
+            return this;
+        }
+
+        public Builder source_column(String v) {
+            this.source_column = v;
+            return this;
+        }
+
+        public Builder source_text_column(String v) {
+            this.source_text_column = v;
+            return this;
+        }
+
+        public Builder target_column(String v) {
+            this.target_column = v;
+            return this;
+        }
+
+        public Builder target_text_column(String v) {
+            this.target_text_column = v;
+            return this;
+        }
+
+        public Builder source_prefix_text(String v) {
+            this.source_prefix_text = v;
+            return this;
+        }
+
+        public Builder source_suffix_text(String v) {
+            this.source_suffix_text = v;
+            return this;
+        }
+
+        public Builder target_prefix_text(String v) {
+            this.target_prefix_text = v;
+            return this;
+        }
+
+        public Builder target_suffix_text(String v) {
+            this.target_suffix_text = v;
+            return this;
+        }
+
+        public Builder source_sequences(List<SonarTextColumn> v) {
+            this.source_sequences = v;
+            return this;
+        }
+
+        public Builder target_sequences(List<SonarTextColumn> v) {
+            this.target_sequences = v;
+            return this;
+        }
+
+        public Builder source_quality_column(String v) {
+            this.source_quality_column = v;
+            return this;
+        }
+
+        public Builder source_quality_range(List<Double> v) {
+            this.source_quality_range = v;
+            return this;
+        }
+
+        public Builder partition_filters(String v) {
+            this.partition_filters = v;
+            return this;
+        }
+
+        public Builder filters(String v) {
+            this.filters = v;
+            return this;
+        }
+
+        public Builder filesystem_expr(String v) {
+            this.filesystem_expr = v;
+            return this;
+        }
+
+        public Builder filesystem(String v) {
+            this.filesystem = v;
+            return this;
+        }
+
+        public Builder split_to_row_groups(Boolean v) {
+            this.split_to_row_groups = v;
+            return this;
+        }
+
+        public Builder nb_parallel_fragments(Integer v) {
+            this.nb_parallel_fragments = v;
+            return this;
+        }
+
+        public Builder sharding_in_memory(boolean v) {
+            this.sharding_in_memory = v;
+            return this;
+        }
+
+        public Builder silent_freeze(boolean v) {
+            this.silent_freeze = v;
+            return this;
+        }
+
+        public DatasetConfig build() {
+            return new DatasetConfig(name, parquet_path, weight, limit, columns, source_column, source_text_column, target_column, target_text_column, source_prefix_text, source_suffix_text, target_prefix_text, target_suffix_text, source_sequences, target_sequences, source_quality_column, source_quality_range, partition_filters, filters, filesystem_expr, filesystem, split_to_row_groups, nb_parallel_fragments, sharding_in_memory, silent_freeze);
         }
     }
 }

@@ -22,7 +22,7 @@ public record StepSamplingConfig(Sampling sampling, Weighting weighting, double 
     public enum Weighting { NONE, CLAMP_SNR }
 
     public static StepSamplingConfig defaults() {
-        return new StepSamplingConfig(Sampling.UNIFORM, Weighting.NONE, 0.8, 1.0, 0.0, 5.0);
+        return new Builder().build();
     }
 
     /** Checks the values; {@code path} is this node's dotted path for messages. */
@@ -34,6 +34,72 @@ public record StepSamplingConfig(Sampling sampling, Weighting weighting, double 
         }
         if (min_gamma > max_gamma) {
             throw new LcmException(path + ": min_gamma " + min_gamma + " is greater than max_gamma " + max_gamma);
+        }
+    }
+
+    /** A builder holding the defaults, to change fields by name as the reference's keyword arguments do. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Named setters (the YAML keys) over the defaults or a copy of a config; {@link #build()} checks as the constructor does. */
+    public static final class Builder {
+        private Sampling sampling = Sampling.UNIFORM;
+        private Weighting weighting = Weighting.NONE;
+        private double beta_a = 0.8;
+        private double beta_b = 1.0;
+        private double min_gamma = 0.0;
+        private double max_gamma = 5.0;
+
+        private Builder() {
+        }
+
+        private Builder(StepSamplingConfig c) {
+            this.sampling = c.sampling;
+            this.weighting = c.weighting;
+            this.beta_a = c.beta_a;
+            this.beta_b = c.beta_b;
+            this.min_gamma = c.min_gamma;
+            this.max_gamma = c.max_gamma;
+        }
+
+        public Builder sampling(Sampling v) {
+            this.sampling = v;
+            return this;
+        }
+
+        public Builder weighting(Weighting v) {
+            this.weighting = v;
+            return this;
+        }
+
+        public Builder beta_a(double v) {
+            this.beta_a = v;
+            return this;
+        }
+
+        public Builder beta_b(double v) {
+            this.beta_b = v;
+            return this;
+        }
+
+        public Builder min_gamma(double v) {
+            this.min_gamma = v;
+            return this;
+        }
+
+        public Builder max_gamma(double v) {
+            this.max_gamma = v;
+            return this;
+        }
+
+        public StepSamplingConfig build() {
+            return new StepSamplingConfig(sampling, weighting, beta_a, beta_b, min_gamma, max_gamma);
         }
     }
 }

@@ -105,13 +105,7 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
     public static final List<String> FSDP_MEMORY_POLICIES = List.of("standard", "low", "very_low");
 
     public static TrainingConfig defaults() {
-        return new TrainingConfig(null, null, null, null, CriterionConfig.defaults(), null, null, null,
-                "torch.float32", true, true, false, "model", "standard", 0.004, "myle", 1e-7, 1e-5,
-                List.of(0.1, 0.4, 0.5), 800, 10_000, 1, 1000.0, false, 0.1, List.of(0.9, 0.98), 1e-6,
-                32768.0, null, false, 5000, 5000, 5000, -1, false, 1, 1000, 2, false, 200, 3, false,
-                DataLoadingConfig.defaults(), DataLoadingConfig.validationDefaults(), List.of(), List.of(),
-                RequirementsConfig.defaults(), true, null, null, null, null, null, false, false, 10, 10, null,
-                "none", 512);
+        return new Builder().build();
     }
 
     /** Binds the {@code trainer} node of a composed tree (path {@code trainer}) and validates it. */
@@ -201,5 +195,449 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
 
     private static void positive(String key, int value) {
         if (value <= 0) throw new LcmException(key + " must be > 0, got " + value);
+    }
+
+    /** A builder holding the defaults, to change fields by name as the reference's keyword arguments do. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Named setters (the YAML keys) over the defaults or a copy of a config; {@link #build()} checks as the constructor does. */
+    public static final class Builder {
+        private String _trainer_ = null;
+        private String model_arch = null;
+        private Map<String, Object> model_arch_overrides = null;
+        private Object model_config_or_name = null;
+        private CriterionConfig criterion = CriterionConfig.defaults();
+        private String output_dir = null;
+        private String log_folder = null;
+        private String tb_dir = null;
+        private String dtype = "torch.float32";
+        private boolean use_optimizer_in_fp32 = true;
+        private boolean use_fsdp = true;
+        private boolean fsdp_fp32_reduce = false;
+        private String fsdp_wrap_granularity = "model";
+        private String fsdp_memory_policy = "standard";
+        private double lr = 0.004;
+        private String lr_schedule = "myle";
+        private double start_lr = 1e-7;
+        private double final_lr = 1e-5;
+        private List<Double> lr_stage_ratios = List.of(0.1, 0.4, 0.5);
+        private int num_lr_warmup_steps = 800;
+        private int max_steps = 10_000;
+        private int gradient_accumulation = 1;
+        private double max_grad_norm = 1000.0;
+        private boolean turn_off_grad_normalization = false;
+        private double weight_decay = 0.1;
+        private List<Double> adam_betas = List.of(0.9, 0.98);
+        private double adam_eps = 1e-6;
+        private double loss_scaler_init_scale = 32768.0;
+        private Integer loss_scaler_scale_window = null;
+        private boolean use_autocast = false;
+        private int validate_every_n_steps = 5000;
+        private int checkpoint_every_n_steps = 5000;
+        private int save_model_every_n_steps = 5000;
+        private int keep_last_n_checkpoints = -1;
+        private boolean preserve_consolidated_models = false;
+        private int publish_metrics_every_n_steps = 1;
+        private int gc_every_n_steps = 1000;
+        private int seed = 2;
+        private boolean profile = false;
+        private int profiler_skip_first = 200;
+        private int profiler_active = 3;
+        private boolean debug = false;
+        private DataLoadingConfig data_loading_config = DataLoadingConfig.defaults();
+        private DataLoadingConfig validation_data_loading_config = DataLoadingConfig.validationDefaults();
+        private List<DatasetConfig> training_data = List.of();
+        private List<DatasetConfig> validation_data = List.of();
+        private RequirementsConfig requirements = RequirementsConfig.defaults();
+        private boolean use_submitit = true;
+        private String fake_gang_device = null;
+        private String experiment_name = null;
+        private String wandb_project = null;
+        private String wandb_run_name = null;
+        private String wandb_entity = null;
+        private boolean raise_oom = false;
+        private boolean raise_nan_or_inf = false;
+        private int max_ooms = 10;
+        private int max_nans_or_infs = 10;
+        private List<String> freeze_modules = null;
+        private String freezing_strategy = "none";
+        private int max_subword_length = 512;
+
+        private Builder() {
+        }
+
+        private Builder(TrainingConfig c) {
+            this._trainer_ = c._trainer_;
+            this.model_arch = c.model_arch;
+            this.model_arch_overrides = c.model_arch_overrides;
+            this.model_config_or_name = c.model_config_or_name;
+            this.criterion = c.criterion;
+            this.output_dir = c.output_dir;
+            this.log_folder = c.log_folder;
+            this.tb_dir = c.tb_dir;
+            this.dtype = c.dtype;
+            this.use_optimizer_in_fp32 = c.use_optimizer_in_fp32;
+            this.use_fsdp = c.use_fsdp;
+            this.fsdp_fp32_reduce = c.fsdp_fp32_reduce;
+            this.fsdp_wrap_granularity = c.fsdp_wrap_granularity;
+            this.fsdp_memory_policy = c.fsdp_memory_policy;
+            this.lr = c.lr;
+            this.lr_schedule = c.lr_schedule;
+            this.start_lr = c.start_lr;
+            this.final_lr = c.final_lr;
+            this.lr_stage_ratios = c.lr_stage_ratios;
+            this.num_lr_warmup_steps = c.num_lr_warmup_steps;
+            this.max_steps = c.max_steps;
+            this.gradient_accumulation = c.gradient_accumulation;
+            this.max_grad_norm = c.max_grad_norm;
+            this.turn_off_grad_normalization = c.turn_off_grad_normalization;
+            this.weight_decay = c.weight_decay;
+            this.adam_betas = c.adam_betas;
+            this.adam_eps = c.adam_eps;
+            this.loss_scaler_init_scale = c.loss_scaler_init_scale;
+            this.loss_scaler_scale_window = c.loss_scaler_scale_window;
+            this.use_autocast = c.use_autocast;
+            this.validate_every_n_steps = c.validate_every_n_steps;
+            this.checkpoint_every_n_steps = c.checkpoint_every_n_steps;
+            this.save_model_every_n_steps = c.save_model_every_n_steps;
+            this.keep_last_n_checkpoints = c.keep_last_n_checkpoints;
+            this.preserve_consolidated_models = c.preserve_consolidated_models;
+            this.publish_metrics_every_n_steps = c.publish_metrics_every_n_steps;
+            this.gc_every_n_steps = c.gc_every_n_steps;
+            this.seed = c.seed;
+            this.profile = c.profile;
+            this.profiler_skip_first = c.profiler_skip_first;
+            this.profiler_active = c.profiler_active;
+            this.debug = c.debug;
+            this.data_loading_config = c.data_loading_config;
+            this.validation_data_loading_config = c.validation_data_loading_config;
+            this.training_data = c.training_data;
+            this.validation_data = c.validation_data;
+            this.requirements = c.requirements;
+            this.use_submitit = c.use_submitit;
+            this.fake_gang_device = c.fake_gang_device;
+            this.experiment_name = c.experiment_name;
+            this.wandb_project = c.wandb_project;
+            this.wandb_run_name = c.wandb_run_name;
+            this.wandb_entity = c.wandb_entity;
+            this.raise_oom = c.raise_oom;
+            this.raise_nan_or_inf = c.raise_nan_or_inf;
+            this.max_ooms = c.max_ooms;
+            this.max_nans_or_infs = c.max_nans_or_infs;
+            this.freeze_modules = c.freeze_modules;
+            this.freezing_strategy = c.freezing_strategy;
+            this.max_subword_length = c.max_subword_length;
+        }
+
+        public Builder _trainer_(String v) {
+            this._trainer_ = v;
+            return this;
+        }
+
+        public Builder model_arch(String v) {
+            this.model_arch = v;
+            return this;
+        }
+
+        public Builder model_arch_overrides(Map<String, Object> v) {
+            this.model_arch_overrides = v;
+            return this;
+        }
+
+        public Builder model_config_or_name(Object v) {
+            this.model_config_or_name = v;
+            return this;
+        }
+
+        public Builder criterion(CriterionConfig v) {
+            this.criterion = v;
+            return this;
+        }
+
+        public Builder output_dir(String v) {
+            this.output_dir = v;
+            return this;
+        }
+
+        public Builder log_folder(String v) {
+            this.log_folder = v;
+            return this;
+        }
+
+        public Builder tb_dir(String v) {
+            this.tb_dir = v;
+            return this;
+        }
+
+        public Builder dtype(String v) {
+            this.dtype = v;
+            return this;
+        }
+
+        public Builder use_optimizer_in_fp32(boolean v) {
+            this.use_optimizer_in_fp32 = v;
+            return this;
+        }
+
+        public Builder use_fsdp(boolean v) {
+            this.use_fsdp = v;
+            return this;
+        }
+
+        public Builder fsdp_fp32_reduce(boolean v) {
+            this.fsdp_fp32_reduce = v;
+            return this;
+        }
+
+        public Builder fsdp_wrap_granularity(String v) {
+            this.fsdp_wrap_granularity = v;
+            return this;
+        }
+
+        public Builder fsdp_memory_policy(String v) {
+            this.fsdp_memory_policy = v;
+            return this;
+        }
+
+        public Builder lr(double v) {
+            this.lr = v;
+            return this;
+        }
+
+        public Builder lr_schedule(String v) {
+            this.lr_schedule = v;
+            return this;
+        }
+
+        public Builder start_lr(double v) {
+            this.start_lr = v;
+            return this;
+        }
+
+        public Builder final_lr(double v) {
+            this.final_lr = v;
+            return this;
+        }
+
+        public Builder lr_stage_ratios(List<Double> v) {
+            this.lr_stage_ratios = v;
+            return this;
+        }
+
+        public Builder num_lr_warmup_steps(int v) {
+            this.num_lr_warmup_steps = v;
+            return this;
+        }
+
+        public Builder max_steps(int v) {
+            this.max_steps = v;
+            return this;
+        }
+
+        public Builder gradient_accumulation(int v) {
+            this.gradient_accumulation = v;
+            return this;
+        }
+
+        public Builder max_grad_norm(double v) {
+            this.max_grad_norm = v;
+            return this;
+        }
+
+        public Builder turn_off_grad_normalization(boolean v) {
+            this.turn_off_grad_normalization = v;
+            return this;
+        }
+
+        public Builder weight_decay(double v) {
+            this.weight_decay = v;
+            return this;
+        }
+
+        public Builder adam_betas(List<Double> v) {
+            this.adam_betas = v;
+            return this;
+        }
+
+        public Builder adam_eps(double v) {
+            this.adam_eps = v;
+            return this;
+        }
+
+        public Builder loss_scaler_init_scale(double v) {
+            this.loss_scaler_init_scale = v;
+            return this;
+        }
+
+        public Builder loss_scaler_scale_window(Integer v) {
+            this.loss_scaler_scale_window = v;
+            return this;
+        }
+
+        public Builder use_autocast(boolean v) {
+            this.use_autocast = v;
+            return this;
+        }
+
+        public Builder validate_every_n_steps(int v) {
+            this.validate_every_n_steps = v;
+            return this;
+        }
+
+        public Builder checkpoint_every_n_steps(int v) {
+            this.checkpoint_every_n_steps = v;
+            return this;
+        }
+
+        public Builder save_model_every_n_steps(int v) {
+            this.save_model_every_n_steps = v;
+            return this;
+        }
+
+        public Builder keep_last_n_checkpoints(int v) {
+            this.keep_last_n_checkpoints = v;
+            return this;
+        }
+
+        public Builder preserve_consolidated_models(boolean v) {
+            this.preserve_consolidated_models = v;
+            return this;
+        }
+
+        public Builder publish_metrics_every_n_steps(int v) {
+            this.publish_metrics_every_n_steps = v;
+            return this;
+        }
+
+        public Builder gc_every_n_steps(int v) {
+            this.gc_every_n_steps = v;
+            return this;
+        }
+
+        public Builder seed(int v) {
+            this.seed = v;
+            return this;
+        }
+
+        public Builder profile(boolean v) {
+            this.profile = v;
+            return this;
+        }
+
+        public Builder profiler_skip_first(int v) {
+            this.profiler_skip_first = v;
+            return this;
+        }
+
+        public Builder profiler_active(int v) {
+            this.profiler_active = v;
+            return this;
+        }
+
+        public Builder debug(boolean v) {
+            this.debug = v;
+            return this;
+        }
+
+        public Builder data_loading_config(DataLoadingConfig v) {
+            this.data_loading_config = v;
+            return this;
+        }
+
+        public Builder validation_data_loading_config(DataLoadingConfig v) {
+            this.validation_data_loading_config = v;
+            return this;
+        }
+
+        public Builder training_data(List<DatasetConfig> v) {
+            this.training_data = v;
+            return this;
+        }
+
+        public Builder validation_data(List<DatasetConfig> v) {
+            this.validation_data = v;
+            return this;
+        }
+
+        public Builder requirements(RequirementsConfig v) {
+            this.requirements = v;
+            return this;
+        }
+
+        public Builder use_submitit(boolean v) {
+            this.use_submitit = v;
+            return this;
+        }
+
+        public Builder fake_gang_device(String v) {
+            this.fake_gang_device = v;
+            return this;
+        }
+
+        public Builder experiment_name(String v) {
+            this.experiment_name = v;
+            return this;
+        }
+
+        public Builder wandb_project(String v) {
+            this.wandb_project = v;
+            return this;
+        }
+
+        public Builder wandb_run_name(String v) {
+            this.wandb_run_name = v;
+            return this;
+        }
+
+        public Builder wandb_entity(String v) {
+            this.wandb_entity = v;
+            return this;
+        }
+
+        public Builder raise_oom(boolean v) {
+            this.raise_oom = v;
+            return this;
+        }
+
+        public Builder raise_nan_or_inf(boolean v) {
+            this.raise_nan_or_inf = v;
+            return this;
+        }
+
+        public Builder max_ooms(int v) {
+            this.max_ooms = v;
+            return this;
+        }
+
+        public Builder max_nans_or_infs(int v) {
+            this.max_nans_or_infs = v;
+            return this;
+        }
+
+        public Builder freeze_modules(List<String> v) {
+            this.freeze_modules = v;
+            return this;
+        }
+
+        public Builder freezing_strategy(String v) {
+            this.freezing_strategy = v;
+            return this;
+        }
+
+        public Builder max_subword_length(int v) {
+            this.max_subword_length = v;
+            return this;
+        }
+
+        public TrainingConfig build() {
+            return new TrainingConfig(_trainer_, model_arch, model_arch_overrides, model_config_or_name, criterion, output_dir, log_folder, tb_dir, dtype, use_optimizer_in_fp32, use_fsdp, fsdp_fp32_reduce, fsdp_wrap_granularity, fsdp_memory_policy, lr, lr_schedule, start_lr, final_lr, lr_stage_ratios, num_lr_warmup_steps, max_steps, gradient_accumulation, max_grad_norm, turn_off_grad_normalization, weight_decay, adam_betas, adam_eps, loss_scaler_init_scale, loss_scaler_scale_window, use_autocast, validate_every_n_steps, checkpoint_every_n_steps, save_model_every_n_steps, keep_last_n_checkpoints, preserve_consolidated_models, publish_metrics_every_n_steps, gc_every_n_steps, seed, profile, profiler_skip_first, profiler_active, debug, data_loading_config, validation_data_loading_config, training_data, validation_data, requirements, use_submitit, fake_gang_device, experiment_name, wandb_project, wandb_run_name, wandb_entity, raise_oom, raise_nan_or_inf, max_ooms, max_nans_or_infs, freeze_modules, freezing_strategy, max_subword_length);
+        }
     }
 }

@@ -108,7 +108,7 @@ public final class ModelLoader {
                     + "; fit a normalizer on data of that dimension (./lcm fit-normalizer)");
         }
         if (st.containsKey("clip_min") && cfg.clip_proba() == null) {
-            cfg = new SonarNormalizerConfig(dim, 1e-4, false, cfg.quantile_min(), cfg.quantile_max(), cfg.normalization_method());
+            cfg = cfg.toBuilder().clip_proba(1e-4).with_fft(false).build();
         }
         SonarNormalizer n = new SonarNormalizer(f, cfg);
         n.loadStateDict(toTensors(st), true, "normalizer " + ckpt);

@@ -1,6 +1,9 @@
 package dev.lcm4j.config;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.nn.TransformerConfig;
+import dev.lcm4j.nn.denoisers.DenoiserConfig;
+import dev.lcm4j.nn.schedulers.DdimSchedulerConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -228,5 +231,45 @@ class ConfigBinderTest {
         assertEquals("mean", ConfigTree.get(tree, "criterion.reduction"));
         assertEquals("sample", ConfigTree.get(tree, "data_loading_config.multiple_dataset_chaining"));
         assertEquals(c, ConfigBinder.bind(tree, TrainingConfig.class, "trainer"));
+    }
+
+    /** The reference's DenoiserConfig extends TransformerConfig: its keys stay flat in YAML though lcm4j nests a record. */
+    @Test
+    void inlinedComponentsKeepTheirKeysFlat() {
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("num_layers", 3);
+        tree.put("use_swiglu", true);
+        tree.put("timestep_embed_dim", 64);
+        tree.put("pre_denoiser", Map.of("linear_bias", false));
+        DenoiserConfig d = ConfigBinder.bind(tree, DenoiserConfig.class, "denoiser");
+        assertEquals(3, d.transformer().num_layers());
+        assertTrue(d.transformer().use_swiglu());
+        assertEquals("none", d.transformer().pos_embedding_style(), "unset keys keep the denoiser's defaults");
+        assertEquals(64, d.timestep_embed_dim());
+        assertFalse(d.pre_denoiser().linear_bias());
+        // the same flat key list as the reference's dataclass: the 19 transformer keys, then the denoiser's own
+        List<String> keys = List.copyOf(ConfigBinder.toTree(d).keySet());
+        assertEquals(List.of("num_layers", "num_attn_heads", "dropout_p", "final_dropout_p", "attention_dropout_p", "ffn_inner_dim",
+                "use_swiglu", "ffn_inner_activation_name", "pos_embedding_style", "rope_theta", "layer_normalization_style",
+                "norm_order_style", "final_norm_order_style", "enable_qk_layernorm", "mha_qkv_weight_normalization",
+                "mha_output_weight_normalization", "mha_output_proj_bias", "scale_residual", "attention_output_init_fn",
+                "pre_denoiser", "post_denoiser", "timestep_embed_dim"), keys);
+        assertEquals(d, ConfigBinder.bind(ConfigBinder.toTree(d), DenoiserConfig.class, "denoiser"));
+        LcmException e = assertThrows(LcmException.class, () -> ConfigBinder.bind(Map.of("num_layer", 2), DenoiserConfig.class, "denoiser"));
+        assertTrue(e.getMessage().startsWith("unknown key denoiser.num_layer (did you mean num_layers?)"), e.getMessage());
+    }
+
+    /** Builders set fields by name over the defaults; build() checks as the constructor does. */
+    @Test
+    void buildersChangeOnlyTheNamedFields() {
+        TransformerConfig t = TransformerConfig.builder().num_layers(32).use_swiglu(true).build();
+        TransformerConfig d = TransformerConfig.defaults();
+        assertEquals(32, t.num_layers());
+        assertTrue(t.use_swiglu());
+        assertEquals(d.num_attn_heads(), t.num_attn_heads());
+        assertEquals(d, t.toBuilder().num_layers(d.num_layers()).use_swiglu(false).build());
+        assertEquals(DataLoadingConfig.defaults().toBuilder().nb_epochs(1).shuffle(false)
+                .multiple_dataset_chaining(DataLoadingConfig.Chaining.CONCAT).build(), DataLoadingConfig.validationDefaults());
+        assertThrows(LcmException.class, () -> DdimSchedulerConfig.builder().beta_schedule("exp").build());
     }
 }

@@ -29,9 +29,9 @@ class LcmGeneratorTest {
     static BaseLcm tinyModel(String pos) {
         org.bytedeco.pytorch.global.torch.manual_seed(0);
         TransformerConfig d = TransformerConfig.defaults();
-        TransformerConfig lcm = new TransformerConfig(2, 1, 0.0, 0.0, 0.0, 16, false, "relu", pos, 10000.0, "standard", "pre", null,
-                false, false, false, false, null, "xavier");
-        BaseLcmConfig c = new BaseLcmConfig("base_lcm", 4, null, 64, 4, null, LcmFrontendConfig.defaults(), lcm, ProjectionConfig.defaults());
+        TransformerConfig lcm = TransformerConfig.builder().num_layers(2).num_attn_heads(1).dropout_p(0.0).final_dropout_p(0.0)
+                .ffn_inner_dim(16).pos_embedding_style(pos).build();
+        BaseLcmConfig c = BaseLcmConfig.builder().sonar_embed_dim(4).max_seq_len(64).model_dim(4).lcm(lcm).build();
         BaseLcm m = new BaseLcm(ParamFactory.cpu(), c, null);
         m.train(false);
         return m;

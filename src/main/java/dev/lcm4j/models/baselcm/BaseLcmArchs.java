@@ -1,6 +1,5 @@
 package dev.lcm4j.models.baselcm;
 
-import dev.lcm4j.nn.ProjectionConfig;
 import dev.lcm4j.nn.TransformerConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,8 +18,7 @@ public final class BaseLcmArchs {
 
     /** 2 layers, d=1024, 8 heads, learned positions, LayerNorm, ReLU FFN 4096: 29,388,800 parameters. */
     static BaseLcmConfig toy() {
-        BaseLcmConfig d = BaseLcmConfig.defaults();
-        return d;
+        return BaseLcmConfig.defaults();
     }
 
     /**
@@ -29,11 +27,20 @@ public final class BaseLcmArchs {
      */
     static BaseLcmConfig base1_6B() {
         int modelDim = 2048;
-        TransformerConfig t = TransformerConfig.defaults();
-        TransformerConfig lcm = new TransformerConfig(32, 16, 0.1, 0.0, 0.0, modelDim * 4, true,
-                t.ffn_inner_activation_name(), "rope", t.rope_theta(), "rms", t.norm_order_style(),
-                t.final_norm_order_style(), false, false, false, true, null, t.attention_output_init_fn());
-        return new BaseLcmConfig(BaseLcmConfig.FAMILY, 1024, "dummy_sonar_normalizer", 4096, modelDim, null,
-                LcmFrontendConfig.defaults(), lcm, ProjectionConfig.defaults());
+        return BaseLcmConfig.builder()
+                .sonar_normalizer_name("dummy_sonar_normalizer")
+                .max_seq_len(4096)
+                .model_dim(modelDim)
+                .lcm(TransformerConfig.builder()
+                        .num_layers(32)
+                        .num_attn_heads(16)
+                        .final_dropout_p(0.0)
+                        .ffn_inner_dim(modelDim * 4)
+                        .use_swiglu(true)
+                        .pos_embedding_style("rope")
+                        .layer_normalization_style("rms")
+                        .mha_output_proj_bias(true)
+                        .build())
+                .build();
     }
 }

@@ -23,12 +23,12 @@ public record DiffusionOptions(double guidance_scale, double guidance_rescale, d
                                double initial_noise_scale, int inference_timesteps, double clip_noise, boolean thresholding,
                                double dynamic_thresholding_ratio, double sample_max_value, boolean reference_timestep_stride) {
     public static DiffusionOptions defaults() {
-        return new DiffusionOptions(1.0, 0.0, 0.0, null, 1.0, 100, 100, false, 0.995, 6.0, false);
+        return new Builder().build();
     }
 
     /** The reference README's two-tower settings: 40 steps, noise 0.6, guidance 3 with rescale 0.7. */
     public static DiffusionOptions readme() {
-        return new DiffusionOptions(3.0, 0.7, 0.0, null, 0.6, 40, 100, false, 0.995, 6.0, false);
+        return builder().guidance_scale(3.0).guidance_rescale(0.7).initial_noise_scale(0.6).inference_timesteps(40).build();
     }
 
     public boolean classifierFreeGuidance() {
@@ -45,17 +45,115 @@ public record DiffusionOptions(double guidance_scale, double guidance_rescale, d
     }
 
     public DiffusionOptions withGuidance(double scale, double rescale) {
-        return new DiffusionOptions(scale, rescale, ddim_eta, epsilon_scaling, initial_noise_scale, inference_timesteps, clip_noise,
-                thresholding, dynamic_thresholding_ratio, sample_max_value, reference_timestep_stride);
+        return toBuilder().guidance_scale(scale).guidance_rescale(rescale).build();
     }
 
     public DiffusionOptions withTimesteps(int steps, boolean referenceStride) {
-        return new DiffusionOptions(guidance_scale, guidance_rescale, ddim_eta, epsilon_scaling, initial_noise_scale, steps, clip_noise,
-                thresholding, dynamic_thresholding_ratio, sample_max_value, referenceStride);
+        return toBuilder().inference_timesteps(steps).reference_timestep_stride(referenceStride).build();
     }
 
     public DiffusionOptions withInitialNoiseScale(double s) {
-        return new DiffusionOptions(guidance_scale, guidance_rescale, ddim_eta, epsilon_scaling, s, inference_timesteps, clip_noise,
-                thresholding, dynamic_thresholding_ratio, sample_max_value, reference_timestep_stride);
+        return toBuilder().initial_noise_scale(s).build();
+    }
+
+    /** A builder holding the defaults, to change fields by name as the reference's keyword arguments do. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Named setters (the YAML keys) over the defaults or a copy of a config; {@link #build()} checks as the constructor does. */
+    public static final class Builder {
+        private double guidance_scale = 1.0;
+        private double guidance_rescale = 0.0;
+        private double ddim_eta = 0.0;
+        private Double epsilon_scaling = null;
+        private double initial_noise_scale = 1.0;
+        private int inference_timesteps = 100;
+        private double clip_noise = 100;
+        private boolean thresholding = false;
+        private double dynamic_thresholding_ratio = 0.995;
+        private double sample_max_value = 6.0;
+        private boolean reference_timestep_stride = false;
+
+        private Builder() {
+        }
+
+        private Builder(DiffusionOptions c) {
+            this.guidance_scale = c.guidance_scale;
+            this.guidance_rescale = c.guidance_rescale;
+            this.ddim_eta = c.ddim_eta;
+            this.epsilon_scaling = c.epsilon_scaling;
+            this.initial_noise_scale = c.initial_noise_scale;
+            this.inference_timesteps = c.inference_timesteps;
+            this.clip_noise = c.clip_noise;
+            this.thresholding = c.thresholding;
+            this.dynamic_thresholding_ratio = c.dynamic_thresholding_ratio;
+            this.sample_max_value = c.sample_max_value;
+            this.reference_timestep_stride = c.reference_timestep_stride;
+        }
+
+        public Builder guidance_scale(double v) {
+            this.guidance_scale = v;
+            return this;
+        }
+
+        public Builder guidance_rescale(double v) {
+            this.guidance_rescale = v;
+            return this;
+        }
+
+        public Builder ddim_eta(double v) {
+            this.ddim_eta = v;
+            return this;
+        }
+
+        public Builder epsilon_scaling(Double v) {
+            this.epsilon_scaling = v;
+            return this;
+        }
+
+        public Builder initial_noise_scale(double v) {
+            this.initial_noise_scale = v;
+            return this;
+        }
+
+        public Builder inference_timesteps(int v) {
+            this.inference_timesteps = v;
+            return this;
+        }
+
+        public Builder clip_noise(double v) {
+            this.clip_noise = v;
+            return this;
+        }
+
+        public Builder thresholding(boolean v) {
+            this.thresholding = v;
+            return this;
+        }
+
+        public Builder dynamic_thresholding_ratio(double v) {
+            this.dynamic_thresholding_ratio = v;
+            return this;
+        }
+
+        public Builder sample_max_value(double v) {
+            this.sample_max_value = v;
+            return this;
+        }
+
+        public Builder reference_timestep_stride(boolean v) {
+            this.reference_timestep_stride = v;
+            return this;
+        }
+
+        public DiffusionOptions build() {
+            return new DiffusionOptions(guidance_scale, guidance_rescale, ddim_eta, epsilon_scaling, initial_noise_scale, inference_timesteps, clip_noise, thresholding, dynamic_thresholding_ratio, sample_max_value, reference_timestep_stride);
+        }
     }
 }

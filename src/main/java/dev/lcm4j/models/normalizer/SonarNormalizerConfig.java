@@ -13,11 +13,11 @@ package dev.lcm4j.models.normalizer;
 public record SonarNormalizerConfig(int dim, Double clip_proba, boolean with_fft, double quantile_min,
                                     double quantile_max, String normalization_method) {
     public static SonarNormalizerConfig defaults() {
-        return new SonarNormalizerConfig(1024, null, false, 0.25, 0.75, "gaussian_robust");
+        return new Builder().build();
     }
 
     public SonarNormalizerConfig withDim(int d) {
-        return new SonarNormalizerConfig(d, clip_proba, with_fft, quantile_min, quantile_max, normalization_method);
+        return toBuilder().dim(d).build();
     }
 
     public void validate() {
@@ -37,8 +37,74 @@ public record SonarNormalizerConfig(int dim, Double clip_proba, boolean with_fft
         return switch (name) {
             case "base" -> d;
             case "base_page4k" -> d.withDim(4096);
-            case "clipping" -> new SonarNormalizerConfig(1024, 1e-4, false, 0.25, 0.75, "gaussian_robust");
+            case "clipping" -> d.toBuilder().clip_proba(1e-4).build();
             default -> throw new dev.lcm4j.LcmException("unknown sonar_normalizer arch '" + name + "'; known: base, base_page4k, clipping");
         };
+    }
+
+    /** A builder holding the defaults, to change fields by name as the reference's keyword arguments do. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Named setters (the YAML keys) over the defaults or a copy of a config; {@link #build()} checks as the constructor does. */
+    public static final class Builder {
+        private int dim = 1024;
+        private Double clip_proba = null;
+        private boolean with_fft = false;
+        private double quantile_min = 0.25;
+        private double quantile_max = 0.75;
+        private String normalization_method = "gaussian_robust";
+
+        private Builder() {
+        }
+
+        private Builder(SonarNormalizerConfig c) {
+            this.dim = c.dim;
+            this.clip_proba = c.clip_proba;
+            this.with_fft = c.with_fft;
+            this.quantile_min = c.quantile_min;
+            this.quantile_max = c.quantile_max;
+            this.normalization_method = c.normalization_method;
+        }
+
+        public Builder dim(int v) {
+            this.dim = v;
+            return this;
+        }
+
+        public Builder clip_proba(Double v) {
+            this.clip_proba = v;
+            return this;
+        }
+
+        public Builder with_fft(boolean v) {
+            this.with_fft = v;
+            return this;
+        }
+
+        public Builder quantile_min(double v) {
+            this.quantile_min = v;
+            return this;
+        }
+
+        public Builder quantile_max(double v) {
+            this.quantile_max = v;
+            return this;
+        }
+
+        public Builder normalization_method(String v) {
+            this.normalization_method = v;
+            return this;
+        }
+
+        public SonarNormalizerConfig build() {
+            return new SonarNormalizerConfig(dim, clip_proba, with_fft, quantile_min, quantile_max, normalization_method);
+        }
     }
 }

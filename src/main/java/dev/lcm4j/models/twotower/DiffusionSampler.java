@@ -41,10 +41,8 @@ public final class DiffusionSampler {
         DdimSchedulerConfig c = model.config().noise_scheduler();
         if (options.thresholding()) {
             // as the reference's prep_for_denoising: the generator's thresholding options override the model's
-            c = new DdimSchedulerConfig(c.num_diffusion_train_steps(), c.beta_start(), c.beta_end(), c.beta_schedule(),
-                    c.scaled_linear_exponent(), c.sigmoid_schedule_alpha(), c.sigmoid_schedule_beta(), c.clip_sample(),
-                    c.clip_sample_range(), c.set_alpha_to_one(), c.prediction_type(), true, options.dynamic_thresholding_ratio(),
-                    options.sample_max_value(), c.rescale_betas_zero_snr(), c.timestep_spacing());
+            c = c.toBuilder().thresholding(true).dynamic_thresholding_ratio(options.dynamic_thresholding_ratio())
+                    .sample_max_value(options.sample_max_value()).build();
             this.scheduler = new DdimScheduler(c);
         } else {
             this.scheduler = model.scheduler();

@@ -24,9 +24,9 @@ public final class TwoTowerDiffusionLcmArchs {
      * 1000 diffusion steps, no guidance training, the {@code dummy_sonar_normalizer}: 84,235,264 parameters.
      */
     static TwoTowerDiffusionLcmConfig toy() {
-        TwoTowerDiffusionLcmConfig d = TwoTowerDiffusionLcmConfig.defaults();
-        return new TwoTowerDiffusionLcmConfig(d.model_type(), d.sonar_embed_dim(), "dummy_sonar_normalizer", d.max_seq_len(),
-                d.model_dim(), d.frontend(), d.context_encoder(), d.noise_scheduler(), d.denoiser(), false);
+        return TwoTowerDiffusionLcmConfig.builder()
+                .sonar_normalizer_name("dummy_sonar_normalizer")
+                .build();
     }
 
     /**
@@ -36,15 +36,21 @@ public final class TwoTowerDiffusionLcmArchs {
      * d=4096/32 heads/14 layers gives 6,930,781,696, as its docstring says.
      */
     static TwoTowerDiffusionLcmConfig published(int modelDim, int heads, int denoiserLayers) {
-        TransformerConfig t = TransformerConfig.defaults();
-        TransformerConfig encoder = new TransformerConfig(5, heads, 0.1, 0.0, 0.0, 4 * modelDim, true,
-                t.ffn_inner_activation_name(), "rope", t.rope_theta(), "rms", t.norm_order_style(), t.final_norm_order_style(),
-                false, false, false, true, null, t.attention_output_init_fn());
-        TransformerConfig den = new TransformerConfig(denoiserLayers, heads, 0.1, 0.0, 0.0, 4 * modelDim, true,
-                t.ffn_inner_activation_name(), "none", t.rope_theta(), "rms", t.norm_order_style(), t.final_norm_order_style(),
-                false, false, false, true, null, t.attention_output_init_fn());
-        return new TwoTowerDiffusionLcmConfig(TwoTowerDiffusionLcmConfig.FAMILY, 1024, "dummy_sonar_normalizer", 4096, modelDim,
-                EncoderFrontendConfig.defaults(), encoder, DdimSchedulerConfig.defaults().withTrainSteps(100),
-                DenoiserConfig.of(den, modelDim), true);
+        TransformerConfig.Builder tower = TransformerConfig.builder()
+                .num_attn_heads(heads)
+                .final_dropout_p(0.0)
+                .ffn_inner_dim(4 * modelDim)
+                .use_swiglu(true)
+                .layer_normalization_style("rms")
+                .mha_output_proj_bias(true);
+        return TwoTowerDiffusionLcmConfig.builder()
+                .sonar_normalizer_name("dummy_sonar_normalizer")
+                .max_seq_len(4096)
+                .model_dim(modelDim)
+                .context_encoder(tower.num_layers(5).pos_embedding_style("rope").build())
+                .noise_scheduler(DdimSchedulerConfig.builder().num_diffusion_train_steps(100).build())
+                .denoiser(DenoiserConfig.of(tower.num_layers(denoiserLayers).pos_embedding_style("none").build(), modelDim))
+                .trained_with_cf_guidance(true)
+                .build();
     }
 }

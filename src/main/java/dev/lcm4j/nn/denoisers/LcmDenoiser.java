@@ -34,11 +34,11 @@ public final class LcmDenoiser extends Module {
         this.initialProj = registerModule("initial_proj", new Projection(f, sonarDim, modelDim, c.pre_denoiser()));
         this.finalProj = registerModule("final_proj", new Projection(f, modelDim, sonarDim, c.post_denoiser()));
         Stack stack = registerModule("layers", new Stack());
-        layers = new DenoiserLayer[c.num_layers()];
+        layers = new DenoiserLayer[t.num_layers()];
         for (int i = 0; i < layers.length; i++) layers[i] = stack.add(String.valueOf(i), new DenoiserLayer(f, modelDim, t));
-        boolean noFinalNorm = "post".equals(c.final_norm_order_style());
-        this.layerNorm = noFinalNorm ? null : registerModule("layer_norm", new Norm(f, modelDim, LayerNormStyle.parse(c.layer_normalization_style())));
-        this.finalDropout = c.final_dropout_p();
+        boolean noFinalNorm = "post".equals(t.final_norm_order_style());
+        this.layerNorm = noFinalNorm ? null : registerModule("layer_norm", new Norm(f, modelDim, LayerNormStyle.parse(t.layer_normalization_style())));
+        this.finalDropout = t.final_dropout_p();
     }
 
     /**

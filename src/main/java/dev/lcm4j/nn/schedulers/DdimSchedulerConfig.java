@@ -43,26 +43,155 @@ public record DdimSchedulerConfig(int num_diffusion_train_steps, double beta_sta
 
     /** The reference's defaults. */
     public static DdimSchedulerConfig defaults() {
-        return new DdimSchedulerConfig(1000, 0.0001, 0.02, "squaredcos_cap_v2", 2.0, 1.5, 0, false, 1.0, true, "sample",
-                false, 0.995, 1.0, true, "trailing");
+        return new Builder().build();
     }
 
     /** The defaults with another T (the two-tower archs train with 100 steps). */
     public DdimSchedulerConfig withTrainSteps(int t) {
-        return new DdimSchedulerConfig(t, beta_start, beta_end, beta_schedule, scaled_linear_exponent, sigmoid_schedule_alpha,
-                sigmoid_schedule_beta, clip_sample, clip_sample_range, set_alpha_to_one, prediction_type, thresholding,
-                dynamic_thresholding_ratio, sample_max_value, rescale_betas_zero_snr, timestep_spacing);
+        return toBuilder().num_diffusion_train_steps(t).build();
     }
 
     public DdimSchedulerConfig withSchedule(String schedule, boolean rescaleZeroSnr) {
-        return new DdimSchedulerConfig(num_diffusion_train_steps, beta_start, beta_end, schedule, scaled_linear_exponent,
-                sigmoid_schedule_alpha, sigmoid_schedule_beta, clip_sample, clip_sample_range, set_alpha_to_one, prediction_type,
-                thresholding, dynamic_thresholding_ratio, sample_max_value, rescaleZeroSnr, timestep_spacing);
+        return toBuilder().beta_schedule(schedule).rescale_betas_zero_snr(rescaleZeroSnr).build();
     }
 
     public DdimSchedulerConfig withSpacing(String spacing) {
-        return new DdimSchedulerConfig(num_diffusion_train_steps, beta_start, beta_end, beta_schedule, scaled_linear_exponent,
-                sigmoid_schedule_alpha, sigmoid_schedule_beta, clip_sample, clip_sample_range, set_alpha_to_one, prediction_type,
-                thresholding, dynamic_thresholding_ratio, sample_max_value, rescale_betas_zero_snr, spacing);
+        return toBuilder().timestep_spacing(spacing).build();
+    }
+
+    /** A builder holding the defaults, to change fields by name as the reference's keyword arguments do. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Named setters (the YAML keys) over the defaults or a copy of a config; {@link #build()} checks as the constructor does. */
+    public static final class Builder {
+        private int num_diffusion_train_steps = 1000;
+        private double beta_start = 0.0001;
+        private double beta_end = 0.02;
+        private String beta_schedule = "squaredcos_cap_v2";
+        private double scaled_linear_exponent = 2.0;
+        private double sigmoid_schedule_alpha = 1.5;
+        private double sigmoid_schedule_beta = 0;
+        private boolean clip_sample = false;
+        private double clip_sample_range = 1.0;
+        private boolean set_alpha_to_one = true;
+        private String prediction_type = "sample";
+        private boolean thresholding = false;
+        private double dynamic_thresholding_ratio = 0.995;
+        private double sample_max_value = 1.0;
+        private boolean rescale_betas_zero_snr = true;
+        private String timestep_spacing = "trailing";
+
+        private Builder() {
+        }
+
+        private Builder(DdimSchedulerConfig c) {
+            this.num_diffusion_train_steps = c.num_diffusion_train_steps;
+            this.beta_start = c.beta_start;
+            this.beta_end = c.beta_end;
+            this.beta_schedule = c.beta_schedule;
+            this.scaled_linear_exponent = c.scaled_linear_exponent;
+            this.sigmoid_schedule_alpha = c.sigmoid_schedule_alpha;
+            this.sigmoid_schedule_beta = c.sigmoid_schedule_beta;
+            this.clip_sample = c.clip_sample;
+            this.clip_sample_range = c.clip_sample_range;
+            this.set_alpha_to_one = c.set_alpha_to_one;
+            this.prediction_type = c.prediction_type;
+            this.thresholding = c.thresholding;
+            this.dynamic_thresholding_ratio = c.dynamic_thresholding_ratio;
+            this.sample_max_value = c.sample_max_value;
+            this.rescale_betas_zero_snr = c.rescale_betas_zero_snr;
+            this.timestep_spacing = c.timestep_spacing;
+        }
+
+        public Builder num_diffusion_train_steps(int v) {
+            this.num_diffusion_train_steps = v;
+            return this;
+        }
+
+        public Builder beta_start(double v) {
+            this.beta_start = v;
+            return this;
+        }
+
+        public Builder beta_end(double v) {
+            this.beta_end = v;
+            return this;
+        }
+
+        public Builder beta_schedule(String v) {
+            this.beta_schedule = v;
+            return this;
+        }
+
+        public Builder scaled_linear_exponent(double v) {
+            this.scaled_linear_exponent = v;
+            return this;
+        }
+
+        public Builder sigmoid_schedule_alpha(double v) {
+            this.sigmoid_schedule_alpha = v;
+            return this;
+        }
+
+        public Builder sigmoid_schedule_beta(double v) {
+            this.sigmoid_schedule_beta = v;
+            return this;
+        }
+
+        public Builder clip_sample(boolean v) {
+            this.clip_sample = v;
+            return this;
+        }
+
+        public Builder clip_sample_range(double v) {
+            this.clip_sample_range = v;
+            return this;
+        }
+
+        public Builder set_alpha_to_one(boolean v) {
+            this.set_alpha_to_one = v;
+            return this;
+        }
+
+        public Builder prediction_type(String v) {
+            this.prediction_type = v;
+            return this;
+        }
+
+        public Builder thresholding(boolean v) {
+            this.thresholding = v;
+            return this;
+        }
+
+        public Builder dynamic_thresholding_ratio(double v) {
+            this.dynamic_thresholding_ratio = v;
+            return this;
+        }
+
+        public Builder sample_max_value(double v) {
+            this.sample_max_value = v;
+            return this;
+        }
+
+        public Builder rescale_betas_zero_snr(boolean v) {
+            this.rescale_betas_zero_snr = v;
+            return this;
+        }
+
+        public Builder timestep_spacing(String v) {
+            this.timestep_spacing = v;
+            return this;
+        }
+
+        public DdimSchedulerConfig build() {
+            return new DdimSchedulerConfig(num_diffusion_train_steps, beta_start, beta_end, beta_schedule, scaled_linear_exponent, sigmoid_schedule_alpha, sigmoid_schedule_beta, clip_sample, clip_sample_range, set_alpha_to_one, prediction_type, thresholding, dynamic_thresholding_ratio, sample_max_value, rescale_betas_zero_snr, timestep_spacing);
+        }
     }
 }

@@ -43,12 +43,15 @@ class TwoTowerGenerationTest {
     static TwoTowerDiffusionLcm model(boolean guidance, long seed) {
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         TransformerConfig t = TransformerConfig.defaults();
-        TransformerConfig enc = new TransformerConfig(2, 4, 0.0, 0.0, 0.0, 64, true, "relu", "rope", 10_000, "rms", "pre", null,
-                false, false, false, true, null, "xavier");
-        TransformerConfig den = new TransformerConfig(2, 4, 0.0, 0.0, 0.0, 64, false, "relu", "none", 10_000, "standard", "pre", null,
-                false, false, false, false, null, "xavier");
-        TwoTowerDiffusionLcmConfig c = new TwoTowerDiffusionLcmConfig(TwoTowerDiffusionLcmConfig.FAMILY, DIM, "test_norm", 64, 32,
-                EncoderFrontendConfig.defaults(), enc, DdimSchedulerConfig.defaults().withTrainSteps(100), DenoiserConfig.of(den, 32), guidance);
+        TransformerConfig.Builder tower = TransformerConfig.builder().num_layers(2).num_attn_heads(4).dropout_p(0.0)
+                .final_dropout_p(0.0).ffn_inner_dim(64);
+        TransformerConfig enc = tower.use_swiglu(true).pos_embedding_style("rope").layer_normalization_style("rms")
+                .mha_output_proj_bias(true).build();
+        TransformerConfig den = tower.use_swiglu(false).pos_embedding_style("none").layer_normalization_style("standard")
+                .mha_output_proj_bias(false).build();
+        TwoTowerDiffusionLcmConfig c = TwoTowerDiffusionLcmConfig.builder().sonar_embed_dim(DIM).sonar_normalizer_name("test_norm")
+                .max_seq_len(64).model_dim(32).context_encoder(enc).noise_scheduler(DdimSchedulerConfig.defaults().withTrainSteps(100))
+                .denoiser(DenoiserConfig.of(den, 32)).trained_with_cf_guidance(guidance).build();
         SonarNormalizer n = new SonarNormalizer(ParamFactory.cpu(), SonarNormalizerConfig.defaults().withDim(DIM));
         Random r = new Random(seed);
         float[] center = new float[DIM], scale = new float[DIM];

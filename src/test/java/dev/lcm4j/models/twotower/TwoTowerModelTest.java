@@ -173,8 +173,8 @@ class TwoTowerModelTest {
         // the reference's test_supervised_diffusion_forward: default config (1024 dims, dummy normalizer), the
         // finetuning criterion, sources and targets of lengths 1..5: a finite loss over 5*6/2 = 15 target sentences
         TwoTowerDiffusionLcmConfig d = TwoTowerDiffusionLcmConfig.defaults();
-        TwoTowerDiffusionLcmConfig c = new TwoTowerDiffusionLcmConfig(d.model_type(), 1024, "dummy_sonar_normalizer", d.max_seq_len(),
-                1024, d.frontend(), d.context_encoder(), d.noise_scheduler(), d.denoiser(), false);
+        TwoTowerDiffusionLcmConfig c = d.toBuilder().sonar_embed_dim(1024).sonar_normalizer_name("dummy_sonar_normalizer")
+                .model_dim(1024).trained_with_cf_guidance(false).build();
         try (PointerScope s = new PointerScope()) {
             org.bytedeco.pytorch.global.torch.manual_seed(0);
             TwoTowerDiffusionLcm m = (TwoTowerDiffusionLcm) ModelLoader.build(c, ParamFactory.cpu());
@@ -208,8 +208,8 @@ class TwoTowerModelTest {
         LcmException e = assertThrows(LcmException.class, () -> ModelLoader.build(d, ParamFactory.meta()));
         assertTrue(e.getMessage().contains("needs a normalizer") && e.getMessage().contains("./lcm fit-normalizer"), e.getMessage());
         // a named normalizer card that does not exist: the error says how to fit it under that name
-        TwoTowerDiffusionLcmConfig named = new TwoTowerDiffusionLcmConfig(d.model_type(), 384, "my_missing_norm", d.max_seq_len(),
-                d.model_dim(), d.frontend(), d.context_encoder(), d.noise_scheduler(), d.denoiser(), false);
+        TwoTowerDiffusionLcmConfig named = d.toBuilder().sonar_embed_dim(384).sonar_normalizer_name("my_missing_norm")
+                .trained_with_cf_guidance(false).build();
         LcmException m = assertThrows(LcmException.class, () -> ModelLoader.build(named, ParamFactory.meta()));
         assertTrue(m.getMessage().contains("'my_missing_norm'") && m.getMessage().contains("--card_name my_missing_norm"), m.getMessage());
     }
