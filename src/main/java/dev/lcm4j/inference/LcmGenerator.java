@@ -18,8 +18,9 @@ import org.bytedeco.pytorch.TensorVector;
  * Autoregressive concept generation as the reference's {@code LCMGenerator}: batched ragged prompts, KV-cache
  * prefill of the common prompt prefix, one position per step, and per-row stopping on max_gen_len, on cosine to
  * the EOS concept, or on a repeated concept. EOS/repetition only count once {@code step - prompt_len >= min_gen_len},
- * so with min_gen_len 1 the first generated sentence can never stop a row (reference quirk 9). Every hypothesis
- * holds the prompt followed by the generated concepts, the EOS-like last one included unless trimmed.
+ * so with min_gen_len 1 the first generated sentence can never stop a row (kept from the reference, docs/quirks.md
+ * #20). Every hypothesis holds the prompt followed by the generated concepts, the EOS-like last one included unless
+ * trimmed.
  */
 public final class LcmGenerator {
     private final Lcm model;
@@ -94,7 +95,7 @@ public final class LcmGenerator {
     /**
      * The two-tower model: the context encoder runs incrementally (KV cache) and the encoded context grows by one
      * position per step; the denoiser then runs the whole DDIM loop for one new concept per row. Without the cache
-     * (which the reference does not support) the full prefix is re-encoded at every step.
+     * (which the reference does not support; docs/quirks.md #22) the full prefix is re-encoded at every step.
      */
     private static final class DiffusionStepper implements Stepper {
         private final TwoTowerDiffusionLcm model;
