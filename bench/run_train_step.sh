@@ -22,7 +22,7 @@ STAMP=$(date +%Y-%m-%d)
 OUTDIR=bench/target
 RAW=$OUTDIR/train_step-$STAMP.jsonl
 RESULT=bench/results/train_step-$STAMP.md
-export OMP_WAIT_POLICY=PASSIVE   # backend.md: without it libtorch/OpenBLAS steps are ~2x slower
+export OMP_WAIT_POLICY=PASSIVE   # without it libtorch/OpenBLAS steps are ~2x slower (see ./lcm)
 # glibc keeps freed step memory in the heap (as ./lcm sets it; see there). Both sides run with it; PyTorch gains ~3%.
 export OMP_NUM_THREADS=$THREADS
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=268435456

@@ -68,7 +68,8 @@ final class EvaluateCommand implements Runnable {
     @Option(names = "--min_seq_len", defaultValue = "1") int minSeqLen;
     @Option(names = "--eos_threshold", defaultValue = "0.9") double eosThreshold;
     @Option(names = "--sample_latent_variable", defaultValue = "true", arity = "0..1", fallbackValue = "true", converter = Bool.class,
-            description = "MSE LCM: add N(0, temperature^2) noise (reference default true; its README passes False)") boolean sample;
+            description = "MSE LCM: add N(0, temperature^2) noise (reference default true; its README passes False;"
+                    + " docs/quirks.md #21)") boolean sample;
     @Option(names = "--stop_on_repetition_cosine_threshold") Double repetition;
     @Option(names = "--include_eos_token", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean includeEos;
     @Option(names = "--trim_hypotheses", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean trim;

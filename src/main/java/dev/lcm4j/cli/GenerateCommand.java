@@ -39,7 +39,8 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--eos_threshold", defaultValue = "0.9") double eosThreshold;
     @Option(names = "--stop_on_repetition_cosine_threshold") Double repetition;
     @Option(names = "--sample_latent_variable", defaultValue = "false", arity = "1",
-            description = "MSE LCM: add N(0, temperature^2) noise in normalized space (reference default true; README disables it)") boolean sample;
+            description = "MSE LCM: add N(0, temperature^2) noise in normalized space (reference default true; README disables it;"
+                    + " docs/quirks.md #21)") boolean sample;
     @Option(names = "--temperature", defaultValue = "1.0") double temperature;
     @Option(names = "--seed") Long seed;
     @Option(names = "--trim_hypotheses", defaultValue = "false") boolean trim;

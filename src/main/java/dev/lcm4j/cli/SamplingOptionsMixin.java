@@ -29,7 +29,8 @@ final class SamplingOptionsMixin {
     @Option(names = "--dynamic_thresholding_ratio", description = "Quantile for dynamic thresholding (default 0.995)") Double thresholdingRatio;
     @Option(names = "--sample_max_value", description = "Bound of dynamic thresholding (default 6.0)") Double sampleMaxValue;
     @Option(names = "--reference_timestep_stride", arity = "0..1", description = {"Reproduce the reference's DDIM schedule, whose",
-            "integer stride floor(T/S) runs 50 steps for --inference_timesteps 40 (default: exactly S steps)"}) Boolean referenceStride;
+            "integer stride floor(T/S) runs 50 steps for --inference_timesteps 40 (default: exactly S steps;",
+            "see docs/quirks.md #5, #6)"}) Boolean referenceStride;
 
     /**
      * The options the user gave, by the reference's field names; the model's family binds them onto its own sampling

@@ -18,7 +18,8 @@ import java.util.Map;
  * @param packing                    concatenate documents into fixed-length rows when wrapping. Default false.
  * @param wrap_before_affixing       wrap before adding prefix/suffix sentences. Default false.
  * @param max_sentence_len_in_doc    drop documents with a sentence longer than this (UTF-8 bytes). Default null.
- * @param min_sentence_len_in_doc    accepted but never applied by the reference (quirk 11). Default null.
+ * @param min_sentence_len_in_doc    accepted but has no effect: the reference's filter never checks the minimum, and
+ *                                   lcm4j keeps that (docs/quirks.md #13). Default null.
  * @param max_sentence_len_in_target_doc as max_sentence_len_in_doc for the target side. Default null.
  * @param min_sentence_len_in_target_doc as min_sentence_len_in_doc for the target side. Default null.
  * @param min_length_of_sequences    minimum sentences per source document. Default 1.
@@ -74,11 +75,12 @@ public record DataLoadingConfig(Chaining multiple_dataset_chaining, Integer batc
 
     /**
      * Keys found in the reference recipes that are not fields: {@code min_length_after_batching} (pretrain recipes)
-     * is ignored silently by the reference; lcm4j ignores it with a warning (quirk 13).
+     * is ignored silently by the reference; lcm4j ignores it with a warning (docs/quirks.md #17).
      */
     static Map<String, String> ignoredKeys() {
-        return Map.of("min_length_after_batching", "not a data loading field; the reference ignores it too (quirk 13). "
-                + "Use min_length_of_sequences_after_batching to filter batches");
+        return Map.of("min_length_after_batching", "this is not a data loading setting, so it has no effect (the reference"
+                + " ignores this key silently); to drop short batches use min_length_of_sequences_after_batching;"
+                + " see docs/quirks.md #17");
     }
 
     /** Training loader: exactly one of batch_size / max_tokens, positive counts. */

@@ -11,7 +11,7 @@
  *   <li>The default launcher is {@code standalone}; {@code launcher=submitit} is rejected (no SLURM on the JVM).</li>
  *   <li>Unknown keys are errors (dacite's non-strict mode drops them silently), except
  *       {@code data_loading_config.min_length_after_batching}, found in the reference pretrain recipes, which is
- *       skipped with a warning (quirk 13: the reference ignores it without a warning).</li>
+ *       skipped with a warning (the reference ignores it silently; docs/quirks.md #17).</li>
  *   <li>Dotless exponent scalars ({@code 1e-4}, {@code 3e-05}) load as floats, in files and overrides alike
  *       (plain YAML 1.1 makes them strings).</li>
  *   <li>An interpolation of a value that is still {@code ???} stays unresolved after composition; binding reports

@@ -9,7 +9,8 @@ import java.util.function.Function;
  * Row filters of the reference data pipeline, with their observable behaviour kept on purpose:
  * <ul>
  *   <li>{@link #bySentenceLength}: ({@code filter_long_short_sentence_document}) sentence lengths are UTF-8 BYTES
- *       and the minimum bound is never applied (the reference compares the shortest sentence with the MAXIMUM);</li>
+ *       and the minimum bound is never applied (the reference compares the shortest sentence with the MAXIMUM;
+ *       docs/quirks.md #13);</li>
  *   <li>{@link #byQuality}: keeps rows whose per-sentence scores lie in [min, max];</li>
  *   <li>both drop null and empty rows (their verdict is null) — except that when every non-null verdict is true the
  *       reference returns the input unchanged ({@code pc.all} skips nulls), empty rows included;</li>

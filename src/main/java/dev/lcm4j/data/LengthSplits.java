@@ -7,7 +7,7 @@ import java.util.List;
  * Token-budget batching of the reference ({@code compute_length_splits}): greedily groups documents so that
  * {@code max length in batch × batch size ≤ maxTokens}, i.e. the padded size of the batch fits the budget.
  *
- * <p>Reproduced quirk: when a batch is closed, the running maximum of the next batch starts from the length of the
+ * <p>Kept from the reference (docs/quirks.md #14): when a batch is closed, the running maximum of the next batch starts from the length of the
  * closed batch's FIRST element instead of 0. With ascending order (the default) this is harmless; unordered it can
  * close batches early ({@code [5,1,1]}, max 5 → {@code [[5],[1],[1]]}). It never lets a batch exceed the budget.
  */

@@ -11,7 +11,8 @@ import java.util.Map;
  * the user set is final, and a task may only fill fields the user left empty ({@link #taskDefault}). On top of that,
  * a task's prompt template is not applied when the user gave {@code source_sequences}, {@code source_prefix_text} or
  * {@code source_suffix_text}, and task source/target text columns do not replace user {@code source_sequences} /
- * {@code target_sequences} (the JSON dataset config's precedence table).
+ * {@code target_sequences} (the JSON dataset config's precedence table). Kept from the reference, silently:
+ * docs/quirks.md #26.
  */
 public final class DatasetOptions {
     /** One element of {@code source_sequences}: a constant text or the text of a column. */

@@ -294,7 +294,8 @@ public final class Evaluator {
         return switch (m) {
             case "rouge1" -> new Rouge(List.of("rouge1"), false, null).scoreMulti(targets, prediction).get("rouge1").fmeasure();
             // the reference's bleu(): corpus_bleu([prediction], [targets]) zips one stream with one hypothesis, so
-            // only the first target is a reference (quirk kept for comparable numbers; sentence_bleu uses them all)
+            // only the first target is a reference (kept for comparable numbers, docs/quirks.md #27; sentence_bleu
+            // uses them all)
             case "bleu" -> SacreBleu.corpusBleu(List.of(prediction), List.of(List.of(targets.get(0))));
             case "sentence_bleu" -> SacreBleu.sentenceBleu(prediction, targets);
             case "exact_match" -> TextMetrics.exactMatch(prediction, targets);

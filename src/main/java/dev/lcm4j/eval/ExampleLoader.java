@@ -210,7 +210,7 @@ public final class ExampleLoader {
     /**
      * xlsum's template rendered: one "Summarize this article in one sentence.\n\nArticle: ...\nSummary: ...\n\n" block
      * per shot, then the article. (The reference's shots read {@code x["_target_text_column"]}, which its few-shot loader
-     * never sets, so its shots have empty summaries; lcm4j uses the shot's {@code summary}.)
+     * never sets, so its shots have empty summaries; lcm4j uses the shot's {@code summary}: docs/quirks.md #25.)
      */
     static String xlsumPrompt(String text, List<Map<String, Object>> shots) {
         StringBuilder sb = new StringBuilder();
@@ -251,7 +251,10 @@ public final class ExampleLoader {
         return documents(ds, dim, max, d -> true);
     }
 
-    /** The first {@code max} documents that {@code keep} accepts (max_samples counts samples, not rows read). */
+    /**
+     * The first {@code max} documents that {@code keep} accepts (max_samples counts samples, not rows read, nor whole
+     * batches as in the reference; docs/quirks.md #23).
+     */
     public static List<Document> documents(Dataset ds, int dim, Integer max, java.util.function.Predicate<Document> keep) {
         List<Document> docs = new ArrayList<>();
         for (Path f : ds.files()) {

@@ -208,7 +208,7 @@ public final class LcmPredictor implements AutoCloseable {
      * Generates after every prompt and decodes the generated part.
      *
      * @param maxGenLenRatio if set, each sample's max_gen_len is max(1, floor(prompt_len * ratio)) (per sample; the
-     *                       reference's version only works at batch size 1)
+     *                       reference's version only works at batch size 1; docs/quirks.md #24)
      */
     public List<Prediction> generate(List<float[][]> prompts, Integer maxPromptLen, Integer minGenLen, Integer maxGenLen,
                                      Double maxGenLenRatio, Object eosConfig) {

@@ -6,7 +6,8 @@ package dev.lcm4j.inference;
  * @param max_seq_len hard cap on generated sentences; max_gen_len must not exceed it (default 200)
  * @param min_seq_len minimum generated sentences before EOS/repetition may stop a row (default 1)
  * @param eos_threshold cosine similarity to the EOS concept that ends a row (default 0.9)
- * @param sample_latent_variable add N(0, temperature^2) noise in normalized space (default true, as the reference)
+ * @param sample_latent_variable add N(0, temperature^2) noise in normalized space (default true, as the reference;
+ *                               docs/quirks.md #21)
  * @param stop_on_repetition_cosine_threshold stop when a new concept's cosine to the previous one reaches this
  * @param include_eos_token keep the EOS-like last concept when trimming (default false)
  * @param trim_hypotheses drop the EOS-like last concept (default false)

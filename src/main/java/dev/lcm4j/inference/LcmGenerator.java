@@ -17,8 +17,9 @@ import org.bytedeco.pytorch.Tensor;
  * Autoregressive concept generation as the reference's {@code LCMGenerator}: batched ragged prompts, KV-cache
  * prefill of the common prompt prefix, one position per step, and per-row stopping on max_gen_len, on cosine to
  * the EOS concept, or on a repeated concept. EOS/repetition only count once {@code step - prompt_len >= min_gen_len},
- * so with min_gen_len 1 the first generated sentence can never stop a row (reference quirk 9). Every hypothesis
- * holds the prompt followed by the generated concepts, the EOS-like last one included unless trimmed.
+ * so with min_gen_len 1 the first generated sentence can never stop a row (kept from the reference, docs/quirks.md
+ * #20). Every hypothesis holds the prompt followed by the generated concepts, the EOS-like last one included unless
+ * trimmed. What a "next concept" is belongs to the model's family ({@link NextConceptStep}).
  */
 public final class LcmGenerator {
     private final Lcm model;

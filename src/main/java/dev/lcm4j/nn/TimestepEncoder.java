@@ -11,7 +11,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * DiT's timestep embedder (the reference's {@code DiTTimestepEncoder}): the raw integer diffusion step t (not
  * rescaled) becomes 256 sinusoid features {@code [cos(t f_i), sin(t f_i)]} - cosine half FIRST, unlike fairseq2's
  * position encoder - with {@code f_i = exp(-ln(10000) i / 128)}, then {@code fc2(silu(fc1(.)))}. Weights init
- * N(0, 0.02), biases zero. Parameters {@code fc1} [D, 256] and {@code fc2} [D, D].
+ * N(0, 0.02), biases zero. Parameters {@code fc1} [D, 256] and {@code fc2} [D, D]. The order is kept so that
+ * checkpoints stay interchangeable with the reference (docs/quirks.md #3).
  */
 public final class TimestepEncoder extends Module {
     public static final int FREQUENCY_DIM = 256;

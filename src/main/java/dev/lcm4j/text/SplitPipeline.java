@@ -48,7 +48,8 @@ final class SplitPipeline implements SentenceSplitter {
                 pieces = next;
             }
             // Last resort when not even a space separates words (a long URL, unspaced script): a plain cut every
-            // max code points, so that no sentence ever exceeds the limit downstream encoders rely on.
+            // max code points, so that no sentence ever exceeds the limit downstream encoders rely on (the reference
+            // leaves such pieces over-long; docs/quirks.md #34).
             for (String p : pieces) {
                 if (TextCleaning.pyLen(p) <= max) out.add(p);
                 else for (String q : cut(p, max)) addStripped(out, q);

@@ -14,7 +14,8 @@ import java.util.List;
  * @param fallbackSeparators separators tried in order to cut over-long sentences
  * @param satThreshold     SaT newline probability above which a sentence ends (LCM uses 0.01)
  * @param dropNonAlphanumeric drop "sentences" without any letter or digit, such as a lone "." (on; the reference's
- *                         data-prep pipeline keeps them, its evaluation splitter drops them; they carry no content)
+ *                         data-prep pipeline keeps them, its evaluation splitter drops them; they carry no content;
+ *                         docs/quirks.md #33)
  */
 public record SplitterOptions(int maxSentenceLen, int minTextLength, boolean removeEmojis, boolean deescape,
                               boolean removeNonPrintable, List<String> fallbackSeparators, double satThreshold,

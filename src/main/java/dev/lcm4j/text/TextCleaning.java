@@ -27,7 +27,7 @@ public final class TextCleaning {
     /**
      * The same emoji blocks with the over-broad {@code U+24C2..U+1F251} range replaced by the emoji blocks it was meant
      * to catch (circled M, miscellaneous symbols, stars, mahjong/cards, enclosed alphanumerics and ideographs,
-     * variation selector 16), so letters of every script survive. The pipeline uses this one.
+     * variation selector 16), so letters of every script survive. The pipeline uses this one (docs/quirks.md #32).
      */
     private static final Pattern EMOJIS = Pattern.compile("["
             + "\\x{1F600}-\\x{1F64F}\\x{1F300}-\\x{1F5FF}\\x{1F680}-\\x{1F6FF}\\x{1F1E0}-\\x{1F1FF}"

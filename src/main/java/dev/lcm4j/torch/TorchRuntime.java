@@ -10,7 +10,7 @@ import org.bytedeco.javacpp.Loader;
  * <p>Why: JavaCPP extracts and loads the natives one by one (c10, torch, torch_cpu). With an empty cache the small
  * {@code libtorch.so} needs {@code libtorch_cpu.so} before it has been extracted, so the dynamic linker falls back to
  * the system path; where a system libtorch exists (Debian's python3-torch brings PyTorch 1.13) two libtorch versions
- * end up in one process and the first JVM dies with SIGSEGV in {@code c10::Dispatcher}. The fix (backend.md):
+ * end up in one process and the first JVM dies with SIGSEGV in {@code c10::Dispatcher}. The fix:
  * extract the whole native folder first, then load libgomp, libc10 and libtorch_cpu by absolute path so that no
  * later lookup by soname can pick another copy, then let JavaCPP load the rest.
  */

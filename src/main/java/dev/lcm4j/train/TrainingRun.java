@@ -122,14 +122,15 @@ public final class TrainingRun {
                 .expectedDim(dim).affixes(affixes).build();
     }
 
-    /** Affixes are per dataset in the reference; lcm4j applies one set per loader, so they must agree. */
+    /** Affixes are per dataset in the reference; lcm4j applies one set per loader, so they must agree (docs/quirks.md #16). */
     static Affixes affixes(List<DatasetConfig> datasets) {
         Affixes a = null;
         for (DatasetConfig d : datasets) {
             Affixes x = new Affixes(d.source_prefix_text(), d.source_suffix_text(), d.target_prefix_text(), d.target_suffix_text());
             if (a != null && !a.equals(x)) {
                 throw new LcmException("datasets " + datasets.get(0).name() + " and " + d.name()
-                        + " use different prefix/suffix texts; lcm4j needs the same affixes for every dataset of one loader");
+                        + " use different prefix/suffix texts; lcm4j needs the same affixes for every dataset of one loader"
+                        + " (see docs/quirks.md #16)");
             }
             a = x;
         }

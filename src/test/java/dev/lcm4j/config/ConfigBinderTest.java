@@ -26,7 +26,7 @@ class ConfigBinderTest {
 
     @Test
     void emptyTreeGivesReferenceDefaults() {
-        // §4.2 "default" column and "Other TrainingConfig fields"
+        // the reference's TrainingConfig defaults (lcm/train/trainer.py)
         TrainingConfig d = bindTrainer();
         assertEquals("torch.float32", d.dtype());
         assertTrue(d.use_optimizer_in_fp32());
@@ -68,7 +68,7 @@ class ConfigBinderTest {
         assertNull(d.output_dir());
         assertNull(d.model_arch());
         assertNull(d.tb_dir());
-        // §4.5
+        // the reference's criterion defaults (CriterionConfig, LCMCriterionConfig, StepsSamplerConfig)
         assertEquals(CriterionConfig.Reduction.SUM, d.criterion().reduction());
         assertTrue(d.criterion().compute_rmse());
         assertEquals(0.0, d.criterion().cf_guidance_probability());
@@ -76,7 +76,7 @@ class ConfigBinderTest {
         assertEquals(StepSamplingConfig.Weighting.NONE, d.criterion().step_sampling().weighting());
         assertEquals(0.8, d.criterion().step_sampling().beta_a());
         assertEquals(5.0, d.criterion().step_sampling().max_gamma());
-        // §4.2 requirements default column
+        // the reference's default requirements
         RequirementsConfig r = d.requirements();
         assertEquals(List.of(1, 8, 8, 8, 256, 4320), List.of(r.nodes(), r.tasks_per_node(), r.gpus_per_node(),
                 r.cpus_per_task(), r.mem_gb(), r.timeout_min()));
@@ -85,7 +85,7 @@ class ConfigBinderTest {
 
     @Test
     void dataLoadingDefaultsMatchReference() {
-        // §3.3 DataLoadingConfig defaults
+        // the reference's DataLoadingConfig defaults (lcm/datasets/configs.py)
         DataLoadingConfig c = DataLoadingConfig.defaults();
         assertEquals(DataLoadingConfig.Chaining.SAMPLE, c.multiple_dataset_chaining());
         assertNull(c.batch_size());

@@ -13,7 +13,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Composition of the shipped recipes; expected values are the reference tables (lcm-reference.md §4.1, §4.2). */
+/** Composition of the shipped recipes; expected values are the reference's recipe files and TrainingConfig defaults. */
 class RecipeComposerTest {
     static final Path RECIPES = Path.of("recipes");
 
@@ -80,7 +80,7 @@ class RecipeComposerTest {
         assertEquals(32, at(t, "trainer.requirements.cpus_per_task"));
         assertEquals(0, at(t, "trainer.requirements.mem_gb"));
         assertEquals(10000, at(t, "trainer.requirements.timeout_min"));
-        // §4.1 defaults.yaml + standalone launcher
+        // the reference's recipes/train/defaults.yaml + standalone launcher
         assertEquals(false, at(t, "dry_run"));
         assertEquals("/runs/a", at(t, "trainer.output_dir"));
         assertEquals("/runs/a/executor_logs", at(t, "launcher.log_folder"));

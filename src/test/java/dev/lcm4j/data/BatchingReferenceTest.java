@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Acceptance cases of the reference tests (lcm-reference §7) for batching and row filters. */
+/** Acceptance cases of the reference's tests (tests/units/datapipeline/test_parquet_utils.py) for batching and row filters. */
 class BatchingReferenceTest {
     private static final int[] EDGE = {2, 1, 3, 90, 2, 3, 1, 1};
 
@@ -41,7 +41,7 @@ class BatchingReferenceTest {
     void unorderedIndicesAndStaleMaxQuirk() {
         assertEquals(List.of(List.of(0, 1), List.of(2, 4), List.of(5, 6), List.of(7), List.of(3)),
                 indices(LengthSplits.compute(EDGE, 8, false, false)));
-        // verified by running the reference function (lcm-reference §3.4 item 11)
+        // verified by running the reference's compute_length_splits (stale running max, docs/quirks.md #14)
         int[] a = {5, 1, 1};
         assertEquals(List.of(List.of(5), List.of(1), List.of(1)), values(a, LengthSplits.compute(a, 5, false, true)));
         int[] b = {4, 1, 1, 1};

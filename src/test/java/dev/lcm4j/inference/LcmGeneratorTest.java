@@ -110,7 +110,7 @@ class LcmGeneratorTest {
         LcmGenerator g = new LcmGenerator(m, opts(-1.0, null), new float[] {1, 0, 0, 0});
         List<float[][]> ps = prompts(3, 4, 9);
         List<float[][]> out = g.generate(ps, 10, null, 0, !cache);
-        for (int i = 0; i < ps.size(); i++) assertEquals(2, out.get(i).length - ps.get(i).length, "quirk 9: EOS stops at the 2nd generated sentence");
+        for (int i = 0; i < ps.size(); i++) assertEquals(2, out.get(i).length - ps.get(i).length, "docs/quirks.md #20: EOS stops at the 2nd generated sentence at the earliest");
     }
 
     @ParameterizedTest

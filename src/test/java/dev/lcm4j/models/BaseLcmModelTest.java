@@ -38,7 +38,8 @@ class BaseLcmModelTest {
 
     @Test
     void archParameterCountsAreExactWithoutAllocating() {
-        // 29,388,800: derived by hand in lcm-reference.md; 1,649,185,792: what the reference's config builds
+        // 29,388,800: counted by hand from the reference's builder code; 1,649,185,792: what the reference's config
+        // builds (its docstring says otherwise, docs/quirks.md #1)
         assertEquals(29_388_800L, ModelFamilies.parameterCount(ModelFamilies.arch("toy_base_lcm").config().get()));
         assertEquals(1_649_185_792L, ModelFamilies.parameterCount(ModelFamilies.arch("base_lcm_1_6B").config().get()));
         assertEquals(5632, FeedForward.gluInnerDim(8192));

@@ -22,7 +22,8 @@ public final class ConceptMetrics {
      *                    positions of all documents) farther in ℓ2 from x̂_n than x_n is, leaving out x_n and its two
      *                    neighbours x_{n−1}, x_{n+1}; chance is 0.5
      * @param caReference the reference code's {@code mse_constrative_accuracy}: distractors are all positions of the
-     *                    OTHER documents of the batch, strict comparison of summed squared errors
+     *                    OTHER documents of the batch, strict comparison of summed squared errors (docs/quirks.md
+     *                    #29)
      * @param par         paraphrasing, max_{m&lt;n} CS(x̂_n, x_m) / max_{m&lt;n} CS(x_n, x_m) (CS = cosine)
      */
     public record Position(int document, int position, double l2, double ca, double caReference, double par) {

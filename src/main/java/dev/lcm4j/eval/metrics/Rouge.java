@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  *   <li>{@code rougeL}: token LCS (0 when either side is empty);</li>
  *   <li>{@code rougeLsum}: summary-level union LCS over sentences with rouge_score's count-dictionary de-duplication.
  *       Sentences: with {@code splitSummaries} rouge_score uses NLTK's Punkt; lcm4j uses the given sentence splitter
- *       (ICU by default), whose boundaries agree with Punkt on ordinary prose but can differ on abbreviations.
+ *       (ICU by default), whose boundaries agree with Punkt on ordinary prose but can differ on abbreviations
+ *       (docs/quirks.md #30).
  *       Without it, sentences are the text's lines, exactly as rouge_score;</li>
  *   <li>several references: each type takes the reference with the highest F-measure ({@code score_multi}).</li>
  * </ul>

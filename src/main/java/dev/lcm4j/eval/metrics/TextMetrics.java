@@ -95,7 +95,7 @@ public final class TextMetrics {
      * The reference's {@code ngram_score(prediction, source)}, the formula behind the paper's published OVL-3 and
      * REP-4 numbers: its {@code get_all_ngrams} slices the raw strings, so the n-grams are CHARACTER n-grams, n = 1..4.
      * {@code ngram_overlap} = |set(pred) ∩ set(src)| / max(1, |set(src)|), {@code repetition_4} = len(pred) /
-     * max(1, |set(pred)|) - 1.
+     * max(1, |set(pred)|) - 1. Kept from the reference: docs/quirks.md #28.
      */
     public static Map<String, Double> ngramScore(String prediction, String source) {
         List<String> src = charNgrams(source), pred = charNgrams(prediction);

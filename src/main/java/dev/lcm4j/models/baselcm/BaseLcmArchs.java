@@ -23,7 +23,8 @@ public final class BaseLcmArchs {
 
     /**
      * 32 layers, d=2048, 16 heads, RoPE, RMSNorm, SwiGLU (inner 5632), output-proj bias, dummy normalizer:
-     * 1,649,185,792 parameters (the reference's docstring says 1,647,635,456, which its own config does not build).
+     * 1,649,185,792 parameters (the reference's docstring says 1,647,635,456, which its own config does not build;
+     * docs/quirks.md #1).
      */
     static BaseLcmConfig base1_6B() {
         int modelDim = 2048;

@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * after the first predicts the next) and {@code target_mse} (TargetMSECriterion, supervised: only target sentences,
  * the first one predicted from the last source position). Inputs are normalized first when the model has a
  * normalizer; the loss of a target row is the SUM over channels of squared errors (not the mean), computed in
- * float32; rows are summed ("sum") or averaged ("mean").
+ * float32; rows are summed ("sum") or averaged ("mean"). Kept from the reference: docs/quirks.md #18.
  */
 public final class MseCriterion {
     public record Output(Tensor loss, long numTargets) {}

@@ -9,7 +9,8 @@ import java.util.Arrays;
  *   <li>robust: center = median, scale = P(q_max) - P(q_min);</li>
  *   <li>gaussian_robust: robust scale divided by Phi^-1(q_max/100) - Phi^-1(q_min/100) (sklearn unit_variance).</li>
  * </ul>
- * Quirk 3 of the reference is kept on purpose so released normalizers are reproduced: sklearn reads
+ * The reference's reading of quantile_range is kept on purpose so released normalizers are reproduced
+ * (docs/quirks.md #9): sklearn reads
  * {@code quantile_range} in PERCENT, so the defaults (0.25, 0.75) are the 0.25th and 0.75th percentiles, not the
  * quartiles. Percentiles use numpy's linear interpolation; a zero range becomes 1 before the unit-variance division
  * (sklearn _handle_zeros_in_scale).

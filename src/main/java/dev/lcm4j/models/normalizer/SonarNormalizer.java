@@ -9,7 +9,8 @@ import org.bytedeco.pytorch.TensorOptional;
 
 /**
  * Maps SONAR embeddings to a normalized space and back: {@code normalize(x) = clip((x - center) / scale)},
- * {@code denormalize(y) = clip(y) * scale + center}; the clip bounds live in normalized space (reference quirk 4).
+ * {@code denormalize(y) = clip(y) * scale + center}; the clip bounds live in normalized space, as in the reference
+ * (docs/quirks.md #10).
  * Buffers {@code center}, {@code scale} and, when clipping, {@code clip_min}, {@code clip_max}.
  */
 public final class SonarNormalizer extends Module {

@@ -149,7 +149,10 @@ public final class DiffusionCriterion implements Criterion {
         return pos.lt(Tensors.longs(lengths, lengths.length).unsqueeze(1));
     }
 
-    /** Loss sums per tenth of the step range, {@code reconstruction_loss_t{lo}-{hi}} for lo <= t < hi. */
+    /**
+     * Loss sums per tenth of the step range, {@code reconstruction_loss_t{lo}-{hi}} for lo <= t < hi (the reference's
+     * labels are off by one bucket; docs/quirks.md #19).
+     */
     private void bucketLosses(Tensor rowErr, Tensor timesteps, Tensor mask, Map<String, Double> out) {
         int tt = scheduler.config().num_diffusion_train_steps();
         float[] err = Tensors.toFloats(rowErr.masked_select(mask));

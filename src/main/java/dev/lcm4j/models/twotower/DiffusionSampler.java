@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * sees only the zero vector), turns both outputs into epsilon, combines them as
  * {@code eps = phi * std(cond) / std(g) * g + (1 - phi) * g} with {@code g = uncond + w (cond - uncond)} and torch's
  * unbiased std over the concept dimension, and steps as an epsilon model. At t = T - 1, where zero-terminal-SNR makes
- * alpha_bar 0 and epsilon undefined, the conditional output steps alone, as in the reference.
+ * alpha_bar 0 and epsilon undefined, the conditional output steps alone, as in the reference (docs/quirks.md #7, #8).
  */
 public final class DiffusionSampler {
     private static final Logger LOG = LoggerFactory.getLogger(DiffusionSampler.class);

@@ -33,7 +33,7 @@ public final class TwoTowerDiffusionLcmArchs {
      * 5-layer context encoder (RoPE) and an N-layer denoiser, RMSNorm, SwiGLU (ffn 4d), output-projection bias,
      * dropout 0.1, 100 diffusion steps, trained with classifier-free guidance. d=2048/16 heads/13 layers gives
      * 1,645,538,304 parameters (the reference's docstring says 1,635,101,696, which its own config does not build);
-     * d=4096/32 heads/14 layers gives 6,930,781,696, as its docstring says.
+     * d=4096/32 heads/14 layers gives 6,930,781,696, as its docstring says (docs/quirks.md #1).
      */
     static TwoTowerDiffusionLcmConfig published(int modelDim, int heads, int denoiserLayers) {
         TransformerConfig.Builder tower = TransformerConfig.builder()

@@ -120,7 +120,7 @@ public final class TwoTowerDiffusionLcmFamily
     /**
      * The context encoder runs incrementally (KV cache) and the encoded context grows by one position per step; the
      * denoiser then runs the whole DDIM loop for one new concept per row. Without the cache (which the reference does
-     * not support) the full prefix is re-encoded at every step.
+     * not support; docs/quirks.md #22) the full prefix is re-encoded at every step.
      */
     private static final class DiffusionStep implements NextConceptStep {
         private final TwoTowerDiffusionLcm model;

@@ -9,7 +9,7 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Masks of the denoiser's cross-attention (the reference's {@code ShiftedCausalAttentionMask}), as bool tensors
  * [B, 1, S, K] with true = attend, over K = 1 + L keys: key 0 is the prepended zero vector, key 1 + j is context
- * position j.
+ * position j (kept from the reference, docs/quirks.md #4).
  *
  * <p>Training: target i of an unsupervised row sees the zero vector and context 0..i-1 ({@code tril(ones(S, K))});
  * a supervised row with source length s sees 0..i+s-1 ({@code tril(diagonal=s)}): all its source and the targets

@@ -18,7 +18,8 @@ import org.bytedeco.pytorch.Tensor;
  * truncates the fractional stride to an integer, so S = 40 of T = 100 gives 50 steps (stride 2); its step then goes
  * from t to {@code t - T // S}. lcm4j gives exactly S steps (diffusers' float arange then round, e.g. 99, 97, 94, 91,
  * ... for S = 40) and steps from each timestep to the next one in the schedule; {@link #timesteps(int, boolean)} with
- * {@code referenceStride = true} reproduces the reference's schedule for comparisons. When S divides T both agree.
+ * {@code referenceStride = true} reproduces the reference's schedule for comparisons. When S divides T both agree
+ * (docs/quirks.md #5, #6).
  */
 public final class DdimScheduler {
     private final DdimSchedulerConfig config;

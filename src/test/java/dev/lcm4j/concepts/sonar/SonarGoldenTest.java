@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SONAR's published reference values (its integration tests and the HF conversion script; sonar-and-text.md
- * section 1.5), checked against the real released weights. They run only when the weights are in
+ * SONAR's published reference values (its integration tests and the HF conversion script), checked against the
+ * real released weights. They run only when the weights are in
  * {@code $LCM_SONAR_DIR} (default ~/.cache/lcm4j/sonar); otherwise they are skipped with the reason.
  */
 class SonarGoldenTest {

@@ -32,7 +32,7 @@ class TwoTowerModelTest {
 
     @Test
     void archParameterCountsAreExact() {
-        // lcm-reference.md: counts derived from the reference's code; the 7B one equals its docstring exactly
+        // counts derived from the reference's builder code; the 7B one equals its docstring exactly (docs/quirks.md #1)
         assertEquals(84_235_264L, ModelFamilies.parameterCount(ModelFamilies.arch("toy_two_tower_diffusion_lcm").config().get()));
         assertEquals(1_645_538_304L, ModelFamilies.parameterCount(ModelFamilies.arch("two_tower_diffusion_lcm_1_6B").config().get()));
         assertEquals(6_930_781_696L, ModelFamilies.parameterCount(ModelFamilies.arch("two_tower_diffusion_lcm_7B").config().get()));

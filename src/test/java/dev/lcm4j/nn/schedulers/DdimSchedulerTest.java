@@ -16,8 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Against fixtures/python/make_ddim_fixtures.py (PyTorch following the reference's formulas) and the closed-form
- * values of lcm-reference.md section 1.4.
+ * Against fixtures/python/make_ddim_fixtures.py (PyTorch following the reference's formulas) and closed-form values
+ * of the reference's schedule (cosine betas with zero-terminal-SNR rescaling, computed in float32).
  */
 class DdimSchedulerTest {
     static JsonNode fx;
@@ -84,7 +84,7 @@ class DdimSchedulerTest {
             DdimScheduler lead = new DdimScheduler(DdimSchedulerConfig.defaults().withTrainSteps(100).withSpacing("leading"));
             assertArrayEquals(ints(c.get("leading")), lead.timesteps(steps, false), "leading, S=" + steps);
         }
-        // The reference's quirk in numbers: 40 steps asked, 50 taken; S=10 is [99, 89, ..., 9].
+        // docs/quirks.md #5 in numbers: with the reference's stride 40 steps asked, 50 taken; S=10 is [99, 89, ..., 9].
         assertEquals(50, s.timesteps(40, true).length);
         assertArrayEquals(new int[] {99, 89, 79, 69, 59, 49, 39, 29, 19, 9}, s.timesteps(10, false));
         assertEquals(89, DdimScheduler.previous(s.timesteps(10, false), 0));
