@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -21,35 +23,57 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
 /**
- * Writes documents in the reference LCM schema: text columns {@code list<string>}, embedding columns
- * {@code list<list<float>>} in the standard 3-level LIST layout that Arrow also writes for
- * {@code list<fixed_size_list<float>[D]>}. Rows are grouped into row groups of a fixed number of rows, because
- * row groups are the unit the loader shuffles and shards. The file appears under its final name only when complete
- * (written as a temporary sibling, then renamed).
+ * The one writer of the reference LCM parquet schema, for training data and for {@code ./lcm prepare} alike: string
+ * columns (an id, a document's text), {@code list<string>} sentence columns and {@code list<list<float>>} vector
+ * columns, in the standard 3-level LIST layout that Arrow also writes for {@code list<fixed_size_list<float>[D]>}.
+ * A writer holds rows of any type and a column list saying how to read each column from a row
+ * ({@link #documents} gives the columns of {@link Document}s). Rows are grouped into row groups of a fixed number of
+ * rows, because row groups are the unit the loader shuffles and shards. The file appears under its final name only
+ * when complete (written as a temporary sibling, then renamed).
+ *
+ * @param <T> the row type
  */
-public final class LcmParquetWriter implements AutoCloseable {
+public final class LcmParquetWriter<T> implements AutoCloseable {
+    /** How a column is stored. */
+    public enum Kind { STRING, STRINGS, VECTORS }
+
+    /** One column: its name, kind and the value of a row ({@code String}, {@code List<String>} or {@code float[][]}). */
+    public record Column<T>(String name, Kind kind, Function<T, Object> value) {
+        public static <T> Column<T> string(String name, Function<T, String> value) {
+            return new Column<>(name, Kind.STRING, value::apply);
+        }
+
+        public static <T> Column<T> strings(String name, Function<T, List<String>> value) {
+            return new Column<>(name, Kind.STRINGS, value::apply);
+        }
+
+        public static <T> Column<T> vectors(String name, Function<T, float[][]> value) {
+            return new Column<>(name, Kind.VECTORS, value::apply);
+        }
+    }
+
     private final Path target;
     private final Path temp;
-    private final ParquetWriter<Document> writer;
-    private final DataColumns columns;
+    private final ParquetWriter<T> writer;
+    private final List<Column<T>> columns;
     private final int dim;
     private long rows;
     private boolean closed;
 
     /**
-     * @param dim          expected vector dimension; every written vector must have it (a wrong one is a bug upstream)
+     * @param dim          every written vector must have this dimension (a wrong one is a bug upstream); 0: not checked
      * @param rowGroupRows rows per row group
      */
-    public LcmParquetWriter(Path target, DataColumns columns, int dim, int rowGroupRows) {
+    public LcmParquetWriter(Path target, List<Column<T>> columns, int dim, int rowGroupRows) {
         if (rowGroupRows < 1) throw new IllegalArgumentException("rowGroupRows must be >= 1, got " + rowGroupRows);
-        if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, got " + dim);
+        if (dim < 0) throw new IllegalArgumentException("dim must be >= 0, got " + dim);
         this.target = target.toAbsolutePath();
         this.temp = this.target.resolveSibling(this.target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        this.columns = columns;
+        this.columns = List.copyOf(columns);
         this.dim = dim;
         try {
             if (this.target.getParent() != null) Files.createDirectories(this.target.getParent());
-            writer = new Builder(new LocalOutputFile(temp), schema(columns), columns)
+            writer = new Builder<>(new LocalOutputFile(temp), schema(this.columns), this.columns)
                     .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                     .withCompressionCodec(CompressionCodecName.SNAPPY)
                     .withRowGroupRowCountLimit(rowGroupRows)
@@ -61,18 +85,38 @@ public final class LcmParquetWriter implements AutoCloseable {
         }
     }
 
+    /** The columns of {@link Document}s: id, source sentences and vectors, target sentences and vectors ({@link DataColumns#all()}). */
+    public static List<Column<Document>> documentColumns(DataColumns columns) {
+        List<Column<Document>> out = new ArrayList<>();
+        for (String c : columns.all()) {
+            if (c.equals(columns.id())) out.add(Column.string(c, Document::id));
+            else if (c.equals(columns.source())) out.add(Column.vectors(c, Document::embeddings));
+            else if (c.equals(columns.target())) out.add(Column.vectors(c, Document::targetEmbeddings));
+            else if (c.equals(columns.sourceText())) out.add(Column.strings(c, Document::sentences));
+            else out.add(Column.strings(c, Document::targetSentences));
+        }
+        return out;
+    }
+
+    /** A writer of {@link Document}s in {@code columns}, every vector of dimension {@code dim}. */
+    public static LcmParquetWriter<Document> documents(Path target, DataColumns columns, int dim, int rowGroupRows) {
+        if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, got " + dim);
+        return new LcmParquetWriter<>(target, documentColumns(columns), dim, rowGroupRows);
+    }
+
     /** Writes all documents to {@code target} in one go. */
     public static void write(Path target, DataColumns columns, int dim, int rowGroupRows, Iterable<Document> docs) {
-        try (LcmParquetWriter w = new LcmParquetWriter(target, columns, dim, rowGroupRows)) {
+        try (LcmParquetWriter<Document> w = documents(target, columns, dim, rowGroupRows)) {
             for (Document d : docs) w.write(d);
         }
     }
 
-    public void write(Document doc) {
-        checkDims(doc.embeddings(), "source");
-        checkDims(doc.targetEmbeddings(), "target");
+    public void write(T row) {
+        for (Column<T> c : columns) {
+            if (c.kind() == Kind.VECTORS) checkDims((float[][]) c.value().apply(row), c.name());
+        }
         try {
-            writer.write(doc);
+            writer.write(row);
             rows++;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + temp + ": " + e.getMessage(), e);
@@ -96,61 +140,59 @@ public final class LcmParquetWriter implements AutoCloseable {
         }
     }
 
-    private void checkDims(float[][] vectors, String side) {
-        if (vectors == null) return;
+    private void checkDims(float[][] vectors, String column) {
+        if (vectors == null || dim == 0) return;
         for (int i = 0; i < vectors.length; i++) {
             if (vectors[i] == null || vectors[i].length != dim) {
-                throw new LcmException("document " + rows + " of " + target + ": " + side + " vector " + i + " has "
+                throw new LcmException("document " + rows + " of " + target + ": " + column + " vector " + i + " has "
                         + (vectors[i] == null ? "no" : vectors[i].length) + " values, expected " + dim);
             }
         }
     }
 
-    /** The parquet schema for {@code columns}: what pyarrow writes for the reference's Arrow schema. */
-    static MessageType schema(DataColumns columns) {
+    /** The parquet schema of the columns: what pyarrow writes for the reference's Arrow schema. */
+    static <T> MessageType schema(List<Column<T>> columns) {
         StringBuilder s = new StringBuilder("message lcm {\n");
-        for (String c : columns.all()) {
-            if (c.equals(columns.id())) {
-                s.append("  optional binary ").append(c).append(" (STRING);\n");
-            } else if (c.equals(columns.source()) || c.equals(columns.target())) {
-                s.append("  optional group ").append(c).append(" (LIST) { repeated group list { optional group element"
-                        + " (LIST) { repeated group list { optional float element; } } } }\n");
-            } else {
-                s.append("  optional group ").append(c)
+        for (Column<T> c : columns) {
+            switch (c.kind()) {
+                case STRING -> s.append("  optional binary ").append(c.name()).append(" (STRING);\n");
+                case STRINGS -> s.append("  optional group ").append(c.name())
                         .append(" (LIST) { repeated group list { optional binary element (STRING); } }\n");
+                case VECTORS -> s.append("  optional group ").append(c.name()).append(" (LIST) { repeated group list {"
+                        + " optional group element (LIST) { repeated group list { optional float element; } } } }\n");
             }
         }
         return MessageTypeParser.parseMessageType(s.append("}").toString());
     }
 
-    private static final class Builder extends ParquetWriter.Builder<Document, Builder> {
+    private static final class Builder<T> extends ParquetWriter.Builder<T, Builder<T>> {
         private final MessageType schema;
-        private final DataColumns columns;
+        private final List<Column<T>> columns;
 
-        Builder(OutputFile file, MessageType schema, DataColumns columns) {
+        Builder(OutputFile file, MessageType schema, List<Column<T>> columns) {
             super(file);
             this.schema = schema;
             this.columns = columns;
         }
 
         @Override
-        protected Builder self() {
+        protected Builder<T> self() {
             return this;
         }
 
         @Override
-        protected WriteSupport<Document> getWriteSupport(Configuration conf) {
-            return new DocumentWriteSupport(schema, columns);
+        protected WriteSupport<T> getWriteSupport(Configuration conf) {
+            return new RowWriteSupport<>(schema, columns);
         }
     }
 
-    /** Emits one document as one parquet record through the {@link RecordConsumer} event API. */
-    private static final class DocumentWriteSupport extends WriteSupport<Document> {
+    /** Emits one row as one parquet record through the {@link RecordConsumer} event API. */
+    private static final class RowWriteSupport<T> extends WriteSupport<T> {
         private final MessageType schema;
-        private final DataColumns columns;
+        private final List<Column<T>> columns;
         private RecordConsumer out;
 
-        DocumentWriteSupport(MessageType schema, DataColumns columns) {
+        RowWriteSupport(MessageType schema, List<Column<T>> columns) {
             this.schema = schema;
             this.columns = columns;
         }
@@ -166,39 +208,32 @@ public final class LcmParquetWriter implements AutoCloseable {
         }
 
         @Override
-        public void write(Document d) {
+        @SuppressWarnings("unchecked")
+        public void write(T row) {
             out.startMessage();
-            int index = 0;
-            for (String c : columns.all()) {
-                if (c.equals(columns.id())) {
-                    if (d.id() != null) {
-                        out.startField(c, index);
-                        out.addBinary(Binary.fromString(d.id()));
-                        out.endField(c, index);
-                    }
-                } else if (c.equals(columns.source())) {
-                    writeVectors(c, index, d.embeddings());
-                } else if (c.equals(columns.target())) {
-                    writeVectors(c, index, d.targetEmbeddings());
-                } else {
-                    writeStrings(c, index, c.equals(columns.sourceText()) ? d.sentences() : d.targetSentences());
+            for (int index = 0; index < columns.size(); index++) {
+                Column<T> c = columns.get(index);
+                Object v = c.value().apply(row);
+                switch (c.kind()) {
+                    case STRING -> string(out, c.name(), index, (String) v);
+                    case STRINGS -> strings(out, c.name(), index, (List<String>) v);
+                    case VECTORS -> vectors(out, c.name(), index, (float[][]) v);
                 }
-                index++;
             }
             out.endMessage();
         }
-
-        private void writeStrings(String name, int index, List<String> values) {
-            strings(out, name, index, values);
-        }
-
-        private void writeVectors(String name, int index, float[][] vectors) {
-            vectors(out, name, index, vectors);
-        }
     }
 
-    /** Writes a {@code list<string>} field of the LCM schema (nothing for null). Shared with prepare's shard writer. */
-    public static void strings(RecordConsumer out, String name, int index, List<String> values) {
+    /** Writes a string field (nothing for null). */
+    private static void string(RecordConsumer out, String name, int index, String value) {
+        if (value == null) return;
+        out.startField(name, index);
+        out.addBinary(Binary.fromString(value));
+        out.endField(name, index);
+    }
+
+    /** Writes a {@code list<string>} field (nothing for null). */
+    private static void strings(RecordConsumer out, String name, int index, List<String> values) {
         if (values == null) return;
         out.startField(name, index);
         out.startGroup();
@@ -219,8 +254,8 @@ public final class LcmParquetWriter implements AutoCloseable {
         out.endField(name, index);
     }
 
-    /** Writes a {@code list<list<float>>} field of the LCM schema (nothing for null). */
-    public static void vectors(RecordConsumer out, String name, int index, float[][] vectors) {
+    /** Writes a {@code list<list<float>>} field (nothing for null). */
+    private static void vectors(RecordConsumer out, String name, int index, float[][] vectors) {
         if (vectors == null) return;
         out.startField(name, index);
         out.startGroup();

@@ -43,8 +43,8 @@ public final class SyntheticData {
         int train = docs - validation;
         Path trainFile = dir.resolve("split=train/part-0.parquet");
         Path validFile = dir.resolve("split=validation/part-0.parquet");
-        try (LcmParquetWriter t = new LcmParquetWriter(trainFile, COLUMNS, dim, ROW_GROUP_ROWS);
-             LcmParquetWriter v = new LcmParquetWriter(validFile, COLUMNS, dim, ROW_GROUP_ROWS)) {
+        try (LcmParquetWriter<Document> t = LcmParquetWriter.documents(trainFile, COLUMNS, dim, ROW_GROUP_ROWS);
+             LcmParquetWriter<Document> v = LcmParquetWriter.documents(validFile, COLUMNS, dim, ROW_GROUP_ROWS)) {
             for (int i = 0; i < docs; i++) (i < train ? t : v).write(document(i, angles, dim, rnd));
         }
         Path card = dir.resolve("datacard.yaml");

@@ -44,19 +44,19 @@ public final class Preparer {
     private final ConceptEncoder encoder;
     private final SentenceSplitter splitter;
     private final SplitAssigner assigner;
-    private final ShardWriter.OutputColumns cols;
+    private final OutputColumns cols;
 
     public Preparer(PrepareOptions options, ConceptEncoder encoder, SentenceSplitter splitter) {
         this.opt = options;
         this.encoder = encoder;
         this.splitter = splitter;
         this.assigner = new SplitAssigner(options.seed(), options.validationFraction());
-        this.cols = ShardWriter.OutputColumns.of(options.source().textColumn());
+        this.cols = OutputColumns.of(options.source().textColumn());
     }
 
     /** The columns of the written dataset, as its datacard declares them. */
     public DataColumns columns() {
-        return new DataColumns(cols.embeddings(), cols.sentences(), null, null, cols.id());
+        return cols.dataColumns();
     }
 
     /** The settings a resume must match: input, options that change the output, encoder and dimension. */
@@ -174,7 +174,7 @@ public final class Preparer {
         }
         Map<String, Long> nDocs = new TreeMap<>(), nSent = new TreeMap<>();
         for (Map.Entry<String, List<PreparedDocument>> e : bySplit.entrySet()) {
-            ShardWriter.write(partFile(e.getKey(), index), cols, opt.rowGroupRows(), e.getValue());
+            cols.write(partFile(e.getKey(), index), opt.rowGroupRows(), e.getValue());
             nDocs.put(e.getKey(), (long) e.getValue().size());
             nSent.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.sentences().size()).sum());
         }

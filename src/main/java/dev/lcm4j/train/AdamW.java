@@ -1,9 +1,16 @@
 package dev.lcm4j.train;
 
+import static org.bytedeco.pytorch.global.torch.addcdiv_out;
+import static org.bytedeco.pytorch.global.torch.zeros;
 import static org.bytedeco.pytorch.global.torch.zeros_like;
 
+import dev.lcm4j.LcmException;
+import dev.lcm4j.io.OrderedDict;
+import dev.lcm4j.io.StoredTensor;
+import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +41,8 @@ public final class AdamW {
         this.weightDecay = weightDecay;
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
-            Tensor m = org.bytedeco.pytorch.global.torch.zeros(Tensors.shape(p), Tensors.opts(ScalarType.Float, p.device()));
-            Tensor v = org.bytedeco.pytorch.global.torch.zeros(Tensors.shape(p), Tensors.opts(ScalarType.Float, p.device()));
+            Tensor m = zeros(Tensors.shape(p), Tensors.opts(ScalarType.Float, p.device()));
+            Tensor v = zeros(Tensors.shape(p), Tensors.opts(ScalarType.Float, p.device()));
             m.retainReference();
             v.retainReference();
             expAvg.put(names.get(i), m);
@@ -45,7 +52,7 @@ public final class AdamW {
 
     /** Names of the parameters this optimizer updates (frozen ones are not among them). */
     public List<String> names() {
-        return java.util.Collections.unmodifiableList(names);
+        return Collections.unmodifiableList(names);
     }
 
     public long stepCount() {
@@ -72,28 +79,52 @@ public final class AdamW {
                 m.lerp_(gf, Tensors.scalar(1 - beta1));
                 v.mul_(Tensors.scalar(beta2)).addcmul_(gf, gf, Tensors.scalar(1 - beta2));
                 Tensor denom = v.sqrt().div_(Tensors.scalar(bc2Sqrt)).add_(Tensors.scalar(eps));
-                org.bytedeco.pytorch.global.torch.addcdiv_out(pf, pf, m, denom, Tensors.scalar(-stepSize)); // p -= stepSize * m / denom
+                addcdiv_out(pf, pf, m, denom, Tensors.scalar(-stepSize)); // p -= stepSize * m / denom
                 if (pf != p) p.copy_(pf);
             }
         }
     }
 
-    /** exp_avg / exp_avg_sq per parameter name, for checkpoints (PyTorch's optimizer state names). */
-    public Map<String, Tensor> state(String which) {
-        return which.equals("exp_avg") ? expAvg : expAvgSq;
+    /**
+     * The optimizer's state as {@code torch.optim.Optimizer.state_dict()} lays it out, with parameter names as keys:
+     * {@code {"state": {name: {"step", "exp_avg", "exp_avg_sq"}}, "step": n}}; tensors are float32 copies.
+     */
+    public Map<String, Object> stateDict() {
+        OrderedDict<String, Object> state = new OrderedDict<>();
+        for (String name : names) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("step", (double) step);
+            s.put("exp_avg", Checkpoints.toStored(expAvg.get(name)));
+            s.put("exp_avg_sq", Checkpoints.toStored(expAvgSq.get(name)));
+            state.put(name, s);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("state", state);
+        out.put("step", step);
+        return out;
     }
 
-    public void restore(long step, Map<String, float[]> avg, Map<String, float[]> avgSq) {
-        this.step = step;
+    /** Restores {@link #stateDict()} output (as read back from a checkpoint); every trainable parameter must be in it. */
+    @SuppressWarnings("unchecked")
+    public void loadStateDict(Map<String, Object> dict, String source) {
+        if (!(dict.get("state") instanceof Map<?, ?> state) || !(dict.get("step") instanceof Number n)) {
+            throw new LcmException(source + " is not an optimizer state (no 'state' and 'step')");
+        }
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            for (String n : names) {
-                float[] a = avg.get(n), b = avgSq.get(n);
-                if (a == null || b == null) throw new dev.lcm4j.LcmException("optimizer state has no entry for parameter " + n);
-                Tensor m = expAvg.get(n), v = expAvgSq.get(n);
-                m.copy_(Tensors.floats(a, Tensors.shape(m)));
-                v.copy_(Tensors.floats(b, Tensors.shape(v)));
+            for (String name : names) {
+                if (!(state.get(name) instanceof Map<?, ?> s)) throw new LcmException(source + " has no optimizer state for parameter " + name);
+                copy(expAvg.get(name), ((Map<String, Object>) s).get("exp_avg"), source, name);
+                copy(expAvgSq.get(name), ((Map<String, Object>) s).get("exp_avg_sq"), source, name);
             }
         }
+        this.step = n.longValue();
+    }
+
+    private static void copy(Tensor target, Object stored, String source, String name) {
+        if (!(stored instanceof StoredTensor st) || st.numel() != target.numel()) {
+            throw new LcmException(source + ": the optimizer state of " + name + " is missing or has another shape");
+        }
+        target.copy_(Tensors.floats(st.toFloatArray(), Tensors.shape(target)));
     }
 
     public void zeroGrad() {

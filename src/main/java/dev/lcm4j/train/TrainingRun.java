@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Stream;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -158,7 +157,7 @@ public final class TrainingRun {
      */
     @SuppressWarnings("unchecked")
     public boolean prepareOutputDir(boolean overwrite) {
-        List<Path> steps = stepDirs(checkpointDir);
+        List<Path> steps = Checkpointer.stepDirs(checkpointDir);
         if (steps.isEmpty()) return false;
         Path dump = outputDir.resolve("config_logs").resolve(ConfigDump.FILE_NAME);
         boolean same = false;
@@ -180,7 +179,7 @@ public final class TrainingRun {
                     + "); choose another ++trainer.output_dir or pass --overwrite to delete them");
         }
         try {
-            deleteTree(checkpointDir);
+            Checkpointer.deleteTree(checkpointDir);
             Files.deleteIfExists(outputDir.resolve("model_card.yaml"));
             Files.deleteIfExists(outputDir.resolve("metrics.jsonl"));
         } catch (IOException e) {
@@ -201,27 +200,6 @@ public final class TrainingRun {
         }
         for (String k : a.keySet()) if (!b.containsKey(k)) return "trainer." + k + " was set";
         return "configs differ";
-    }
-
-    public static List<Path> stepDirs(Path checkpointDir) {
-        if (!Files.isDirectory(checkpointDir)) return List.of();
-        try (Stream<Path> s = Files.list(checkpointDir)) {
-            return s.filter(p -> p.getFileName().toString().matches("step_\\d+") && Files.isRegularFile(p.resolve("model.pt")))
-                    .sorted((x, y) -> Long.compare(stepOf(x), stepOf(y))).toList();
-        } catch (IOException e) {
-            throw new LcmException("cannot list " + checkpointDir + ": " + e.getMessage());
-        }
-    }
-
-    public static long stepOf(Path stepDir) {
-        return Long.parseLong(stepDir.getFileName().toString().substring(5));
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
     }
 
     public void dumpConfig() {

@@ -81,7 +81,7 @@ class TrainerTest {
         Path out = tmp.resolve("run");
         assertEquals(0, run(args(out, 12)));
         // checkpoints every 2 steps, last 2 kept
-        assertEquals(List.of("step_10", "step_12"), TrainingRun.stepDirs(out.resolve("checkpoints")).stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(List.of("step_10", "step_12"), Checkpointer.stepDirs(out.resolve("checkpoints")).stream().map(p -> p.getFileName().toString()).toList());
         Path card = out.resolve("model_card.yaml");
         assertTrue(Files.isRegularFile(card));
         String cardText = Files.readString(card);

@@ -1,0 +1,143 @@
+package dev.lcm4j.train;
+
+import static org.bytedeco.pytorch.global.torch.empty;
+import static org.bytedeco.pytorch.global.torch.getDefaultCPUGenerator;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.io.AtomicFiles;
+import dev.lcm4j.io.TorchFile;
+import dev.lcm4j.models.Checkpoints;
+import dev.lcm4j.models.Lcm;
+import dev.lcm4j.torch.Tensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The training run's checkpoints: {@code checkpoints/step_N/} holds {@code model.pt} (the reference's format),
+ * {@code optimizer.pt}, {@code trainer_state.yaml} (step, data passes, data-loader position, torch RNG state) and
+ * {@code model_card.yaml}. A directory is written under a temporary name and renamed, so a crash never leaves a
+ * {@code step_N} that resume would trust; only the last {@code keep_last_n_checkpoints} are kept.
+ */
+final class Checkpointer {
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
+
+    /** What a checkpoint holds besides the model and optimizer tensors. */
+    record TrainerState(long step, long passes, Map<String, Object> loader, String rng) {}
+
+    private final TrainingRun run;
+
+    Checkpointer(TrainingRun run) {
+        this.run = run;
+    }
+
+    /** The complete checkpoints of a run, oldest first. */
+    static List<Path> stepDirs(Path checkpointDir) {
+        if (!Files.isDirectory(checkpointDir)) return List.of();
+        try (Stream<Path> s = Files.list(checkpointDir)) {
+            return s.filter(p -> p.getFileName().toString().matches("step_\\d+") && Files.isRegularFile(p.resolve("model.pt")))
+                    .sorted(Comparator.comparingLong(Checkpointer::stepOf)).toList();
+        } catch (IOException e) {
+            throw new LcmException("cannot list " + checkpointDir + ": " + e.getMessage());
+        }
+    }
+
+    static long stepOf(Path stepDir) {
+        return Long.parseLong(stepDir.getFileName().toString().substring(5));
+    }
+
+    /** The newest complete checkpoint, or null. */
+    Path latest() {
+        List<Path> all = stepDirs(run.checkpointDir);
+        return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    /** Writes {@code step_<step>} atomically, then prunes old checkpoints. */
+    void save(long step, long passes, Lcm model, AdamW optimizer, Map<String, Object> loaderState) {
+        Path finalDir = run.checkpointDir.resolve("step_" + step);
+        Path tmp = run.checkpointDir.resolve("step_" + step + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            Checkpoints.saveModel(tmp.resolve("model.pt"), model);
+            TorchFile.write(tmp.resolve("optimizer.pt"), optimizer.stateDict());
+            Map<String, Object> ts = new LinkedHashMap<>();
+            ts.put("step", step);
+            ts.put("data_passes", passes);
+            ts.put("training_data_loader", loaderState);
+            ts.put("rng_state", rngState());
+            AtomicFiles.writeString(tmp.resolve("trainer_state.yaml"), new Yaml().dump(ts));
+            run.writeModelCard(tmp.resolve("model_card.yaml"), finalDir.resolve("model.pt"), step);
+            deleteTree(finalDir);
+            AtomicFiles.move(tmp, finalDir);
+        } catch (IOException e) {
+            throw new LcmException("cannot write checkpoint " + finalDir + ": " + e.getMessage());
+        }
+        prune();
+    }
+
+    private void prune() {
+        int keep = run.cfg.keep_last_n_checkpoints();
+        if (keep <= 0) return;
+        List<Path> all = stepDirs(run.checkpointDir);
+        for (int i = 0; i < all.size() - keep; i++) {
+            try {
+                deleteTree(all.get(i));
+            } catch (IOException e) {
+                LOG.warn("cannot delete old checkpoint {}: {}", all.get(i), e.getMessage());
+            }
+        }
+    }
+
+    /** Loads model and optimizer from {@code dir} and returns the rest of its state (the caller restores loader and RNG). */
+    @SuppressWarnings("unchecked")
+    TrainerState restore(Path dir, Lcm model, AdamW optimizer) {
+        Checkpoints.load(dir.resolve("model.pt"), model);
+        optimizer.loadStateDict(TorchFile.readMap(dir.resolve("optimizer.pt")), dir.resolve("optimizer.pt").toString());
+        try {
+            Map<String, Object> ts = new Yaml().load(Files.readString(dir.resolve("trainer_state.yaml")));
+            return new TrainerState(((Number) ts.get("step")).longValue(), ((Number) ts.get("data_passes")).longValue(),
+                    (Map<String, Object>) ts.get("training_data_loader"), (String) ts.get("rng_state"));
+        } catch (IOException e) {
+            throw new LcmException("cannot read " + dir.resolve("trainer_state.yaml") + ": " + e.getMessage());
+        }
+    }
+
+    /** The default CPU generator's state, base64 (restored bit for bit by {@link #setRngState}). */
+    static String rngState() {
+        try (PointerScope s = new PointerScope()) {
+            Tensor st = getDefaultCPUGenerator().get_state();
+            byte[] b = new byte[(int) st.numel()];
+            st.contiguous().data_ptr_byte().get(b, 0, b.length);
+            return Base64.getEncoder().encodeToString(b);
+        }
+    }
+
+    static void setRngState(String b64) {
+        byte[] b = Base64.getDecoder().decode(b64);
+        try (PointerScope s = new PointerScope()) {
+            Tensor t = empty(new long[] {b.length}, Tensors.opts(ScalarType.Byte, null), null);
+            t.data_ptr_byte().put(b, 0, b.length);
+            getDefaultCPUGenerator().set_state(t);
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
+        }
+    }
+}

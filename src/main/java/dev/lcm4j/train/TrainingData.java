@@ -1,0 +1,60 @@
+package dev.lcm4j.train;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.concepts.AffixEmbedding;
+import dev.lcm4j.data.DatacardRegistry;
+import dev.lcm4j.data.Document;
+import dev.lcm4j.data.LcmDataLoader;
+import dev.lcm4j.data.LoaderOptions;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training batches of a run, pass after pass: when the loader runs out, it is opened again and the pass count
+ * grows. Its position (pass count and loader state) goes into checkpoints.
+ */
+final class TrainingData {
+    private final DatacardRegistry cards;
+    private final List<String> references;
+    private final LoaderOptions options;
+    private LcmDataLoader loader;
+    private long passes;
+    private boolean restarted;
+
+    TrainingData(DatacardRegistry cards, List<String> references, LoaderOptions options) {
+        this.cards = cards;
+        this.references = references;
+        this.options = options;
+        this.loader = AffixEmbedding.openLoader(cards, references, options);
+    }
+
+    /** The next batch; starts a new pass when the data runs out ({@link #restartedPass()} then says so once). */
+    List<Document> next() {
+        restarted = false;
+        if (!loader.hasNext()) {
+            passes++;
+            loader = AffixEmbedding.openLoader(cards, references, options);
+            if (!loader.hasNext()) throw new LcmException("training data " + references + " yields no batch; check filters, max_tokens and min lengths");
+            restarted = true;
+        }
+        return loader.next();
+    }
+
+    /** Whether the last {@link #next()} began a new pass over the data. */
+    boolean restartedPass() {
+        return restarted;
+    }
+
+    long passes() {
+        return passes;
+    }
+
+    Map<String, Object> loaderState() {
+        return loader.state().toMap();
+    }
+
+    void restore(long passes, Map<String, Object> loaderState) {
+        this.passes = passes;
+        loader.restore(LcmDataLoader.State.fromMap(loaderState));
+    }
+}

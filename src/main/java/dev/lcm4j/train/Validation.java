@@ -1,0 +1,70 @@
+package dev.lcm4j.train;
+
+import static org.bytedeco.pytorch.global.torch.getDefaultCPUGenerator;
+
+import dev.lcm4j.concepts.AffixEmbedding;
+import dev.lcm4j.config.DatasetConfig;
+import dev.lcm4j.config.TrainingConfig;
+import dev.lcm4j.data.DatacardRegistry;
+import dev.lcm4j.data.Document;
+import dev.lcm4j.data.LcmDataLoader;
+import dev.lcm4j.data.LoaderOptions;
+import dev.lcm4j.models.Criterion;
+import dev.lcm4j.models.Lcm;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Validation during training: the criterion's loss per target sentence on every validation dataset (published as
+ * {@code Valid | <name>}) and over all of them together, in eval mode and without gradients. The training RNG stream
+ * is left exactly where it was, so validating does not change the run.
+ */
+final class Validation {
+    private final TrainingConfig cfg;
+    private final DatacardRegistry cards;
+    private final int dim;
+
+    Validation(TrainingConfig cfg, DatacardRegistry cards, int dim) {
+        this.cfg = cfg;
+        this.cards = cards;
+        this.dim = dim;
+    }
+
+    /** The loss per target over all validation datasets; each dataset's loss is published at {@code step}. */
+    double run(Lcm model, TrainStep step, MetricsLog metrics, long stepNumber) {
+        model.train(false);
+        double total = 0;
+        long targets = 0;
+        Tensor rng = getDefaultCPUGenerator().get_state();
+        rng.retainReference();
+        try {
+            for (DatasetConfig ds : cfg.validation_data()) {
+                LoaderOptions o = TrainingRun.loaderOptions(cfg.validation_data_loading_config(), List.of(ds), dim, true,
+                        cfg.data_loading_config().seed());
+                LcmDataLoader loader = AffixEmbedding.openLoader(cards, TrainingRun.references(List.of(ds)), o);
+                double dsLoss = 0;
+                long dsTargets = 0;
+                while (loader.hasNext()) {
+                    List<Document> docs = loader.next();
+                    try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                        Criterion.Loss out = step.forward(TrainStep.toBatch(docs, step.supervised()));
+                        dsLoss += out.loss().item_double();
+                        dsTargets += out.numTargets();
+                    }
+                }
+                double v = dsLoss / Math.max(1, dsTargets);
+                if (metrics != null) metrics.publish("Valid | " + ds.name(), stepNumber, Map.of("loss", v, "num_target_elements", (double) dsTargets));
+                total += dsLoss;
+                targets += dsTargets;
+            }
+        } finally {
+            getDefaultCPUGenerator().set_state(rng);
+            rng.releaseReference();
+            model.train(true);
+        }
+        return total / Math.max(1, targets);
+    }
+}
