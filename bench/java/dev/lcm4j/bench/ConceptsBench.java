@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import dev.lcm4j.prepare.DocumentSource;
+import dev.lcm4j.prepare.DocumentSources;
+import dev.lcm4j.prepare.SourceDocument;
+import dev.lcm4j.prepare.SourceSpec;
 
 /**
  * Concept-space figures (splitting has its own bench, SplitBench): MiniLM encoding sentences/s on Europarl
@@ -79,9 +83,9 @@ public final class ConceptsBench {
     static List<String> europarl() throws Exception {
         List<String> docs = new ArrayList<>();
         // the corpus exactly as prepare reads it (the built-in source of dev.lcm4j.prepare)
-        try (dev.lcm4j.prepare.DocumentSource src = dev.lcm4j.prepare.DocumentSources.open(
-                new dev.lcm4j.prepare.SourceSpec(dev.lcm4j.prepare.SourceSpec.EUROPARL, null, "text", null, null))) {
-            for (dev.lcm4j.prepare.SourceDocument d = src.next(); d != null; d = src.next()) docs.add(d.text());
+        try (DocumentSource src = DocumentSources.open(
+                new SourceSpec(SourceSpec.EUROPARL, null, "text", null, null))) {
+            for (SourceDocument d = src.next(); d != null; d = src.next()) docs.add(d.text());
         }
         return docs;
     }

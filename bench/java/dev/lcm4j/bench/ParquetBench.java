@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Arrays;
 
 /**
  * Parquet write and read throughput of the project's LCM writer/reader for 1024-dim embeddings:
@@ -59,8 +60,8 @@ public final class ParquetBench {
                 rd[round - 1] = mb / ((t2 - t1) / 1e9);
             }
         }
-        java.util.Arrays.sort(w);
-        java.util.Arrays.sort(rd);
+        Arrays.sort(w);
+        Arrays.sort(rd);
         System.out.printf("{\"bench\":\"parquet\",\"docs\":%d,\"sentences\":%d,\"dim\":%d,\"payload_mb\":%.1f,\"file_mb\":%.1f,"
                         + "\"write_mb_s\":%.1f,\"read_mb_s\":%.1f,\"read_mb_s_best\":%.1f,\"rounds\":%d,\"vectors_read\":%d}%n",
                 docs, sentences, dim, mb, Files.size(file) / 1e6, w[rounds / 2], rd[rounds / 2], rd[rounds - 1], rounds, checksum);

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Comparator;
 
 /**
  * {@code prepare} throughput on the built-in Europarl corpus (English subset): documents/s and sentences/s end to
@@ -44,7 +45,7 @@ public final class PrepareBench {
                 enc.name(), enc.dim(), threads, n, s, sec, n / sec, s / sec);
         enc.close();
         try (var w = Files.walk(out)) {
-            for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+            for (Path p : w.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * SONAR text encoder throughput (sentences/s) on random weights: the basic arch (24 layers, 1024 dims, 16 heads,
@@ -35,7 +36,7 @@ public final class SonarEncoderBench {
         }
         System.setProperty("LCM_NUM_THREADS", String.valueOf(threads));
         TorchRuntime.init();
-        org.bytedeco.pytorch.global.torch.set_num_threads(threads);
+        torch.set_num_threads(threads);
         SonarEncoderConfig c = new SonarEncoderConfig(1024, layers, 16, 8192, vocab, 512);
         SonarTextEncoder model = new SonarTextEncoder(ParamFactory.cpu(), c);
         for (Tensor t : model.namedParameters().values()) t.set_requires_grad(false);

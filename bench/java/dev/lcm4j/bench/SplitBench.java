@@ -8,6 +8,10 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import dev.lcm4j.prepare.DocumentSource;
+import dev.lcm4j.prepare.DocumentSources;
+import dev.lcm4j.prepare.SourceDocument;
+import dev.lcm4j.prepare.SourceSpec;
 
 /**
  * Sentence-splitting throughput (MB/s of UTF-8 input, sentences/s) of each splitter with its full pipeline, on the
@@ -76,9 +80,9 @@ public final class SplitBench {
     private static List<String> europarl() throws Exception {
         List<String> docs = new ArrayList<>();
         // the corpus exactly as prepare reads it (the built-in source of dev.lcm4j.prepare)
-        try (dev.lcm4j.prepare.DocumentSource src = dev.lcm4j.prepare.DocumentSources.open(
-                new dev.lcm4j.prepare.SourceSpec(dev.lcm4j.prepare.SourceSpec.EUROPARL, null, "text", null, null))) {
-            for (dev.lcm4j.prepare.SourceDocument d = src.next(); d != null; d = src.next()) docs.add(d.text());
+        try (DocumentSource src = DocumentSources.open(
+                new SourceSpec(SourceSpec.EUROPARL, null, "text", null, null))) {
+            for (SourceDocument d = src.next(); d != null; d = src.next()) docs.add(d.text());
         }
         return docs;
     }

@@ -1,10 +1,8 @@
 package dev.lcm4j.bench;
 
-import dev.lcm4j.nn.ProjectionConfig;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.baselcm.BaseLcmArchs;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
-import dev.lcm4j.models.baselcm.LcmFrontendConfig;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TransformerConfig;
 import dev.lcm4j.torch.Tensors;

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 
 /**
  * Concept sequences in and out of the CLI: {@code .npy} float32 [B, T, D] (every row T concepts; on output rows
@@ -37,7 +38,7 @@ final class ConceptFiles {
         if (!p.toString().endsWith(".npy")) throw new LcmException("input " + p + ": use a .npy float32 [B,T,D] file or a .parquet file in the LCM schema");
         Npy.Array a = Npy.read(p);
         long[] s = a.shape();
-        if (s.length != 3) throw new LcmException("input " + p + " has shape " + java.util.Arrays.toString(s) + "; expected [B, T, D]");
+        if (s.length != 3) throw new LcmException("input " + p + " has shape " + Arrays.toString(s) + "; expected [B, T, D]");
         int b = (int) s[0], t = (int) s[1], d = (int) s[2];
         if (expectedDim > 0 && d != expectedDim) {
             throw new LcmException("input " + p + " has embedding dimension " + d + " but the model expects " + expectedDim);
@@ -61,7 +62,7 @@ final class ConceptFiles {
         String name = p.getFileName().toString();
         Path lp = p.resolveSibling(name.substring(0, name.length() - 4) + ".lengths.npy");
         long[] out = new long[b];
-        java.util.Arrays.fill(out, t);
+        Arrays.fill(out, t);
         if (!Files.isRegularFile(lp)) return out;
         long[] l = Npy.read(lp).toLongArray();
         if (l.length != b) throw new LcmException(lp + " holds " + l.length + " lengths for " + b + " rows of " + p + "; delete or fix it");

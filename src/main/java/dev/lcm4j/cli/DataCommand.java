@@ -12,6 +12,7 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import dev.lcm4j.LcmException;
 
 @Command(name = "data", description = "Datasets in the LCM parquet schema.", subcommands = {DataCommand.Synth.class, DataCommand.Stats.class})
 final class DataCommand implements Runnable {
@@ -30,9 +31,9 @@ final class DataCommand implements Runnable {
 
         @Override
         public void run() {
-            if (docs < 2) throw new dev.lcm4j.LcmException("--docs must be at least 2 (train and validation), got " + docs);
-            if (dim < 1) throw new dev.lcm4j.LcmException("--dim must be positive, got " + dim);
-            if (!name.matches("[a-zA-Z0-9_]+")) throw new dev.lcm4j.LcmException("--name must match [a-zA-Z0-9_]+ (datacard names), got " + name);
+            if (docs < 2) throw new LcmException("--docs must be at least 2 (train and validation), got " + docs);
+            if (dim < 1) throw new LcmException("--dim must be positive, got " + dim);
+            if (!name.matches("[a-zA-Z0-9_]+")) throw new LcmException("--name must match [a-zA-Z0-9_]+ (datacard names), got " + name);
             SyntheticData.Result r = SyntheticData.write(output, name, docs, dim, seed);
             System.out.printf("wrote %d train and %d validation documents to %s; datacard %s (add %s to LCM_CARDS_PATH or copy it to ./datacards/)%n",
                     r.trainDocs(), r.validationDocs(), output, r.datacard(), output.toAbsolutePath());

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 @Command(name = "decode", description = {"Turns concept vectors back into sentences with a concept decoder: a card",
         "(e.g. text_sonar_basic_decoder) or bank:DIR, the retrieval decoder over a prepared dataset's sentence bank.",
@@ -47,7 +48,7 @@ final class DecodeCommand implements Runnable {
                     row.put("text", String.join(" ", doc));
                     try {
                         out.append(json.writeValueAsString(row)).append('\n');
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    } catch (JsonProcessingException e) {
                         throw new IllegalStateException(e);
                     }
                 }

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.io.File;
 
 /**
  * The main job on the embedded default, offline: English Europarl -> sentences -> MiniLM concepts (384-d) ->
@@ -45,9 +46,9 @@ final class DemoCommand implements Callable<Integer> {
         int mse = mseSteps != null ? mseSteps : quick ? 3 : 120;
         int tt = ttSteps != null ? ttSteps : quick ? 3 : 50;
         int nEval = evalDocs != null ? evalDocs : quick ? 4 : 24;
-        String cards = o.resolve("data") + java.io.File.pathSeparator + o.resolve("cards");
+        String cards = o.resolve("data") + File.pathSeparator + o.resolve("cards");
         String old = System.getProperty("LCM_CARDS_PATH");
-        System.setProperty("LCM_CARDS_PATH", cards + (old == null ? "" : java.io.File.pathSeparator + old));
+        System.setProperty("LCM_CARDS_PATH", cards + (old == null ? "" : File.pathSeparator + old));
         try {
             step("1/6 prepare " + (nDocs == 0 ? "all" : nDocs) + " English Europarl documents with the offline default concept space (all_minilm_l6_v2_q, 384-d)",
                     "prepare", "--input", "europarl", "--lang", "eng_Latn", "--output", o.resolve("data").toString(), "--name", DATA,

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.nio.ByteBuffer;
+import java.nio.file.NoSuchFileException;
 
 @Command(name = "encode", description = {"Encodes sentences into concept vectors with a concept encoder card.",
         "Input: one sentence per line; an empty line starts a new document (- reads standard input).",
@@ -64,8 +66,8 @@ final class EncodeCommand implements Runnable {
         try {
             byte[] bytes = input.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(input));
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (java.nio.file.NoSuchFileException e) {
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (NoSuchFileException e) {
             throw new LcmException("input " + input + " does not exist");
         } catch (CharacterCodingException e) {
             throw new LcmException("input " + input + " is not valid UTF-8; convert it (e.g. iconv -t UTF-8)");

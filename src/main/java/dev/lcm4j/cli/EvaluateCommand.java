@@ -19,6 +19,8 @@ import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.util.Locale;
+import org.yaml.snakeyaml.Yaml;
 
 @Command(name = "evaluate", description = {"Evaluates a model on tasks with the reference's flags and output layout",
         "(python -m lcm.evaluation): results/<task>.json, raw_results/<task>/, metrics.eval.jsonl, metadata.jsonl, tb/."})
@@ -29,7 +31,7 @@ final class EvaluateCommand implements Runnable {
     static final class Bool implements CommandLine.ITypeConverter<Boolean> {
         @Override
         public Boolean convert(String v) {
-            return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            return switch (v.toLowerCase(Locale.ROOT)) {
                 case "on", "true", "yes", "1" -> true;
                 case "off", "false", "no", "0" -> false;
                 default -> throw new CommandLine.TypeConversionException("'" + v + "' is not a boolean (use true/false, on/off, 1/0)");
@@ -115,7 +117,7 @@ final class EvaluateCommand implements Runnable {
             if (!Files.isRegularFile(promptFile)) throw new LcmException("--prompt_file " + promptFile + " does not exist");
             Object y;
             try {
-                y = new org.yaml.snakeyaml.Yaml().load(Files.readString(promptFile));
+                y = new Yaml().load(Files.readString(promptFile));
             } catch (Exception e) {
                 throw new LcmException("--prompt_file " + promptFile + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
             }

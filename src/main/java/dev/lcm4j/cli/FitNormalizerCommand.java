@@ -12,13 +12,13 @@ import dev.lcm4j.models.normalizer.NormalizerFiles;
 import dev.lcm4j.models.normalizer.NormalizerFit;
 import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.util.Arrays;
 
 @Command(name = "fit-normalizer", description = {
         "Fits a SONAR normalizer on a weighted mixture of datacard datasets, as scripts/fit_embedding_normalizer.py:",
@@ -83,7 +83,7 @@ final class FitNormalizerCommand implements Runnable {
 
         void add(float[] v) {
             if (v.length != dim) throw new LcmException("embedding dimension changes from " + dim + " to " + v.length + " across datasets");
-            if ((long) (rows + 1) * dim > data.length) data = java.util.Arrays.copyOf(data, (int) Math.min(Integer.MAX_VALUE - 8, Math.max((long) data.length * 2, (long) (rows + 1) * dim)));
+            if ((long) (rows + 1) * dim > data.length) data = Arrays.copyOf(data, (int) Math.min(Integer.MAX_VALUE - 8, Math.max((long) data.length * 2, (long) (rows + 1) * dim)));
             System.arraycopy(v, 0, data, rows * dim, dim);
             rows++;
         }

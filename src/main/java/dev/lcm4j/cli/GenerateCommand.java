@@ -16,6 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.lcm4j.eval.LcmPredictor;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
 
 @Command(name = "generate", description = {"Autoregressive concept generation (KV cache, batched ragged prompts) with the",
         "MSE LCM or the two-tower diffusion LCM (DDIM, classifier-free guidance). Each output sequence is the prompt",
@@ -65,7 +69,7 @@ final class GenerateCommand implements Runnable {
         if (promptLen != null) {
             if (promptLen < 1) throw new LcmException("--prompt_len must be >= 1");
             List<float[][]> cut = new ArrayList<>();
-            for (float[][] p : prompts) cut.add(java.util.Arrays.copyOf(p, Math.min(promptLen, p.length)));
+            for (float[][] p : prompts) cut.add(Arrays.copyOf(p, Math.min(promptLen, p.length)));
             prompts = cut;
         }
         float[] eos = null;
@@ -91,13 +95,13 @@ final class GenerateCommand implements Runnable {
     private void runText() {
         GeneratorOptions opts = new GeneratorOptions(maxSeqLen, minGenLen, eosThreshold, sample, repetition, false, trim,
                 seed, temperature);
-        var cfg = new dev.lcm4j.eval.LcmPredictor.Config(dev.lcm4j.models.ModelCards.resolve(card).family(), card, opts,
+        var cfg = new LcmPredictor.Config(ModelCards.resolve(card).family(), card, opts,
                 sampling.given(), encoder, lang, decoder, lang, null, disableCache, temperature, null);
-        try (var p = new dev.lcm4j.eval.LcmPredictor(cfg)) {
+        try (var p = new LcmPredictor(cfg)) {
             List<String> prompt = p.split(text);
             float[][] concepts = p.encodeText(text);
-            var eos = eosText == null ? null : java.util.Map.of("text", eosText);
-            var pred = p.generate(java.util.Collections.singletonList(concepts), null, minGenLen, maxGenLen, null, eos).get(0);
+            var eos = eosText == null ? null : Map.of("text", eosText);
+            var pred = p.generate(Collections.singletonList(concepts), null, minGenLen, maxGenLen, null, eos).get(0);
             System.err.printf("prompt: %d sentences; generated %d with %s (encoder %s, decoder %s)%n", prompt.size(),
                     pred.texts().size(), card, p.encoderName(), p.decoderName());
             for (String s : pred.texts()) System.out.println(s);

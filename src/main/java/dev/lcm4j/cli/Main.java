@@ -4,6 +4,8 @@ import dev.lcm4j.LcmException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 
 /** The {@code ./lcm} command line. User errors print one line and exit 2; crashes print a stack trace and exit 1. */
 @Command(name = "lcm", mixinStandardHelpOptions = true, version = "lcm4j 0.1.0",
@@ -31,7 +33,7 @@ public final class Main implements Runnable {
                 cmd.getErr().println("error: " + t.getMessage());
                 return 2;
             }
-            if (ex instanceof java.io.UncheckedIOException || ex instanceof java.nio.file.NoSuchFileException) {
+            if (ex instanceof UncheckedIOException || ex instanceof NoSuchFileException) {
                 cmd.getErr().println("error: " + ex.getMessage());
                 return 2;
             }

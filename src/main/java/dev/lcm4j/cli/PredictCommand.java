@@ -18,6 +18,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import org.bytedeco.pytorch.global.torch;
 
 @Command(name = "predict", description = {"Teacher-forced next-sentence prediction for every position. Output position t",
         "predicts concept t+1 from concepts 0..t: the MSE LCM's predict_next_sentence, or the two-tower model's DDIM",
@@ -38,7 +39,7 @@ final class PredictCommand implements Runnable {
         model.train(false);
         TeacherForcedPredictor predictor = new TeacherForcedPredictor(model,
                 ModelFamilies.of(model).samplingOptions(sampling.given(), "sampling options"));
-        org.bytedeco.pytorch.global.torch.manual_seed(seed);
+        torch.manual_seed(seed);
         DataColumns cols = DataColumns.sonar(column);
         List<float[][]> docs = ConceptFiles.read(input, cols, model.sonarEmbedDim());
         List<float[][]> out = new ArrayList<>();

@@ -12,6 +12,7 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import org.yaml.snakeyaml.Yaml;
 
 @Command(name = "train", description = {
         "Trains an LCM from a recipe with Hydra-style overrides, as `python -m lcm.train`:",
@@ -36,7 +37,7 @@ final class TrainCommand implements Runnable {
         Map<String, Object> tree = RecipeComposer.compose(recipes != null ? recipes : LauncherHome.recipes(), overrides);
         TrainRunConfig cfg = TrainRunConfig.fromTree(tree);
         if (cfg.dry_run()) {
-            System.out.print(new org.yaml.snakeyaml.Yaml().dump(cfg.toTree()));
+            System.out.print(new Yaml().dump(cfg.toTree()));
             return;
         }
         TorchRuntime.init();

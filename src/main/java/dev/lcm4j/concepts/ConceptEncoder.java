@@ -1,6 +1,7 @@
 package dev.lcm4j.concepts;
 
 import java.util.List;
+import dev.lcm4j.LcmException;
 
 /**
  * Turns sentences into concept vectors: SONAR (the reference's space), the offline default MiniLM, or any other
@@ -14,7 +15,7 @@ public interface ConceptEncoder extends AutoCloseable {
 
     /**
      * One vector of {@link #dim()} values per sentence, in order. {@code lang} is a FLORES-200 code such as
-     * {@code eng_Latn}; an unknown code is an {@link dev.lcm4j.LcmException}.
+     * {@code eng_Latn}; an unknown code is an {@link LcmException}.
      */
     float[][] encode(List<String> sentences, String lang);
 

@@ -6,6 +6,11 @@ import dev.lcm4j.models.ModelCards;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import dev.lcm4j.concepts.minilm.OnnxEncoderCards;
+import dev.lcm4j.concepts.retrieval.RetrievalDecoder;
+import dev.lcm4j.concepts.sonar.SonarConceptDecoder;
+import dev.lcm4j.concepts.sonar.SonarConceptEncoder;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Builds concept encoders and decoders from cards, the way the reference resolves {@code text_sonar_basic_encoder}
@@ -19,16 +24,16 @@ public final class ConceptModels {
 
     // model_family -> factory. Each concept-model family registers itself here.
     private static final Map<String, Function<ModelCard, ConceptEncoder>> ENCODERS = new TreeMap<>(Map.of(
-            "sonar_text_encoder", dev.lcm4j.concepts.sonar.SonarConceptEncoder::fromCard,
-            dev.lcm4j.concepts.minilm.OnnxEncoderCards.FAMILY, dev.lcm4j.concepts.minilm.OnnxEncoderCards::fromCard
+            "sonar_text_encoder", SonarConceptEncoder::fromCard,
+            OnnxEncoderCards.FAMILY, OnnxEncoderCards::fromCard
     ));
     private static final Map<String, Function<ModelCard, ConceptDecoder>> DECODERS = new TreeMap<>(Map.of(
-            "sonar_text_decoder", dev.lcm4j.concepts.sonar.SonarConceptDecoder::fromCard,
-            dev.lcm4j.concepts.retrieval.RetrievalDecoder.FAMILY, dev.lcm4j.concepts.retrieval.RetrievalDecoder::fromCard
+            "sonar_text_decoder", SonarConceptDecoder::fromCard,
+            RetrievalDecoder.FAMILY, RetrievalDecoder::fromCard
     ));
 
     // Encoders shared for the life of the process (affix texts are embedded by every data loader a run opens).
-    private static final Map<String, ConceptEncoder> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, ConceptEncoder> SHARED = new ConcurrentHashMap<>();
 
     private ConceptModels() {
     }
@@ -54,7 +59,7 @@ public final class ConceptModels {
      * file PATH or the {@code sentence_bank.bin} of the prepared dataset directory PATH (no card needed).
      */
     public static ConceptDecoder decoder(String nameOrPath) {
-        if (nameOrPath.startsWith("bank:")) return dev.lcm4j.concepts.retrieval.RetrievalDecoder.fromSpec(nameOrPath);
+        if (nameOrPath.startsWith("bank:")) return RetrievalDecoder.fromSpec(nameOrPath);
         ModelCard card = ModelCards.resolve(nameOrPath);
         Function<ModelCard, ConceptDecoder> f = DECODERS.get(card.family());
         if (f == null) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.Collections;
 
 /**
  * Binds a config tree onto config records. Keys map to record components of the same (snake_case) name. Every
@@ -211,7 +212,7 @@ public final class ConfigBinder {
             Type element = type instanceof ParameterizedType p ? p.getActualTypeArguments()[0] : Object.class;
             List<Object> out = new ArrayList<>(l.size());
             for (int i = 0; i < l.size(); i++) out.add(convert(l.get(i), element, path + "[" + i + "]", null));
-            return java.util.Collections.unmodifiableList(out);
+            return Collections.unmodifiableList(out);
         }
         if (raw == Map.class) {
             if (!(value instanceof Map<?, ?> m)) throw typeError(path, "a mapping", value);

@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.LinkedHashMap;
 
 /**
  * Composes a training config the way Hydra does for {@code python -m lcm.train}: the primary config
@@ -61,7 +62,7 @@ public final class RecipeComposer {
             }
         }
 
-        Map<String, Object> tree = new java.util.LinkedHashMap<>();
+        Map<String, Object> tree = new LinkedHashMap<>();
         if (defaults.stream().noneMatch(Entry::isSelf)) defaults.add(0, new Entry(null, SELF, ""));
         for (Entry e : defaults) {
             if (e.isSelf()) {

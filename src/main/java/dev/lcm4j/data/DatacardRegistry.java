@@ -13,9 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Finds dataset cards: every {@code *.yaml} / {@code *.yml} directly in {@code ./datacards/} and in each directory of
@@ -76,7 +76,7 @@ public final class DatacardRegistry {
             }
         } catch (IOException e) {
             throw new LcmException("cannot read datacard file " + file + ": " + e.getMessage(), e);
-        } catch (org.yaml.snakeyaml.error.YAMLException e) {
+        } catch (YAMLException e) {
             throw new LcmException("invalid YAML in datacard file " + file + ": "
                     + e.getMessage().replaceAll("\\s+", " "), e);
         }

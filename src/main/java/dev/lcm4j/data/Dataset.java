@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.Map;
 
 /**
  * A resolved dataset: card, optional split partition and sampling weight.
@@ -24,8 +25,8 @@ public record Dataset(String name, DataCard card, String split, double weight, P
 
     /** A dataset straight from a directory, without a card. */
     public static Dataset of(String name, Path root, DataColumns columns, String split) {
-        DataCard card = new DataCard(name, java.util.Map.of("local", root.toString()), columns.source(),
-                columns.sourceText(), columns.target(), columns.targetText(), java.util.Map.of(), null);
+        DataCard card = new DataCard(name, Map.of("local", root.toString()), columns.source(),
+                columns.sourceText(), columns.target(), columns.targetText(), Map.of(), null);
         return new Dataset(split == null ? name : name + "=" + split, card, split, 1.0, root, columns);
     }
 

@@ -15,7 +15,7 @@ import java.util.Random;
  * <p>Resumable by construction: all randomness of a buffer comes from a generator seeded with (seed, rank, epoch,
  * cursor of the buffer's first row group), so a buffer can be rebuilt from its cursor and the batches already
  * emitted skipped. Differences from the reference: a full permutation per epoch instead of a windowed shuffle, and
- * java.util.Random instead of numpy's RandomState (same structure, different draws; docs/quirks.md #15).
+ * Random instead of numpy's RandomState (same structure, different draws; docs/quirks.md #15).
  */
 final class DatasetPipeline {
     private static final int MAX_FRAGMENTS_PER_BUFFER = 100;

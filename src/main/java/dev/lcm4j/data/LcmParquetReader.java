@@ -13,6 +13,9 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.schema.MessageType;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.parquet.column.ColumnDescriptor;
 
 /**
  * Streams documents out of one LCM parquet file one row group at a time, so a dataset never has to fit in memory.
@@ -52,7 +55,7 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
             source = decoder(schema, columns.source(), ColumnDecoder.Shape.VECTOR_LIST, createdBy);
             targetText = decoder(schema, columns.targetText(), ColumnDecoder.Shape.STRING_LIST, createdBy);
             target = decoder(schema, columns.target(), ColumnDecoder.Shape.VECTOR_LIST, createdBy);
-            List<org.apache.parquet.column.ColumnDescriptor> wanted = new ArrayList<>();
+            List<ColumnDescriptor> wanted = new ArrayList<>();
             for (ColumnDecoder d : new ColumnDecoder[] {id, sourceText, source, targetText, target}) {
                 if (d != null && !wanted.contains(d.leaf())) wanted.add(d.leaf());
             }
@@ -116,7 +119,7 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
         if (pages == null) throw new LcmException("row group " + index + " of " + file + " is missing");
         List<Object> ids, texts, vectors, ttexts, tvectors;
         // a column may serve twice (e.g. as source and target); its pages can be read only once
-        java.util.Map<String, List<Object>> decoded = new java.util.HashMap<>();
+        Map<String, List<Object>> decoded = new HashMap<>();
         try {
             ids = values(id, pages, rows, decoded);
             texts = values(sourceText, pages, rows, decoded);
@@ -193,7 +196,7 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
     }
 
     private static List<Object> values(ColumnDecoder d, PageReadStore pages, long rows,
-                                       java.util.Map<String, List<Object>> decoded) {
+                                       Map<String, List<Object>> decoded) {
         if (d == null) return null;
         return decoded.computeIfAbsent(String.join(".", d.leaf().getPath()), k -> d.decode(pages, rows));
     }

@@ -2,6 +2,7 @@ package dev.lcm4j.data;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 
 /**
  * Token-budget batching of the reference ({@code compute_length_splits}): greedily groups documents so that
@@ -40,13 +41,13 @@ public final class LengthSplits {
             while (end < nSmall) {
                 currentMax = Math.max(currentMax, lengths[small[end]]);
                 if (currentMax * (end + 1 - begin) > maxTokens) {
-                    splits.add(java.util.Arrays.copyOfRange(small, begin, end));
+                    splits.add(Arrays.copyOfRange(small, begin, end));
                     break;
                 }
                 end++;
             }
         }
-        if (begin < nSmall) splits.add(java.util.Arrays.copyOfRange(small, begin, nSmall));
+        if (begin < nSmall) splits.add(Arrays.copyOfRange(small, begin, nSmall));
         if (!dropLongSample) {
             for (int i = 0; i < nBig; i++) splits.add(new int[] {big[i]});
         }

@@ -13,6 +13,7 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
+import java.util.HashMap;
 
 /**
  * Reads plain string columns of any parquet file row group by row group (the input side of {@code prepare}, where
@@ -66,7 +67,7 @@ public final class StringColumnReader implements AutoCloseable {
         }
         if (pages == null) throw new LcmException("row group " + index + " of " + file + " is missing");
         Map<String, List<String>> out = new LinkedHashMap<>();
-        Map<String, List<Object>> byLeaf = new java.util.HashMap<>();
+        Map<String, List<Object>> byLeaf = new HashMap<>();
         for (Map.Entry<String, ColumnDecoder> e : decoders.entrySet()) {
             List<Object> values;
             try {

@@ -3,7 +3,6 @@ package dev.lcm4j.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
-import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.data.Affixes;
 import dev.lcm4j.data.DataColumns;
 import dev.lcm4j.data.Dataset;

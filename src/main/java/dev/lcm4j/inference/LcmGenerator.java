@@ -12,6 +12,9 @@ import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import dev.lcm4j.LcmException;
+import java.util.Arrays;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Autoregressive concept generation as the reference's {@code LCMGenerator}: batched ragged prompts, KV-cache
@@ -53,8 +56,8 @@ public final class LcmGenerator {
                                     boolean disableCache) {
         // as the reference, 0 or null mean "the option's default"
         int maxGen = maxGenLen == null || maxGenLen == 0 ? options.max_seq_len() : maxGenLen;
-        if (maxGen > options.max_seq_len()) throw new dev.lcm4j.LcmException("max_gen_len " + maxGen + " exceeds max_seq_len " + options.max_seq_len());
-        if (maxGen < 1) throw new dev.lcm4j.LcmException("max_gen_len must be >= 1, got " + maxGen);
+        if (maxGen > options.max_seq_len()) throw new LcmException("max_gen_len " + maxGen + " exceeds max_seq_len " + options.max_seq_len());
+        if (maxGen < 1) throw new LcmException("max_gen_len must be >= 1, got " + maxGen);
         int minGen = Math.max(1, minGenLen == null || minGenLen == 0 ? options.min_seq_len() : minGenLen);
         double temp = temperature == 0.0 ? options.lcm_temperature() : temperature;
         boolean sample = options.sample_latent_variable();
@@ -65,8 +68,8 @@ public final class LcmGenerator {
         int minPrompt = Integer.MAX_VALUE, maxPrompt = 0;
         for (int i = 0; i < b; i++) {
             promptLen[i] = prompts.get(i).length;
-            if (promptLen[i] < 1) throw new dev.lcm4j.LcmException("prompt " + i + " is empty; every prompt needs at least one concept");
-            for (float[] v : prompts.get(i)) if (v.length != d) throw new dev.lcm4j.LcmException("prompt " + i + " mixes embedding dimensions " + d + " and " + v.length);
+            if (promptLen[i] < 1) throw new LcmException("prompt " + i + " is empty; every prompt needs at least one concept");
+            for (float[] v : prompts.get(i)) if (v.length != d) throw new LcmException("prompt " + i + " mixes embedding dimensions " + d + " and " + v.length);
             minPrompt = Math.min(minPrompt, promptLen[i]);
             maxPrompt = Math.max(maxPrompt, promptLen[i]);
         }
@@ -97,7 +100,7 @@ public final class LcmGenerator {
                 for (int j = 0; j < active.size(); j++) {
                     int i = active.get(j);
                     if (step < promptLen[i]) { keep.add(j); continue; } // still reading this row's prompt
-                    float[] v = java.util.Arrays.copyOfRange(flat, j * d, (j + 1) * d);
+                    float[] v = Arrays.copyOfRange(flat, j * d, (j + 1) * d);
                     seqs[i][step] = v;
                     int generatedBefore = step - promptLen[i];
                     boolean stoppedOnEos = false;

@@ -7,6 +7,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.io.BufferedOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Every output is written to a temporary sibling and renamed into place when complete, so a crash or kill never
@@ -26,7 +28,7 @@ public final class AtomicFiles {
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
             if (abs.getParent() != null) Files.createDirectories(abs.getParent());
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 writer.write(out);
             }
             move(tmp, abs);
@@ -37,7 +39,7 @@ public final class AtomicFiles {
     }
 
     public static void writeString(Path target, String text) {
-        write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Atomically renames {@code from} (file or directory) to {@code to}, replacing a file at {@code to}. */

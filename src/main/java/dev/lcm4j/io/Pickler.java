@@ -9,6 +9,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * Writes a value tree as a protocol-2 pickle in the shape {@code torch.save} gives it, using only the globals that
@@ -75,7 +77,7 @@ final class Pickler {
         }
     }
 
-    private <T> void writeBatches(Iterator<T> items, int op, java.util.function.Consumer<T> each) {
+    private <T> void writeBatches(Iterator<T> items, int op, Consumer<T> each) {
         while (items.hasNext()) {
             out.write('(');
             for (int n = 0; n < BATCH && items.hasNext(); n++) each.accept(items.next());
@@ -134,7 +136,7 @@ final class Pickler {
     private static List<Object> boxed(long[] values) {
         Object[] o = new Object[values.length];
         for (int i = 0; i < o.length; i++) o[i] = values[i];
-        return java.util.Arrays.asList(o);
+        return Arrays.asList(o);
     }
 
     private void writeGlobal(String module, String name) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
+import java.net.InetAddress;
 
 /**
  * Writes TensorBoard event files ({@code events.out.tfevents.<time>.<host>}) with scalar summaries: TFRecord framing
@@ -24,7 +25,7 @@ public final class TensorBoardWriter implements AutoCloseable {
     public TensorBoardWriter(Path dir) {
         try {
             Files.createDirectories(dir);
-            String host = java.net.InetAddress.getLocalHost().getHostName();
+            String host = InetAddress.getLocalHost().getHostName();
             Path file = dir.resolve("events.out.tfevents." + (System.currentTimeMillis() / 1000) + "." + host + ".lcm4j");
             out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             ByteArrayOutputStream ev = new ByteArrayOutputStream();

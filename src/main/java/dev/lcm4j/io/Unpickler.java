@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.nio.BufferUnderflowException;
+import java.util.Collection;
 
 /**
  * A pickle virtual machine for the subset of Python's pickle protocols 0..5 that {@code torch.save} produces.
@@ -68,7 +70,7 @@ final class Unpickler {
                 if (op == '.') return pop();
                 step(op);
             }
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new PickleException("pickle data ends before its STOP opcode");
         } catch (ClassCastException | IndexOutOfBoundsException e) {
             throw new PickleException("malformed pickle near byte " + in.position() + ": " + e.getMessage());
@@ -207,7 +209,7 @@ final class Unpickler {
             }
             case "builtins.set", "builtins.frozenset", "__builtin__.set" -> {
                 Set<Object> set = new LinkedHashSet<>();
-                if (!args.isEmpty()) set.addAll((java.util.Collection<?>) args.get(0));
+                if (!args.isEmpty()) set.addAll((Collection<?>) args.get(0));
                 return set;
             }
             default -> {

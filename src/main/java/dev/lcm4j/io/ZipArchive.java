@@ -11,11 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import java.util.zip.ZipFile;
 
 /**
  * Reads a zip archive's central directory (including Zip64) and hands out entries as ByteBuffers: stored entries
  * are memory-mapped in place, so a multi-hundred-megabyte checkpoint is not copied onto the heap.
- * {@link java.util.zip.ZipFile} cannot do this since it hides where an entry's data starts.
+ * {@link ZipFile} cannot do this since it hides where an entry's data starts.
  */
 final class ZipArchive implements AutoCloseable {
     /** The archive is not a readable zip; the message says why. */

@@ -6,6 +6,7 @@ import dev.lcm4j.torch.Tensors;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.lcm4j.LcmException;
 
 /**
  * A right-padded batch of concept sequences, as the reference's {@code EmbeddingsBatch}: {@code seqs} [B, T, D]
@@ -62,7 +63,7 @@ public record EmbeddingsBatch(Tensor seqs, long[] lengths, long[] sourceLengths)
         Tensor pos = arange(Tensors.scalar(t), Tensors.opts(ScalarType.Long, seqs.device())).unsqueeze(0);
         Tensor mask;
         if (supervised) {
-            if (sourceLengths == null) throw new dev.lcm4j.LcmException("a supervised (finetuning) criterion needs data with a target_column");
+            if (sourceLengths == null) throw new LcmException("a supervised (finetuning) criterion needs data with a target_column");
             Tensor src = Tensors.longs(sourceLengths, sourceLengths.length).to(seqs.device(), ScalarType.Long).unsqueeze(1);
             mask = pos.ge(src);
         } else {

@@ -4,7 +4,6 @@ import dev.lcm4j.LcmException;
 import dev.lcm4j.cards.CardSearchPath;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +12,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import dev.lcm4j.io.AtomicFiles;
 
 /**
  * Finds model cards by name: lcm4j's built-in cards (class path {@code /dev/lcm4j/cards/}), then {@code ./cards/},
@@ -74,7 +73,7 @@ public final class ModelCards {
             try (InputStream in = ModelCards.class.getResourceAsStream("/dev/lcm4j/cards/" + f)) {
                 if (in == null) continue;
                 byte[] bytes = in.readAllBytes();
-                dev.lcm4j.io.AtomicFiles.write(target, out -> out.write(bytes));
+                AtomicFiles.write(target, out -> out.write(bytes));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot extract built-in file " + f, e);
             }

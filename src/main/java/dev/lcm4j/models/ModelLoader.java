@@ -9,6 +9,8 @@ import dev.lcm4j.nn.ParamFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.LinkedHashMap;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Builds models from cards, as fairseq2's loaders do: the config is the named {@code model_arch} with the card's
@@ -115,8 +117,8 @@ public final class ModelLoader {
         return n;
     }
 
-    private static Map<String, org.bytedeco.pytorch.Tensor> toTensors(Map<String, StoredTensor> st) {
-        Map<String, org.bytedeco.pytorch.Tensor> m = new java.util.LinkedHashMap<>();
+    private static Map<String, Tensor> toTensors(Map<String, StoredTensor> st) {
+        Map<String, Tensor> m = new LinkedHashMap<>();
         st.forEach((k, v) -> m.put(k, Checkpoints.toTensor(v)));
         return m;
     }

@@ -4,6 +4,7 @@ import static org.bytedeco.pytorch.global.torch.*;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import dev.lcm4j.torch.Tensors;
 
 /**
  * Adaptive LayerNorm modulator of a denoiser layer: {@code fc(silu(timestep_embedding))} with {@code fc} a
@@ -14,7 +15,7 @@ public final class AdaLnModulator extends Module {
     /** The modulation of one sub-block: {@code x + gate * block(norm(x) * (1 + scale) + shift)}. */
     public record Modulation(Tensor shift, Tensor scale, Tensor gate) {
         public Tensor modulate(Tensor normed) {
-            return normed.mul(scale.add(dev.lcm4j.torch.Tensors.scalar(1.0))).add(shift);
+            return normed.mul(scale.add(Tensors.scalar(1.0))).add(shift);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.lcm4j.nn;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Pre-norm causal decoder layer (the reference's LCMStandardTransformerDecoderLayer):
@@ -33,6 +34,6 @@ public final class DecoderLayer extends Module {
     }
 
     private Tensor drop(Tensor t) {
-        return training && dropout > 0 ? org.bytedeco.pytorch.global.torch.dropout(t, dropout, true) : t;
+        return training && dropout > 0 ? torch.dropout(t, dropout, true) : t;
     }
 }

@@ -3,6 +3,8 @@ package dev.lcm4j.nn;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import org.bytedeco.pytorch.Tensor;
+import dev.lcm4j.LcmException;
+import java.util.Set;
 
 /**
  * fairseq2's feed-forward networks. Standard: {@code output_proj(act(inner_proj(x)))}. GLU (SwiGLU):
@@ -30,8 +32,8 @@ public final class FeedForward extends Module {
             this.innerProj = registerModule("inner_proj", new Linear(f, modelDim, ffnInnerDim, true, InitFn.KAIMING_UNIFORM));
             this.outputProj = registerModule("output_proj", new Linear(f, ffnInnerDim, modelDim, true, InitFn.KAIMING_UNIFORM));
             this.activation = activation;
-            if (!java.util.Set.of("relu", "gelu", "silu").contains(activation)) {
-                throw new dev.lcm4j.LcmException("unknown ffn_inner_activation_name '" + activation + "'; use relu, gelu or silu");
+            if (!Set.of("relu", "gelu", "silu").contains(activation)) {
+                throw new LcmException("unknown ffn_inner_activation_name '" + activation + "'; use relu, gelu or silu");
             }
         }
     }

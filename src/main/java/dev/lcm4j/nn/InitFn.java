@@ -2,6 +2,8 @@ package dev.lcm4j.nn;
 
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import dev.lcm4j.LcmException;
+import java.util.Locale;
 
 /**
  * Parameter initialisations of the reference ({@code lcm/nn/initialization.py}); names as in its configs.
@@ -26,9 +28,9 @@ public enum InitFn {
     public static InitFn parse(String name) {
         if (name == null) return KAIMING_UNIFORM;
         try {
-            return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+            return valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new dev.lcm4j.LcmException("unknown init function '" + name
+            throw new LcmException("unknown init function '" + name
                     + "'; use xavier, kaiming_uniform, sonar, zero, trunc_normal or none");
         }
     }

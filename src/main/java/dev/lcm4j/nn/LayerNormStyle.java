@@ -1,5 +1,8 @@
 package dev.lcm4j.nn;
 
+import dev.lcm4j.LcmException;
+import java.util.Locale;
+
 /** The reference's {@code layer_normalization_style}. */
 public enum LayerNormStyle {
     /** fairseq2 StandardLayerNorm: affine weight and bias, eps 1e-5. */
@@ -13,9 +16,9 @@ public enum LayerNormStyle {
 
     public static LayerNormStyle parse(String s) {
         try {
-            return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+            return valueOf(s.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new dev.lcm4j.LcmException("unknown layer_normalization_style '" + s + "'; use standard, fp32, rms or unit");
+            throw new LcmException("unknown layer_normalization_style '" + s + "'; use standard, fp32, rms or unit");
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.lcm4j.nn;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
 
 /** y = x W^T + b. Parameters {@code weight} [out, in] and {@code bias} [out]. */
 public final class Linear extends Module {
@@ -22,7 +23,7 @@ public final class Linear extends Module {
 
     public Tensor forward(Tensor x) {
         return bias == null
-                ? org.bytedeco.pytorch.global.torch.linear(x, weight)
-                : org.bytedeco.pytorch.global.torch.linear(x, weight, new TensorOptional(bias));
+                ? torch.linear(x, weight)
+                : torch.linear(x, weight, new TensorOptional(bias));
     }
 }

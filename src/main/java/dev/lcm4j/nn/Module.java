@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import dev.lcm4j.LcmException;
+import java.util.Arrays;
 
 /**
  * A tree of named parameters, buffers and sub-modules, like {@code torch.nn.Module}: the dotted names it produces
@@ -89,7 +91,7 @@ public abstract class Module {
         List<String> unexpected = new ArrayList<>();
         for (String k : state.keySet()) if (!mine.containsKey(k) && !optional(k)) unexpected.add(k);
         if (!missing.isEmpty() || (!allowUnexpected && !unexpected.isEmpty())) {
-            throw new dev.lcm4j.LcmException(source + " does not match the model: missing keys " + abbreviate(missing)
+            throw new LcmException(source + " does not match the model: missing keys " + abbreviate(missing)
                     + ", unexpected keys " + abbreviate(unexpected)
                     + " (is it a checkpoint of another model family or arch?)");
         }
@@ -98,8 +100,8 @@ public abstract class Module {
                 Tensor src = state.get(e.getKey());
                 if (src == null) continue;
                 Tensor dst = e.getValue();
-                if (!java.util.Arrays.equals(Tensors.shape(src), Tensors.shape(dst))) {
-                    throw new dev.lcm4j.LcmException(source + ": tensor " + e.getKey() + " has shape " + Tensors.shapeString(src)
+                if (!Arrays.equals(Tensors.shape(src), Tensors.shape(dst))) {
+                    throw new LcmException(source + ": tensor " + e.getKey() + " has shape " + Tensors.shapeString(src)
                             + " but the model expects " + Tensors.shapeString(dst) + " (wrong arch or model_config?)");
                 }
                 dst.copy_(src);

@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.lcm4j.LcmException;
 
 /**
  * Causal multi-head self-attention (fairseq2 StandardMultiheadAttention as the reference configures it): q/k/v
@@ -22,7 +23,7 @@ public final class MultiheadAttention extends Module {
     public MultiheadAttention(ParamFactory f, long modelDim, long numHeads, boolean outputBias, InitFn outputInit,
                               RotaryEncoder rope, double attnDropout) {
         if (modelDim % numHeads != 0) {
-            throw new dev.lcm4j.LcmException("model_dim " + modelDim + " is not divisible by num_attn_heads " + numHeads);
+            throw new LcmException("model_dim " + modelDim + " is not divisible by num_attn_heads " + numHeads);
         }
         this.modelDim = modelDim;
         this.numHeads = numHeads;

@@ -6,6 +6,7 @@ import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Where and how parameters are created: dtype and device. On the {@code meta} device tensors have shapes but no
@@ -25,14 +26,14 @@ public record ParamFactory(ScalarType dtype, Device device) {
     }
 
     public Tensor empty(long... shape) {
-        return org.bytedeco.pytorch.global.torch.empty(shape, Tensors.opts(dtype, device), null);
+        return torch.empty(shape, Tensors.opts(dtype, device), null);
     }
 
     public Tensor zeros(long... shape) {
-        return org.bytedeco.pytorch.global.torch.zeros(shape, Tensors.opts(dtype, device));
+        return torch.zeros(shape, Tensors.opts(dtype, device));
     }
 
     public Tensor ones(long... shape) {
-        return org.bytedeco.pytorch.global.torch.ones(shape, Tensors.opts(dtype, device));
+        return torch.ones(shape, Tensors.opts(dtype, device));
     }
 }

@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.*;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import dev.lcm4j.LcmException;
 
 /**
  * Absolute positions added to the frontend output: learned (parameter {@code weight} [max_seq_len, d], init
@@ -53,7 +54,7 @@ public final class PositionEncoder extends Module {
     public Tensor forward(Tensor x, long offset) {
         long s = x.size(1);
         if (offset + s > maxSeqLen) {
-            throw new dev.lcm4j.LcmException("sequence of " + (offset + s) + " sentences exceeds the model's max_seq_len "
+            throw new LcmException("sequence of " + (offset + s) + " sentences exceeds the model's max_seq_len "
                     + maxSeqLen + "; shorten the input or wrap documents (len_to_wrap_long_seq)");
         }
         Tensor pos = table.narrow(0, offset, s);

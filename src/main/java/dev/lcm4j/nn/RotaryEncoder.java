@@ -5,6 +5,8 @@ import static org.bytedeco.pytorch.global.torch.*;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.lcm4j.LcmException;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Rotary position encoding as fairseq2's RotaryEncoder: adjacent (interleaved) pairs (x[2i], x[2i+1]) rotated as
@@ -25,7 +27,7 @@ public final class RotaryEncoder {
         Tensor freqs = pow(Tensors.scalar(theta), idx.div(Tensors.scalar((double) encodingDim))).reciprocal();
         Tensor steps = arange(Tensors.scalar(maxSeqLen), Tensors.opts(ScalarType.Float, null));
         Tensor angles = outer(steps, freqs);
-        cis = polar(org.bytedeco.pytorch.global.torch.ones_like(angles), angles);
+        cis = polar(torch.ones_like(angles), angles);
         cis.retainReference();
     }
 
@@ -33,7 +35,7 @@ public final class RotaryEncoder {
     public Tensor forward(Tensor x, long offset) {
         long b = x.size(0), s = x.size(1), h = x.size(2);
         if (offset + s > maxSeqLen) {
-            throw new dev.lcm4j.LcmException("sequence of " + (offset + s) + " sentences exceeds the model's max_seq_len " + maxSeqLen);
+            throw new LcmException("sequence of " + (offset + s) + " sentences exceeds the model's max_seq_len " + maxSeqLen);
         }
         ScalarType in = x.scalar_type();
         // pairs as complex numbers times e^{i angle}: 4 kernels forward and backward (an explicit re/im formula

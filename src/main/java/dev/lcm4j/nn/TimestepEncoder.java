@@ -6,6 +6,7 @@ import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.NoGradGuard;
 
 /**
  * DiT's timestep embedder (the reference's {@code DiTTimestepEncoder}): the raw integer diffusion step t (not
@@ -24,7 +25,7 @@ public final class TimestepEncoder extends Module {
         this.fc1 = registerModule("fc1", new Linear(f, FREQUENCY_DIM, dim, true, InitFn.NONE));
         this.fc2 = registerModule("fc2", new Linear(f, dim, dim, true, InitFn.NONE));
         if (!f.isMeta()) {
-            try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            try (NoGradGuard g = new NoGradGuard()) {
                 for (Linear l : new Linear[] {fc1, fc2}) {
                     l.weight.normal_(0.0, 0.02, null);
                     l.bias.zero_();

@@ -1,5 +1,8 @@
 package dev.lcm4j.nn;
 
+import dev.lcm4j.LcmException;
+import java.util.Set;
+
 /**
  * The reference's {@code TransformerConfig} ({@code lcm/nn/transformer/factory.py}); field names are its YAML keys.
  *
@@ -47,19 +50,19 @@ public record TransformerConfig(
 
     public void validate(String path) {
         if (!"pre".equals(norm_order_style)) {
-            throw new dev.lcm4j.LcmException(path + ".norm_order_style=" + norm_order_style
+            throw new LcmException(path + ".norm_order_style=" + norm_order_style
                     + " is not supported by lcm4j yet; every released arch uses 'pre'");
         }
         if (enable_qk_layernorm || mha_qkv_weight_normalization || mha_output_weight_normalization || scale_residual != null) {
-            throw new dev.lcm4j.LcmException(path + ": enable_qk_layernorm, weight normalization and scale_residual are not"
+            throw new LcmException(path + ": enable_qk_layernorm, weight normalization and scale_residual are not"
                     + " supported by lcm4j yet; every released arch leaves them off");
         }
-        if (!java.util.Set.of("learned", "sine", "rope", "none").contains(pos_embedding_style)) {
-            throw new dev.lcm4j.LcmException(path + ".pos_embedding_style='" + pos_embedding_style + "'; use learned, sine, rope or none");
+        if (!Set.of("learned", "sine", "rope", "none").contains(pos_embedding_style)) {
+            throw new LcmException(path + ".pos_embedding_style='" + pos_embedding_style + "'; use learned, sine, rope or none");
         }
         LayerNormStyle.parse(layer_normalization_style);
         if (num_layers < 1 || num_attn_heads < 1 || ffn_inner_dim < 1) {
-            throw new dev.lcm4j.LcmException(path + ": num_layers, num_attn_heads and ffn_inner_dim must be positive");
+            throw new LcmException(path + ": num_layers, num_attn_heads and ffn_inner_dim must be positive");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.lcm4j.nn;
 
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The reference's LCMTransformerDecoder: causal layers {@code layers.N}, a final {@code layer_norm} (pre-norm
@@ -28,7 +29,7 @@ public final class TransformerDecoder extends Module {
     public Tensor forward(Tensor x, IncrementalState state) {
         for (int i = 0; i < layers.length; i++) x = layers[i].forward(x, state == null ? null : state.cache(i));
         if (finalNorm != null) x = finalNorm.forward(x);
-        if (training && finalDropout > 0) x = org.bytedeco.pytorch.global.torch.dropout(x, finalDropout, true);
+        if (training && finalDropout > 0) x = torch.dropout(x, finalDropout, true);
         return x;
     }
 

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
+import java.nio.file.Path;
 
 /**
  * Writes {@code DIR/datacard.yaml} for a prepared dataset, in the layout {@code data synth} uses (a relative
@@ -30,7 +31,7 @@ final class Datacards {
         Map<String, Object> prov = new LinkedHashMap<>();
         SourceSpec src = opt.source();
         prov.put("input", src.europarl() ? SourceSpec.EUROPARL + " (" + EuroparlSource.FINGERPRINT + ")"
-                : java.nio.file.Path.of(src.input()).toAbsolutePath().toString());
+                : Path.of(src.input()).toAbsolutePath().toString());
         prov.put("format", src.europarl() ? "europarl" : src.format());
         prov.put("text_column", src.textColumn());
         if (src.idColumn() != null) prov.put("id_column", src.idColumn());

@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Locale;
 
 /**
  * A small language identifier for the 21 languages of the Europarl corpus, enough to pick one language's documents
@@ -48,7 +51,7 @@ public final class LanguageId {
     public static final List<String> LANGUAGES;
 
     static {
-        List<String> all = new java.util.ArrayList<>(STOP_WORDS.keySet());
+        List<String> all = new ArrayList<>(STOP_WORDS.keySet());
         all.add("ell_Grek");
         all.add("bul_Cyrl");
         LANGUAGES = List.copyOf(all);
@@ -58,7 +61,7 @@ public final class LanguageId {
     }
 
     private static void words(String lang, String list) {
-        STOP_WORDS.put(lang, Set.of(new java.util.LinkedHashSet<>(List.of(list.split(" "))).toArray(String[]::new)));
+        STOP_WORDS.put(lang, Set.of(new LinkedHashSet<>(List.of(list.split(" "))).toArray(String[]::new)));
     }
 
     /** Throws unless {@code lang} is one this identifier can recognise. */
@@ -91,7 +94,7 @@ public final class LanguageId {
             boolean letter = i < t.length() && Character.isLetter(t.charAt(i));
             if (letter && start < 0) start = i;
             if (!letter && start >= 0) {
-                String w = t.substring(start, i).toLowerCase(java.util.Locale.ROOT);
+                String w = t.substring(start, i).toLowerCase(Locale.ROOT);
                 for (Map.Entry<String, Set<String>> e : STOP_WORDS.entrySet()) {
                     if (e.getValue().contains(w)) score.merge(e.getKey(), 1, Integer::sum);
                 }

@@ -3,6 +3,7 @@ package dev.lcm4j.prepare;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.text.Languages;
 import java.nio.file.Path;
+import dev.lcm4j.text.SentenceSplitters;
 
 /**
  * Everything {@link Preparer} needs besides the encoder and the splitter.
@@ -38,7 +39,7 @@ public record PrepareOptions(SourceSpec source, Path output, String name, String
     /** Defaults for everything but the input, output, name and language. */
     public static PrepareOptions defaults(SourceSpec source, Path output, String name, String lang) {
         return new PrepareOptions(source, output, name, lang, source.europarl(), 0, 1000, 0.05, 0, 8192, 256,
-                Runtime.getRuntime().availableProcessors(), 64, false, dev.lcm4j.text.SentenceSplitters.DEFAULT);
+                Runtime.getRuntime().availableProcessors(), 64, false, SentenceSplitters.DEFAULT);
     }
 
     public PrepareOptions withShardSize(int k) {

@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import java.util.Arrays;
+import java.util.TreeSet;
 
 /**
  * {@code lcm prepare}: streams documents from a {@link DocumentSource}, drops blank ones (counted) and, with the
@@ -168,7 +170,7 @@ public final class Preparer {
         for (int i = 0; i < docs.size(); i++) {
             SourceDocument d = docs.get(i);
             List<String> s = split.get(i);
-            float[][] v = java.util.Arrays.copyOfRange(vectors, at, at + s.size());
+            float[][] v = Arrays.copyOfRange(vectors, at, at + s.size());
             at += s.size();
             bySplit.computeIfAbsent(splitOf(d), k -> new ArrayList<>()).add(new PreparedDocument(d.id(), d.text(), s, v));
         }
@@ -224,7 +226,7 @@ public final class Preparer {
             m = new Manifest.Content(settings, new TreeMap<>());
         } else if (!m.settings().equals(settings)) {
             List<String> diff = new ArrayList<>();
-            for (String k : new java.util.TreeSet<>(settings.keySet())) {
+            for (String k : new TreeSet<>(settings.keySet())) {
                 if (!settings.get(k).equals(m.settings().get(k))) {
                     diff.add(k + " was " + m.settings().get(k) + ", now " + settings.get(k));
                 }

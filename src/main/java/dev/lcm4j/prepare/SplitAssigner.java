@@ -1,6 +1,7 @@
 package dev.lcm4j.prepare;
 
 import java.nio.charset.StandardCharsets;
+import dev.lcm4j.LcmException;
 
 /**
  * Assigns documents without a split column to {@code train} or {@code validation} by a seeded hash of their id:
@@ -13,7 +14,7 @@ public record SplitAssigner(long seed, double validationFraction) {
 
     public SplitAssigner {
         if (!(validationFraction >= 0 && validationFraction < 1)) {
-            throw new dev.lcm4j.LcmException("--validation-fraction must be in [0, 1), got " + validationFraction);
+            throw new LcmException("--validation-fraction must be in [0, 1), got " + validationFraction);
         }
     }
 

@@ -10,11 +10,12 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.io.BufferedReader;
 
 /**
  * Reads an input stream line by line as raw bytes ({@code \n} ends a line, a trailing {@code \r} is dropped) and
  * decodes each line as strict UTF-8, so a bad byte is reported with its line number instead of silently becoming
- * U+FFFD, as {@link java.io.BufferedReader} would do.
+ * U+FFFD, as {@link BufferedReader} would do.
  */
 final class Utf8Lines implements AutoCloseable {
     /** One decoded line; {@code text == null} when its bytes are not valid UTF-8. */

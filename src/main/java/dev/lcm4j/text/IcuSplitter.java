@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.MissingResourceException;
 
 /**
  * ICU4J sentence breaks for the language's locale (UAX #29), plus lcm4j's own per-language lists ({@link Abbreviations}): a break is dropped when the text before it ends with a
@@ -56,7 +57,7 @@ final class IcuSplitter implements RawSplitter {
         for (String two : Locale.getISOLanguages()) {
             try {
                 ISO3_TO_2.putIfAbsent(new Locale(two).getISO3Language(), two);
-            } catch (java.util.MissingResourceException ignored) {
+            } catch (MissingResourceException ignored) {
                 // a two-letter code without a three-letter form: nothing to map
             }
         }

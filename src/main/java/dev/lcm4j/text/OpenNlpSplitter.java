@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import opennlp.tools.sentdetect.SentenceDetectorME;
 import opennlp.tools.sentdetect.SentenceModel;
 import opennlp.tools.util.Span;
+import java.util.HashMap;
 
 /**
  * OpenNLP maximum-entropy sentence detection. {@code opennlp} uses the Universal Dependencies models on the class
@@ -27,7 +28,7 @@ final class OpenNlpSplitter implements RawSplitter {
 
     private final Path userModel;
     private final Map<String, SentenceModel> models = new ConcurrentHashMap<>();
-    private final ThreadLocal<Map<String, SentenceDetectorME>> detectors = ThreadLocal.withInitial(java.util.HashMap::new);
+    private final ThreadLocal<Map<String, SentenceDetectorME>> detectors = ThreadLocal.withInitial(HashMap::new);
 
     OpenNlpSplitter(Path userModel) {
         this.userModel = userModel;

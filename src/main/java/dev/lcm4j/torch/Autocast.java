@@ -4,6 +4,7 @@ import static org.bytedeco.pytorch.global.torch.*;
 
 import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * bfloat16 autocast on CPU, as {@code torch.autocast("cpu", torch.bfloat16)}: matmuls and linears run in bf16,

@@ -9,6 +9,10 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.lcm4j.LcmException;
+import java.util.Arrays;
+import org.bytedeco.pytorch.DeviceOptional;
+import org.bytedeco.pytorch.global.torch;
 
 /** Small conveniences over the C++-shaped bytedeco API: tensors from and to Java arrays, scalars, shapes. */
 public final class Tensors {
@@ -20,7 +24,7 @@ public final class Tensors {
 
     public static TensorOptions opts(ScalarType dtype, Device device) {
         TensorOptions o = new TensorOptions(dtype);
-        return device == null ? o : o.device(new org.bytedeco.pytorch.DeviceOptional(device));
+        return device == null ? o : o.device(new DeviceOptional(device));
     }
 
     /** A float32 CPU tensor holding a copy of {@code data} with the given shape. */
@@ -65,7 +69,7 @@ public final class Tensors {
     }
 
     public static String shapeString(Tensor t) {
-        return java.util.Arrays.toString(shape(t));
+        return Arrays.toString(shape(t));
     }
 
     /** Parses the dtype strings used by the reference recipes ("torch.float32", "bfloat16", ...). */
@@ -76,7 +80,7 @@ public final class Tensors {
             case "bfloat16": case "bf16": return ScalarType.BFloat16;
             case "float16": case "half": case "fp16": return ScalarType.Half;
             case "float64": case "double": return ScalarType.Double;
-            default: throw new dev.lcm4j.LcmException("unknown dtype '" + name + "'; use torch.float32, torch.bfloat16 or torch.float16");
+            default: throw new LcmException("unknown dtype '" + name + "'; use torch.float32, torch.bfloat16 or torch.float16");
         }
     }
 }

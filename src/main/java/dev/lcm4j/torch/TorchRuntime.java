@@ -3,6 +3,9 @@ package dev.lcm4j.torch;
 import java.io.File;
 import java.io.IOException;
 import org.bytedeco.javacpp.Loader;
+import dev.lcm4j.LcmException;
+import java.net.URL;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Loads libtorch safely. Call {@link #init()} before any {@code org.bytedeco.pytorch} class is initialised.
@@ -38,14 +41,14 @@ public final class TorchRuntime {
                     if (f.isFile()) System.load(f.getAbsolutePath());
                 }
             }
-            Loader.load(org.bytedeco.pytorch.global.torch.class);
+            Loader.load(torch.class);
         } catch (IOException e) {
             throw new IllegalStateException("cannot extract the libtorch natives from " + folder + ": " + e.getMessage(), e);
         }
-        cuda = gpu && org.bytedeco.pytorch.global.torch.cuda_is_available();
+        cuda = gpu && torch.cuda_is_available();
         // libtorch loaded through JavaCPP starts with ONE intra-op thread (measured: get_num_threads() == 1 on a
         // 2-core machine), which made every step ~2x slower than PyTorch; use all cores unless told otherwise.
-        org.bytedeco.pytorch.global.torch.set_num_threads(threads());
+        torch.set_num_threads(threads());
         initialised = true;
     }
 
@@ -58,7 +61,7 @@ public final class TorchRuntime {
                     int n = Integer.parseInt(v.trim());
                     if (n > 0) return n;
                 } catch (NumberFormatException e) {
-                    throw new dev.lcm4j.LcmException(var + "=" + v + " is not a positive integer");
+                    throw new LcmException(var + "=" + v + " is not a positive integer");
                 }
             }
         }
@@ -72,7 +75,7 @@ public final class TorchRuntime {
     }
 
     private static File extractFolder(String folder) throws IOException {
-        Class<?> anchor = org.bytedeco.pytorch.global.torch.class; // a class literal does not run its initialiser
+        Class<?> anchor = torch.class; // a class literal does not run its initialiser
         File dir = null;
         try {
             dir = Loader.cacheResource(anchor, folder);
@@ -82,7 +85,7 @@ public final class TorchRuntime {
         // In a fat jar without directory entries cacheResource(folder) fails: extract the named files one by one.
         if (dir == null || !new File(dir, "libtorch_cpu.so").isFile()) {
             for (String lib : new String[] {"libgomp.so.1", "libc10.so", "libtorch_cpu.so", "libtorch.so"}) {
-                java.net.URL url = anchor.getResource(folder + lib);
+                URL url = anchor.getResource(folder + lib);
                 if (url != null) dir = Loader.cacheResource(url).getParentFile();
             }
         }

@@ -24,6 +24,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.Yaml;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The training run's checkpoints: {@code checkpoints/step_N/} holds {@code model.pt} (the reference's format),

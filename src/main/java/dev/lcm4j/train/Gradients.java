@@ -5,7 +5,8 @@ import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 
 /** Gradient post-processing of the reference trainer: scaling by 1/#targets, global L2 norm, clipping. */
 public final class Gradients {
@@ -27,7 +28,7 @@ public final class Gradients {
             for (Tensor p : params) {
                 Tensor grad = p.grad();
                 if (grad == null || !grad.defined()) continue;
-                double n = grad.to(org.bytedeco.pytorch.global.torch.ScalarType.Double).norm().item_double();
+                double n = grad.to(ScalarType.Double).norm().item_double();
                 sq += n * n;
             }
         }

@@ -1,5 +1,8 @@
 package dev.lcm4j.train;
 
+import dev.lcm4j.LcmException;
+import java.util.List;
+
 /**
  * The reference's LR schedules (fairseq2 schedulers, {@code lcm/train/optim.py}). {@link #lr(long)} takes the
  * scheduler's {@code last_epoch}: the k-th optimizer step (1-based) runs with {@code lr(k - 1)}, as a PyTorch
@@ -9,12 +12,12 @@ public interface LrSchedule {
     double lr(long lastEpoch);
 
     static LrSchedule create(String name, double lr, double startLr, double finalLr, long warmup, long maxSteps,
-                             java.util.List<Double> stageRatios) {
+                             List<Double> stageRatios) {
         switch (name) {
             case "noop":
                 return e -> lr;
             case "myle":
-                if (warmup <= 0) throw new dev.lcm4j.LcmException("lr_schedule=myle needs num_lr_warmup_steps > 0");
+                if (warmup <= 0) throw new LcmException("lr_schedule=myle needs num_lr_warmup_steps > 0");
                 return e -> e < warmup ? startLr + (lr - startLr) * e / (double) warmup : lr * Math.sqrt(warmup / (double) e);
             case "cosine": {
                 // CosineAnnealingLR(cycle_len = max_steps - warmup + 1, warmup, start_lr, final_lr), cycle_mul = lr_mul = 1
@@ -39,7 +42,7 @@ public interface LrSchedule {
             }
             case "wsd": {
                 // TriStageLR(max_steps, stage_ratios, start_lr_scale = start_lr/lr, final_lr_scale = final_lr/lr)
-                if (!(lr > startLr && lr > finalLr)) throw new dev.lcm4j.LcmException("lr_schedule=wsd needs lr > start_lr and lr > final_lr");
+                if (!(lr > startLr && lr > finalLr)) throw new LcmException("lr_schedule=wsd needs lr > start_lr and lr > final_lr");
                 long w = (long) (stageRatios.get(0) * maxSteps), h = (long) (stageRatios.get(1) * maxSteps), d = (long) (stageRatios.get(2) * maxSteps);
                 double s0 = startLr / lr, s1 = finalLr / lr, decay = d > 0 ? -Math.log(s1) / d : 0;
                 return e -> {
@@ -50,7 +53,7 @@ public interface LrSchedule {
                 };
             }
             default:
-                throw new dev.lcm4j.LcmException("unknown lr_schedule '" + name + "'; use noop, myle, cosine, wsd or polynomial");
+                throw new LcmException("unknown lr_schedule '" + name + "'; use noop, myle, cosine, wsd or polynomial");
         }
     }
 }

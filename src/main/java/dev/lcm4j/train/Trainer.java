@@ -23,6 +23,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The LCM trainer (the reference's LCMTrainer on one process), the same for every model family: the family's

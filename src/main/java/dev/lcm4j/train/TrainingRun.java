@@ -27,6 +27,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.yaml.snakeyaml.Yaml;
+import dev.lcm4j.data.DatacardRegistry;
+import dev.lcm4j.data.Dataset;
+import java.util.TreeMap;
+import org.yaml.snakeyaml.DumperOptions;
 
 /**
  * Everything a training run is made of, resolved from the composed recipe: output layout, the model (from an arch,
@@ -215,7 +219,7 @@ public final class TrainingRun {
     private void conceptSpace(Map<String, Object> card) {
         if (cfg.training_data() == null || cfg.training_data().isEmpty() || cfg.training_data().get(0).name() == null) return;
         try {
-            dev.lcm4j.data.Dataset ds = dev.lcm4j.data.DatacardRegistry.fromEnvironment().resolve(cfg.training_data().get(0).name());
+            Dataset ds = DatacardRegistry.fromEnvironment().resolve(cfg.training_data().get(0).name());
             Object enc = ds.card().extra().get("concept_encoder");
             if (enc == null) return;
             card.put("concept_encoder", String.valueOf(enc));
@@ -229,7 +233,7 @@ public final class TrainingRun {
 
     /** The reference's model_card.yaml (keys sorted), plus lcm4j provenance. */
     public void writeModelCard(Path target, Path checkpoint, long step) {
-        Map<String, Object> card = new java.util.TreeMap<>();
+        Map<String, Object> card = new TreeMap<>();
         card.put("__source__", "inproc");
         card.put("checkpoint", checkpoint.toAbsolutePath().toUri().toString());
         if (modelArch != null) card.put("model_arch", modelArch);
@@ -244,8 +248,8 @@ public final class TrainingRun {
         prov.put("config", outputDir.resolve("config_logs").resolve(ConfigDump.FILE_NAME).toString());
         if (finetuneFrom != null) prov.put("finetuned_from", finetuneFrom.name());
         card.put("lcm4j_provenance", prov);
-        org.yaml.snakeyaml.DumperOptions o = new org.yaml.snakeyaml.DumperOptions();
-        o.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+        DumperOptions o = new DumperOptions();
+        o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         AtomicFiles.writeString(target, new Yaml(o).dump(card));
     }
 

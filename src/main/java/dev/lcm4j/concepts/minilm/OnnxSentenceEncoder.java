@@ -19,6 +19,12 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.ArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A sentence-transformers model exported to ONNX (BERT-style inputs {@code input_ids}, {@code attention_mask},
@@ -37,7 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class OnnxSentenceEncoder implements ConceptEncoder {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxSentenceEncoder.class);
     /** Shared by all encoders: each call of {@link #encode} spreads its sentences over up to {@code threads} workers. */
-    private static final java.util.concurrent.ExecutorService POOL = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "onnx-encoder");
         t.setDaemon(true);
         return t;
@@ -120,20 +126,20 @@ public final class OnnxSentenceEncoder implements ConceptEncoder {
             for (int i = 0; i < enc.length; i++) out[i] = run(enc[i]);
             return out;
         }
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+        AtomicInteger next = new AtomicInteger();
+        List<Future<?>> fs = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             fs.add(POOL.submit(() -> {
                 for (int i = next.getAndIncrement(); i < enc.length; i = next.getAndIncrement()) out[i] = run(enc[i]);
             }));
         }
-        for (java.util.concurrent.Future<?> f : fs) {
+        for (Future<?> f : fs) {
             try {
                 f.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while encoding", e);
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 if (e.getCause() instanceof RuntimeException re) throw re;
                 throw new IllegalStateException(e.getCause());
             }

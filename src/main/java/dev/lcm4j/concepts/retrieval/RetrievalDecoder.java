@@ -11,6 +11,7 @@ import java.util.List;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
+import java.util.Arrays;
 
 /**
  * The offline decoder: returns, for each vector, the sentence of a {@link SentenceBank} with the highest cosine
@@ -110,7 +111,7 @@ public final class RetrievalDecoder implements ConceptDecoder {
             Tensor all = bank.vectors();
             long n = all.size(0);
             float[] bestScore = new float[q];
-            java.util.Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
+            Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
             int[] best = new int[q];
             for (long r0 = 0; r0 < n; r0 += blockRows) {
                 long r1 = Math.min(n, r0 + blockRows);

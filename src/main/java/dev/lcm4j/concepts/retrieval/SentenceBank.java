@@ -24,6 +24,10 @@ import org.bytedeco.javacpp.BytePointer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import org.bytedeco.pytorch.Tensor;
+import dev.lcm4j.torch.TorchRuntime;
+import java.util.Arrays;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * A bank of distinct sentences with their unit-length concept vectors: what the {@link RetrievalDecoder} searches.
@@ -196,7 +200,7 @@ public final class SentenceBank {
 
     /** Opens a bank file, or {@code DIR/sentence_bank.bin} when given a directory. */
     public static SentenceBank open(Path path) {
-        dev.lcm4j.torch.TorchRuntime.init();
+        TorchRuntime.init();
         Path file = Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
         if (!Files.isRegularFile(file)) {
             throw new LcmException("sentence bank " + file + " does not exist; build it with: ./lcm bank build "
@@ -208,7 +212,7 @@ public final class SentenceBank {
             head.flip();
             byte[] magic = new byte[8];
             head.get(magic);
-            if (!java.util.Arrays.equals(magic, MAGIC)) {
+            if (!Arrays.equals(magic, MAGIC)) {
                 throw new LcmException(file + " is not a sentence bank (bad header); rebuild it with ./lcm bank build");
             }
             int version = head.getInt();
@@ -221,8 +225,8 @@ public final class SentenceBank {
             long expected = HEADER + n * dim * 4L + (n + 1) * 8L + textBytes;
             if (ch.size() != expected) throw new LcmException(file + " is truncated or corrupt (" + ch.size() + " bytes, expected " + expected + "); rebuild it");
             // The vectors go straight from the file into the tensor's memory, in chunks of at most 1 GB.
-            Tensor vectors = org.bytedeco.pytorch.global.torch.empty(new long[] {n, dim},
-                    Tensors.opts(org.bytedeco.pytorch.global.torch.ScalarType.Float, null), null);
+            Tensor vectors = torch.empty(new long[] {n, dim},
+                    Tensors.opts(ScalarType.Float, null), null);
             BytePointer base = new BytePointer(vectors.data_ptr());
             long total = n * dim * 4L;
             for (long off = 0; off < total; off += 1L << 30) {

@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 
 /**
  * Beam search for the SONAR decoder, batched over sentences x beams with the decoder's KV cache, following fairseq2
@@ -87,7 +88,7 @@ public final class BeamSearch {
         try (NoGradGuard g = new NoGradGuard(); SonarTextDecoder.State state = decoder.start(emb)) {
             // Prefill: feed </s>, score the language token.
             try (PointerScope s = new PointerScope()) {
-                Tensor lp = log_softmax(decoder.step(state, full(p, eos)), -1, new org.bytedeco.pytorch.ScalarTypeOptional(ScalarType.Float));
+                Tensor lp = log_softmax(decoder.step(state, full(p, eos)), -1, new ScalarTypeOptional(ScalarType.Float));
                 float[] langScore = Tensors.toFloats(lp.select(1, langId));
                 System.arraycopy(langScore, 0, rowScore, 0, p);
             }
@@ -101,7 +102,7 @@ public final class BeamSearch {
                 int k;
                 try (PointerScope s = new PointerScope()) {
                     Tensor logits = decoder.step(state, Tensors.longs(last, rows, 1));                  // [N, V]
-                    Tensor lprobs = log_softmax(logits, -1, new org.bytedeco.pytorch.ScalarTypeOptional(ScalarType.Float));
+                    Tensor lprobs = log_softmax(logits, -1, new ScalarTypeOptional(ScalarType.Float));
                     vocab = lprobs.size(1);
                     if (step == maxLen - 1) {
                         Tensor eosCol = lprobs.narrow(1, eos, 1).clone();

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 
 /**
  * SONAR's text encoder (SonarTextTransformerEncoderModel, {@code pooling: mean}): frontend, PRE-norm layers (the
@@ -37,7 +39,7 @@ public final class SonarTextEncoder extends Module {
 
     /** Embedding row r (r < rows.length) becomes the current row rows[r]: maps other special-token orders to fairseq2's. */
     void permuteSpecialRows(long[] rows) {
-        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+        try (NoGradGuard g = new NoGradGuard()) {
             Tensor w = frontend.embedWeight();
             Tensor picked = w.index_select(0, Tensors.longs(rows, rows.length)).clone();
             w.narrow(0, 0, rows.length).copy_(picked);
@@ -62,7 +64,7 @@ public final class SonarTextEncoder extends Module {
         Tensor x = frontend.forward(ids, 0);                                                        // [B,S,D]
         for (SonarEncoderLayer layer : layers) x = layer.forward(x, keyAllowed);
         x = layerNorm.forward(x);
-        Tensor sum = x.mul(real.unsqueeze(2).to(x.scalar_type())).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()); // [B,D]
+        Tensor sum = x.mul(real.unsqueeze(2).to(x.scalar_type())).sum(new long[] {1}, false, new ScalarTypeOptional()); // [B,D]
         // SONAR: einsum("i...,i->i...", sum, 1 / (seq_lens + 1e-7)) -- a multiplication by the reciprocal.
         Tensor weights = lensT.to(x.scalar_type()).add(Tensors.scalar(1e-7)).reciprocal();
         return sum.mul(weights.unsqueeze(1));

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import java.util.Arrays;
 
 /**
  * Loads an official fairseq2 SONAR checkpoint ({@code {"model": state_dict}}) strictly into a model, one tensor at a
@@ -49,9 +50,9 @@ final class SonarWeights {
             for (Map.Entry<String, Tensor> e : order) {
                 StoredTensor src = state.get(e.getKey());
                 Tensor dst = e.getValue();
-                if (!java.util.Arrays.equals(src.shape(), Tensors.shape(dst))) {
+                if (!Arrays.equals(src.shape(), Tensors.shape(dst))) {
                     throw new LcmException("checkpoint " + file + " (card '" + card + "'): " + e.getKey() + " has shape "
-                            + java.util.Arrays.toString(src.shape()) + " but the model expects " + Tensors.shapeString(dst)
+                            + Arrays.toString(src.shape()) + " but the model expects " + Tensors.shapeString(dst)
                             + " (wrong model_arch or model_config, e.g. vocab_info.size?)");
                 }
                 try (PointerScope s = new PointerScope()) {

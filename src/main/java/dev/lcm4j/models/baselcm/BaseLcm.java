@@ -13,6 +13,9 @@ import dev.lcm4j.nn.PositionEncoder;
 import dev.lcm4j.nn.TransformerDecoder;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
+import dev.lcm4j.LcmException;
+import dev.lcm4j.models.Lcm;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The MSE Large Concept Model ({@code BaseLCModel}): frontend (pre_linear SONAR dim -> model dim, optional
@@ -20,7 +23,7 @@ import org.bytedeco.pytorch.Tensor;
  * predicts concept t+1. Normalization is not part of {@link #forward}: the criterion and
  * {@link #predictNextSentence} apply it, as the reference does.
  */
-public final class BaseLcm extends dev.lcm4j.models.Lcm {
+public final class BaseLcm extends Lcm {
     private final BaseLcmConfig config;
     private final Frontend frontend;
     private final TransformerDecoder lcm;
@@ -93,7 +96,7 @@ public final class BaseLcm extends dev.lcm4j.models.Lcm {
 
         Frontend(ParamFactory f, BaseLcmConfig c, SonarNormalizer normalizer) {
             LcmFrontendConfig fc = c.frontend();
-            if (fc.weight_normalization()) throw new dev.lcm4j.LcmException("frontend.weight_normalization is not supported by lcm4j yet");
+            if (fc.weight_normalization()) throw new LcmException("frontend.weight_normalization is not supported by lcm4j yet");
             this.preLinear = registerModule("pre_linear", new Linear(f, c.sonar_embed_dim(), c.model_dim(), fc.pre_linear_bias(),
                     InitFn.parse(fc.pre_linear_init_fn())));
             String style = c.lcm().pos_embedding_style();
@@ -110,7 +113,7 @@ public final class BaseLcm extends dev.lcm4j.models.Lcm {
             if (scale != 1.0) seqs = seqs.mul(Tensors.scalar(scale));
             Tensor x = preLinear.forward(seqs);
             if (posEncoder != null) x = posEncoder.forward(x, offset);
-            if (training && dropout > 0) x = org.bytedeco.pytorch.global.torch.dropout(x, dropout, true);
+            if (training && dropout > 0) x = torch.dropout(x, dropout, true);
             return x;
         }
     }

@@ -5,6 +5,8 @@ import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.lcm4j.LcmException;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 
 /**
  * The reference's MSE criteria: {@code next_sentence_mse} (ReconstructionCriterion, unsupervised: every position
@@ -30,12 +32,12 @@ public final class MseCriterion {
         switch (name) {
             case "next_sentence_mse" -> supervised = false;
             case "target_mse" -> supervised = true;
-            default -> throw new dev.lcm4j.LcmException("criterion '" + name + "' does not apply to base_lcm; use next_sentence_mse or target_mse");
+            default -> throw new LcmException("criterion '" + name + "' does not apply to base_lcm; use next_sentence_mse or target_mse");
         }
-        if (!reduction.equals("sum") && !reduction.equals("mean")) throw new dev.lcm4j.LcmException("criterion.reduction must be sum or mean, got " + reduction);
+        if (!reduction.equals("sum") && !reduction.equals("mean")) throw new LcmException("criterion.reduction must be sum or mean, got " + reduction);
         this.reduction = reduction;
         this.computeRmse = computeRmse;
-        if (!supervised && minContextSize < 1) throw new dev.lcm4j.LcmException("criterion.min_context_size must be >= 1, got " + minContextSize);
+        if (!supervised && minContextSize < 1) throw new LcmException("criterion.min_context_size must be >= 1, got " + minContextSize);
         this.minContextSize = minContextSize;
     }
 
@@ -51,7 +53,7 @@ public final class MseCriterion {
         Tensor mask = batch.targetMask(supervised, minContextSize).narrow(1, 1, t - 1); // [B,T-1]
         Tensor target = seqs.narrow(1, 1, t - 1).to(ScalarType.Float);       // [B,T-1,D]
         Tensor pred = out.narrow(1, 0, t - 1).to(ScalarType.Float);
-        Tensor rowErr = pred.sub(target).square().sum(new long[] {-1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()); // [B,T-1]
+        Tensor rowErr = pred.sub(target).square().sum(new long[] {-1}, false, new ScalarTypeOptional()); // [B,T-1]
         if (computeRmse) rowErr = rowErr.add(Tensors.scalar(1e-5)).sqrt();
         long numTargets = mask.sum().item_long();
         // select, not multiply: an Inf at a padded position must not turn the batch's loss into NaN

@@ -1,6 +1,7 @@
 package dev.lcm4j.models.normalizer;
 
 import java.util.Arrays;
+import dev.lcm4j.LcmException;
 
 /**
  * Fits normalizer statistics on an (N, D) sample, as the reference does through sklearn:
@@ -36,7 +37,7 @@ public final class NormalizerFit {
         for (int j = 0; j < d; j++) {
             float[] col = columns[j];
             int n = col.length;
-            if (n == 0) throw new dev.lcm4j.LcmException("cannot fit a normalizer on zero samples");
+            if (n == 0) throw new LcmException("cannot fit a normalizer on zero samples");
             double c, s;
             if (m.equals("standard")) {
                 double sum = 0;

@@ -1,5 +1,8 @@
 package dev.lcm4j.models.normalizer;
 
+import dev.lcm4j.LcmException;
+import java.util.Set;
+
 /**
  * The reference's {@code SonarNormalizerConfig}.
  *
@@ -21,13 +24,13 @@ public record SonarNormalizerConfig(int dim, Double clip_proba, boolean with_fft
     }
 
     public void validate() {
-        if (!java.util.Set.of("standard", "robust", "gaussian_robust").contains(normalization_method)) {
-            throw new dev.lcm4j.LcmException("unknown normalization_method '" + normalization_method
+        if (!Set.of("standard", "robust", "gaussian_robust").contains(normalization_method)) {
+            throw new LcmException("unknown normalization_method '" + normalization_method
                     + "'; use standard, robust or gaussian_robust");
         }
-        if (with_fft) throw new dev.lcm4j.LcmException("with_fft normalizers are not supported by lcm4j yet; use with_fft: false");
+        if (with_fft) throw new LcmException("with_fft normalizers are not supported by lcm4j yet; use with_fft: false");
         if (clip_proba != null && (clip_proba <= 0 || clip_proba >= 0.5)) {
-            throw new dev.lcm4j.LcmException("clip_proba must be in (0, 0.5), got " + clip_proba);
+            throw new LcmException("clip_proba must be in (0, 0.5), got " + clip_proba);
         }
     }
 
@@ -38,7 +41,7 @@ public record SonarNormalizerConfig(int dim, Double clip_proba, boolean with_fft
             case "base" -> d;
             case "base_page4k" -> d.withDim(4096);
             case "clipping" -> d.toBuilder().clip_proba(1e-4).build();
-            default -> throw new dev.lcm4j.LcmException("unknown sonar_normalizer arch '" + name + "'; known: base, base_page4k, clipping");
+            default -> throw new LcmException("unknown sonar_normalizer arch '" + name + "'; known: base, base_page4k, clipping");
         };
     }
 

@@ -16,6 +16,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.NoGradGuard;
 
 /**
  * The two-tower model's training objective (the reference's {@code two_tower_diffusion_next_sent} and, supervised,
@@ -116,7 +117,7 @@ public final class DiffusionCriterion implements Criterion {
         Tensor pred = out.to(ScalarType.Float), tgtF = target.to(ScalarType.Float);
         Tensor rowErr = rowSquaredError(pred, tgtF);                             // [B,S]
         Tensor unnormErr;
-        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+        try (NoGradGuard g = new NoGradGuard()) {
             unnormErr = rowSquaredError(n.denormalize(pred), n.denormalize(tgtF));
         }
         if (computeRmse) {

@@ -12,6 +12,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The DDIM reverse process of the two-tower model, as the reference's {@code predict_next_sentence} (no guidance)
@@ -93,7 +95,7 @@ public final class DiffusionSampler {
         if (cfg) {
             ctx = cat(new TensorVector(context, zeros_like(context)), 0);                       // [2B,L,D]
             Tensor cond = allowed != null ? allowed
-                    : ones(new long[] {b, 1, s, l + 1}, Tensors.opts(org.bytedeco.pytorch.global.torch.ScalarType.Bool, context.device()));
+                    : ones(new long[] {b, 1, s, l + 1}, Tensors.opts(ScalarType.Bool, context.device()));
             mask = cat(new TensorVector(cond, CrossAttentionMask.unconditional(b, s, l, context.device())), 0); // [2B,1,S,L+1]
         }
         // the context is the same at every step: project its cross-attention keys and values once

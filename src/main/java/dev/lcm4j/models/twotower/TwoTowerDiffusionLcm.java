@@ -17,6 +17,9 @@ import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import dev.lcm4j.nn.AdaLnModulator;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The two-tower diffusion LCM ({@code TwoTowerDiffusionLCModel}). Tower 1, the context encoder: frontend
@@ -33,7 +36,7 @@ public final class TwoTowerDiffusionLcm extends Lcm {
     private final TransformerDecoder contextEncoder;
     private final LcmDenoiser denoiser;
     private final DdimScheduler scheduler;
-    private final java.util.concurrent.atomic.AtomicBoolean guidanceWarned = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean guidanceWarned = new AtomicBoolean();
 
     /** @param normalizer required for training and inference; null only to count parameters */
     public TwoTowerDiffusionLcm(ParamFactory f, TwoTowerDiffusionLcmConfig c, SonarNormalizer normalizer) {
@@ -84,17 +87,17 @@ public final class TwoTowerDiffusionLcm extends Lcm {
     }
 
     /** The denoiser with precomputed AdaLN modulations ({@link #modulations}), broadcast over rows and positions. */
-    public Tensor denoise(Tensor noisy, dev.lcm4j.nn.AdaLnModulator.Modulation[][] modulations, Tensor context, Tensor allowed) {
+    public Tensor denoise(Tensor noisy, AdaLnModulator.Modulation[][] modulations, Tensor context, Tensor allowed) {
         return denoiser.forward(noisy, modulations, context, allowed);
     }
 
     /** The denoiser with precomputed modulations and cross-attention keys/values ({@link LcmDenoiser#prepareContext}). */
-    public Tensor denoise(Tensor noisy, dev.lcm4j.nn.AdaLnModulator.Modulation[][] modulations, Tensor[][] preparedContext, Tensor allowed) {
+    public Tensor denoise(Tensor noisy, AdaLnModulator.Modulation[][] modulations, Tensor[][] preparedContext, Tensor allowed) {
         return denoiser.forward(noisy, modulations, preparedContext, allowed);
     }
 
     /** The denoiser's per-layer AdaLN modulations of timesteps [B, S]. */
-    public dev.lcm4j.nn.AdaLnModulator.Modulation[][] modulations(Tensor timesteps) {
+    public AdaLnModulator.Modulation[][] modulations(Tensor timesteps) {
         return denoiser.modulations(timesteps);
     }
 
@@ -137,7 +140,7 @@ public final class TwoTowerDiffusionLcm extends Lcm {
         Tensor forward(Tensor seqs, long offset) {
             Tensor x = preLinear.forward(seqs);
             if (posEncoder != null) x = posEncoder.forward(x, offset);
-            if (training && dropout > 0) x = org.bytedeco.pytorch.global.torch.dropout(x, dropout, true);
+            if (training && dropout > 0) x = torch.dropout(x, dropout, true);
             return x;
         }
     }

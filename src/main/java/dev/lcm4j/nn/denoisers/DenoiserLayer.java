@@ -10,6 +10,7 @@ import dev.lcm4j.nn.Norm;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TransformerConfig;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * One layer of the two-tower denoiser (the reference's {@code LCMDenoiserLayer}): three pre-norm sub-blocks, each
@@ -81,6 +82,6 @@ public final class DenoiserLayer extends Module {
     }
 
     private Tensor drop(Tensor t) {
-        return training && dropout > 0 ? org.bytedeco.pytorch.global.torch.dropout(t, dropout, true) : t;
+        return training && dropout > 0 ? torch.dropout(t, dropout, true) : t;
     }
 }

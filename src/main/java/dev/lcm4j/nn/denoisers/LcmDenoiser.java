@@ -13,6 +13,9 @@ import dev.lcm4j.nn.TransformerConfig;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import java.util.TreeMap;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The two-tower model's denoiser (the reference's {@code LCMDenoiser}): it maps noisy concepts x_t to a prediction
@@ -72,7 +75,7 @@ public final class LcmDenoiser extends Module {
         // In training every position has its own step, but there are at most T distinct ones (100 in the published
         // archs for 8 x 128 positions): embed and modulate each distinct step once, then gather. Same values; the
         // gradient sums over positions in another order.
-        java.util.TreeMap<Long, Integer> distinct = new java.util.TreeMap<>();
+        TreeMap<Long, Integer> distinct = new TreeMap<>();
         for (long t : steps) distinct.putIfAbsent(t, 0);
         boolean gather = gatherDistinct != null ? gatherDistinct : distinct.size() < 0.9 * steps.length;
         if (!gather) {
@@ -85,8 +88,8 @@ public final class LcmDenoiser extends Module {
         for (Long t : distinct.keySet()) { distinct.put(t, k); values[k++] = t; }
         long[] rowOf = new long[steps.length];
         for (int i = 0; i < steps.length; i++) rowOf[i] = distinct.get(steps[i]);
-        Tensor rows = Tensors.longs(rowOf, rowOf.length).to(timesteps.device(), org.bytedeco.pytorch.global.torch.ScalarType.Long);
-        Tensor emb = embedTime.forward(Tensors.longs(values, values.length).to(timesteps.device(), org.bytedeco.pytorch.global.torch.ScalarType.Long)); // [U,D]
+        Tensor rows = Tensors.longs(rowOf, rowOf.length).to(timesteps.device(), ScalarType.Long);
+        Tensor emb = embedTime.forward(Tensors.longs(values, values.length).to(timesteps.device(), ScalarType.Long)); // [U,D]
         for (int i = 0; i < layers.length; i++) m[i] = layers[i].modulations(emb, rows, b, s);
         return m;
     }

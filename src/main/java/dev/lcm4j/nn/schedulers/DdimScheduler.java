@@ -4,6 +4,7 @@ import dev.lcm4j.LcmException;
 import dev.lcm4j.torch.Tensors;
 import java.util.Arrays;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.ScalarOptional;
 
 /**
  * DDIM noise scheduler of the two-tower diffusion LCM ({@code lcm/nn/schedulers/ddim.py}, after HF diffusers):
@@ -168,8 +169,8 @@ public final class DdimScheduler {
         }
         if (epsilonScaling != null) eps = eps.div(Tensors.scalar(epsilonScaling));
         if (config.thresholding()) x0 = threshold(x0);
-        else if (config.clip_sample()) x0 = x0.clamp(new org.bytedeco.pytorch.ScalarOptional(Tensors.scalar(-config.clip_sample_range())),
-                new org.bytedeco.pytorch.ScalarOptional(Tensors.scalar(config.clip_sample_range())));
+        else if (config.clip_sample()) x0 = x0.clamp(new ScalarOptional(Tensors.scalar(-config.clip_sample_range())),
+                new ScalarOptional(Tensors.scalar(config.clip_sample_range())));
         double variance = ((1 - aPrev) / bT) * (1 - aT / aPrev);
         double std = eta * Math.sqrt(variance);
         Tensor prev = x0.mul(Tensors.scalar(Math.sqrt(aPrev))).add(eps.mul(Tensors.scalar(Math.sqrt(Math.max(0, 1 - aPrev - std * std)))));

@@ -5,6 +5,9 @@ import static org.bytedeco.pytorch.global.torch.*;
 import dev.lcm4j.config.StepSamplingConfig;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
+import dev.lcm4j.LcmException;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Draws the diffusion step of every training position and, optionally, weights the losses by step (the reference's
@@ -30,7 +33,7 @@ public final class StepSampler {
         double sum = 0;
         for (double x : w) sum += x;
         if (!Double.isFinite(sum) || sum <= 0) {
-            throw new dev.lcm4j.LcmException("criterion.step_sampling: beta_a=" + c.beta_a() + ", beta_b=" + c.beta_b()
+            throw new LcmException("criterion.step_sampling: beta_a=" + c.beta_a() + ", beta_b=" + c.beta_b()
                     + " give non-finite step weights (beta_b < 1 puts infinite weight on the last step); use beta_b >= 1");
         }
         probs = new float[n];
@@ -52,7 +55,7 @@ public final class StepSampler {
     /** [rows, cols] int64 steps drawn with replacement from {@link #probabilities()} (the torch RNG). */
     public Tensor sample(long rows, long cols) {
         Tensor p = Tensors.floats(probs, probs.length);
-        return multinomial(p, rows * cols, true, new org.bytedeco.pytorch.GeneratorOptional()).view(rows, cols);
+        return multinomial(p, rows * cols, true, new GeneratorOptional()).view(rows, cols);
     }
 
     /** Per-position loss weights for the given steps (flat, [N]), or null when the weighting is "none". */
