@@ -4,6 +4,7 @@ import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.torch.TorchRuntime;
 import picocli.CommandLine.Command;
 
+/** {@code ./lcm arch list}: every registered arch with its family and exact parameter count. */
 @Command(name = "arch", description = "Registered model archs.", subcommands = {ArchCommand.ListArchs.class})
 final class ArchCommand implements Runnable {
     @Override

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+/** {@code ./lcm bank build}: the sentence bank of a prepared dataset, for the retrieval decoder. */
 @Command(name = "bank", description = "Sentence banks for the retrieval decoder.", subcommands = BankCommand.Build.class)
 final class BankCommand implements Runnable {
     @Override

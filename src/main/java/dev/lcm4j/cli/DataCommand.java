@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import dev.lcm4j.LcmException;
 
+/** {@code ./lcm data synth|stats}: synthetic datasets and per-split statistics of LCM parquet data. */
 @Command(name = "data", description = "Datasets in the LCM parquet schema.", subcommands = {DataCommand.Synth.class, DataCommand.Stats.class})
 final class DataCommand implements Runnable {
     @Override

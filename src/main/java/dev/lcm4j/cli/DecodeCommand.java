@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+/** {@code ./lcm decode}: concept vectors to sentences with a concept decoder card or a sentence bank. */
 @Command(name = "decode", description = {"Turns concept vectors back into sentences with a concept decoder: a card",
         "(e.g. text_sonar_basic_decoder) or bank:DIR, the retrieval decoder over a prepared dataset's sentence bank.",
         "Prints one document per line (its sentences joined by spaces), or writes JSON lines with --output."})

@@ -22,6 +22,7 @@ import java.io.File;
  * side-by-side table, generated continuations and {@code report.md} with loss-curve PNGs. Every step is an ordinary
  * {@code ./lcm} command run in-process, so re-running resumes or reuses what is done.
  */
+/** {@code ./lcm demo}: the main job end to end (prepare, fit the normalizer, train, evaluate, report). */
 @Command(name = "demo", description = {"Offline end-to-end demo: prepare English Europarl, fit a normalizer, train a toy",
         "MSE LCM and a toy two-tower diffusion LCM, evaluate both, print a table and write report.md (~5 min on 2 cores;",
         "--quick: tiny models, under a minute). Re-running reuses what is done."})

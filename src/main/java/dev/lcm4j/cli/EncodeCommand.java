@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 
+/** {@code ./lcm encode}: sentences to concept vectors with a concept encoder card. */
 @Command(name = "encode", description = {"Encodes sentences into concept vectors with a concept encoder card.",
         "Input: one sentence per line; an empty line starts a new document (- reads standard input).",
         "Output: .npy float32 [documents, sentences, D] (+ .lengths.npy when ragged) or LCM parquet with the sentences."})

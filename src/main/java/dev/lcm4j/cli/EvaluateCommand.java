@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 import java.util.Locale;
 import org.yaml.snakeyaml.Yaml;
 
+/** {@code ./lcm evaluate}: the reference's evaluation command line over {@code eval.Evaluator}. */
 @Command(name = "evaluate", description = {"Evaluates a model on tasks with the reference's flags and output layout",
         "(python -m lcm.evaluation): results/<task>.json, raw_results/<task>/, metrics.eval.jsonl, metadata.jsonl, tb/."})
 final class EvaluateCommand implements Runnable {

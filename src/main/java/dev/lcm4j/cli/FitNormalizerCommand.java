@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import java.util.Arrays;
 
+/** {@code ./lcm fit-normalizer}: fits a SONAR normalizer on a weighted mixture of datasets. */
 @Command(name = "fit-normalizer", description = {
         "Fits a SONAR normalizer on a weighted mixture of datacard datasets, as scripts/fit_embedding_normalizer.py:",
         "  ./lcm fit-normalizer --ds dataset1:4 dataset2:1 --save_path norm.pt --max_nb_samples 1000000",

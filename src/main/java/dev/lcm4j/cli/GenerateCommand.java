@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
 
+/** {@code ./lcm generate}: autoregressive concept generation from concept files or from text. */
 @Command(name = "generate", description = {"Autoregressive concept generation (KV cache, batched ragged prompts) with the",
         "MSE LCM or the two-tower diffusion LCM (DDIM, classifier-free guidance). Each output sequence is the prompt",
         "followed by the generated concepts."})

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import org.bytedeco.pytorch.global.torch;
 
+/** {@code ./lcm predict}: teacher-forced next-concept prediction for every position. */
 @Command(name = "predict", description = {"Teacher-forced next-sentence prediction for every position. Output position t",
         "predicts concept t+1 from concepts 0..t: the MSE LCM's predict_next_sentence, or the two-tower model's DDIM",
         "sampling of all positions at once."})

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import dev.lcm4j.concepts.retrieval.SentenceBank;
 
+/** {@code ./lcm prepare}: text to sentences to concept vectors to an LCM dataset. */
 @Command(name = "prepare", mixinStandardHelpOptions = true, description = "Splits documents into sentences, embeds them and writes an LCM dataset "
         + "(parquet with split=train|validation partitions) and DIR/datacard.yaml. Rerun the same command to resume.")
 final class PrepareCommand implements Runnable {

@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import org.yaml.snakeyaml.Yaml;
 
+/** {@code ./lcm train}: composes a recipe with Hydra-style overrides and runs the trainer. */
 @Command(name = "train", description = {
         "Trains an LCM from a recipe with Hydra-style overrides, as `python -m lcm.train`:",
         "  ./lcm train +pretrain=mse ++trainer.output_dir=OUT ++trainer.model_arch=toy_base_lcm ...",
