@@ -241,6 +241,21 @@ public final class ExampleLoader {
         return new Dataset(ds.name(), ds.card(), ds.split(), ds.weight(), ds.root(), cols);
     }
 
+    /**
+     * {@link #lcmDataset(String, DatasetOptions)} for the predictor's model: data whose datacard names another concept
+     * encoder than the model card is refused, since its vectors are in a space the model was not trained in.
+     */
+    static Dataset lcmDataset(String task, DatasetOptions d, LcmPredictor predictor) {
+        Dataset ds = lcmDataset(task, d);
+        Object dataEncoder = ds.card() == null ? null : ds.card().extra().get("concept_encoder");
+        Object modelEncoder = predictor.card() == null ? null : predictor.card().raw().get("concept_encoder");
+        if (dataEncoder != null && modelEncoder != null && !String.valueOf(dataEncoder).equals(String.valueOf(modelEncoder))) {
+            throw new LcmException("dataset " + ds.name() + " is in the concept space of " + dataEncoder + " but model card '"
+                    + predictor.card().name() + "' was trained in that of " + modelEncoder + "; evaluate on data embedded with " + modelEncoder);
+        }
+        return ds;
+    }
+
     private static String or(String a, String b) {
         return a != null ? a : b;
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
+import dev.lcm4j.eval.TextScores;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ class BleuAndStemmerTest {
         // the reference's bleu(x, y) calls corpus_bleu([x], [y]): ONE reference stream holding both targets, which
         // sacreBLEU zips with the single hypothesis, so only the first target counts -> 52.53
         assertEquals(52.53, SacreBleu.corpusBleu(List.of(x), List.of(List.of(y.get(0)))), 0.02);
-        assertEquals(52.53, dev.lcm4j.eval.Evaluator.extraMetric("bleu", x, y), 0.02);
+        assertEquals(52.53, TextScores.extraMetric("bleu", x, y), 0.02);
         assertEquals(54.1, SacreBleu.sentenceBleu(x, y), 0.02);
     }
 

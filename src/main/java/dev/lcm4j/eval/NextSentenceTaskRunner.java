@@ -1,0 +1,138 @@
+package dev.lcm4j.eval;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.data.Dataset;
+import dev.lcm4j.data.Document;
+import dev.lcm4j.eval.metrics.ConceptMetrics;
+import dev.lcm4j.inference.TeacherForcedPredictor;
+import dev.lcm4j.models.EmbeddingsBatch;
+import dev.lcm4j.torch.Tensors;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import me.tongfei.progressbar.ProgressBar;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * lcm_next_sentence, the paper's teacher-forced pre-training metrics: for every document of two or more sentences the
+ * model predicts each concept from the true ones before it; l2, CA, CA reference and PAR are averaged over all
+ * positions, and with {@code round_trip} (default) each prediction is decoded and re-encoded for round_trip_l2.
+ */
+final class NextSentenceTaskRunner implements TaskRunner {
+    private final LcmPredictor predictor;
+    private final Settings settings;
+
+    NextSentenceTaskRunner(LcmPredictor predictor, Settings settings) {
+        this.predictor = predictor;
+        this.settings = settings;
+    }
+
+    /** The decoded predictions, in position order, and the L2 distance of each re-encoded one to the true concept. */
+    private record RoundTrip(List<String> texts, double[] l2) {
+    }
+
+    @Override
+    public void run(Run run, DatasetOptions d, Results sink) {
+        Dataset ds = ExampleLoader.lcmDataset(run.name(), d, predictor);
+        int dim = predictor.model().sonarEmbedDim();
+        Integer maxPrompt = TaskArgs.intArg(run.args(), "max_prompt_len");
+        List<Document> docs = ExampleLoader.documents(ds, dim, settings.maxSamples(), doc -> doc.sourceLength() >= 2);
+        if (docs.isEmpty()) throw new LcmException("task " + run.name() + ": no document of " + ds.name() + " has 2 or more sentences");
+        boolean roundTrip = !Boolean.FALSE.equals(run.args().get("round_trip"));
+        TeacherForcedPredictor tf = new TeacherForcedPredictor(predictor.model(), predictor.samplingOptions());
+        try (ProgressBar pb = settings.progressBar(run.name(), docs.size())) {
+            for (int i = 0; i < docs.size(); i += settings.batchSize()) {
+                List<Document> batch = docs.subList(i, Math.min(docs.size(), i + settings.batchSize()));
+                List<float[][]> targets = new ArrayList<>();
+                for (Document doc : batch) targets.add(firstConcepts(doc.embeddings(), maxPrompt));
+                List<float[][]> preds = predictNext(tf, targets, dim);
+                List<ConceptMetrics.Position> pos = ConceptMetrics.teacherForced(targets, preds);
+                RoundTrip rt = roundTrip ? roundTrip(pos, preds, targets) : null;
+                score(i, batch, pos, rt, sink);
+                pb.stepBy(batch.size());
+            }
+        }
+    }
+
+    /** The document's first {@code maxPrompt} concepts (all of them when maxPrompt is null or not positive). */
+    private static float[][] firstConcepts(float[][] x, Integer maxPrompt) {
+        return maxPrompt != null && maxPrompt > 0 && x.length > maxPrompt ? Arrays.copyOf(x, maxPrompt) : x;
+    }
+
+    /**
+     * Teacher-forced predictions: for each document x [N][D], an array p [N][D] where p[n] is the model's prediction
+     * of x[n] from x[0..n-1] and p[0] is null (nothing precedes the first concept).
+     */
+    private static List<float[][]> predictNext(TeacherForcedPredictor tf, List<float[][]> docs, int dim) {
+        EmbeddingsBatch eb = EmbeddingsBatch.of(docs, null);
+        List<float[][]> preds = new ArrayList<>();
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            Tensor out = tf.predict(eb);   // [B, T, D]: position t predicts concept t + 1; T is the longest document
+            float[] flat = Tensors.toFloats(out.contiguous());   // row-major [B][T][D]
+            long tmax = out.size(1);
+            for (int b = 0; b < docs.size(); b++) {
+                float[][] x = docs.get(b);
+                float[][] p = new float[x.length][];
+                for (int n = 1; n < x.length; n++) {
+                    p[n] = new float[dim];
+                    System.arraycopy(flat, (int) ((b * tmax + (n - 1)) * dim), p[n], 0, dim);   // out[b, n - 1, :]
+                }
+                preds.add(p);
+            }
+        }
+        return preds;
+    }
+
+    /** Decodes every predicted concept to a sentence and re-encodes it, to compare with the true concept. */
+    private RoundTrip roundTrip(List<ConceptMetrics.Position> pos, List<float[][]> preds, List<float[][]> targets) {
+        float[][] predicted = new float[pos.size()][];
+        for (int k = 0; k < pos.size(); k++) predicted[k] = preds.get(pos.get(k).document())[pos.get(k).position()];
+        List<String> texts = predictor.decode(predicted);
+        float[][] reencoded = predictor.encoder().encode(texts, predictor.encoderLang());
+        double[] l2 = new double[pos.size()];
+        for (int k = 0; k < pos.size(); k++) l2[k] = ConceptMetrics.l2(reencoded[k], targets.get(pos.get(k).document())[pos.get(k).position()]);
+        return new RoundTrip(texts, l2);
+    }
+
+    /**
+     * Reports every position's metrics (the run's metrics average over all positions) and one raw line per document
+     * with its own means; {@code first} is the batch's offset in the task's documents, {@code rt} null without round trip.
+     */
+    private static void score(int first, List<Document> batch, List<ConceptMetrics.Position> pos, RoundTrip rt, Results sink) {
+        Map<Integer, Map<String, List<Double>>> perDoc = new TreeMap<>();
+        Map<Integer, List<String>> perDocText = new TreeMap<>();
+        for (int k = 0; k < pos.size(); k++) {
+            ConceptMetrics.Position p = pos.get(k);
+            Map<String, Double> s = new LinkedHashMap<>();
+            s.put("l2", p.l2());
+            if (rt != null) s.put("round_trip_l2", rt.l2()[k]);
+            s.put("ca", p.ca());
+            s.put("ca_reference", p.caReference());
+            s.put("par", p.par());
+            Map<String, List<Double>> dm = perDoc.computeIfAbsent(p.document(), x -> new LinkedHashMap<>());
+            s.forEach((m, v) -> {
+                sink.add(m, v);
+                dm.computeIfAbsent(m, x -> new ArrayList<>()).add(v);
+            });
+            if (rt != null) perDocText.computeIfAbsent(p.document(), x -> new ArrayList<>()).add(rt.texts().get(k));
+        }
+        for (Map.Entry<Integer, Map<String, List<Double>>> e : perDoc.entrySet()) {
+            Document doc = batch.get(e.getKey());
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("index", first + e.getKey());
+            if (doc.id() != null) line.put("id", doc.id());
+            if (doc.sentences() != null) line.put("sentences", doc.sentences());
+            if (rt != null) line.put("prediction_texts", perDocText.get(e.getKey()));
+            Map<String, Object> m = new LinkedHashMap<>();
+            e.getValue().forEach((k, v) -> m.put(k, Results.mean(v)));
+            m.put("positions", e.getValue().get("l2").size());
+            line.put("metrics", m);
+            sink.addRaw(line);
+        }
+    }
+}
