@@ -140,8 +140,9 @@ final class EvaluateCommand implements Runnable {
         config.put("predictor", predictor);
         config.put("model_card", modelCard);
         config.put("generator", gen);
-        config.put("encoder_config", Map.of("encoder", String.valueOf(encoder), "lang", encoderLang));
-        config.put("decoder_config", Map.of("decoder", String.valueOf(decoder), "lang", decoderLang));
+        // ordered maps: the results and metadata files must not change key order from one run to the next
+        config.put("encoder_config", ordered("encoder", String.valueOf(encoder), "lang", encoderLang));
+        config.put("decoder_config", ordered("decoder", String.valueOf(decoder), "lang", decoderLang));
         config.put("generator_batch_size", generatorBatchSize);
         config.put("disable_cache", disableCache);
         if (dryRun) {
@@ -164,6 +165,13 @@ final class EvaluateCommand implements Runnable {
             }
             System.out.println("results in " + dumpDir.resolve("results") + ", per-sample outputs in " + dumpDir.resolve("raw_results"));
         }
+    }
+
+    private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        return m;
     }
 
     static Map<String, Object> parseTaskArgs(String json) {

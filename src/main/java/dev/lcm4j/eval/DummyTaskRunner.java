@@ -41,7 +41,7 @@ final class DummyTaskRunner implements TaskRunner {
     private List<Example> examples(Run run, DatasetOptions d) {
         if (run.spec().kind() == TaskSpec.Kind.DUMMY_JSON) return ExampleLoader.textExamples(run.spec(), d, run.args(), settings.maxSamples());
         Dataset ds = ExampleLoader.lcmDataset(run.name(), d);
-        List<Document> docs = ExampleLoader.documents(ds, -1, settings.maxSamples());
+        List<Document> docs = ExampleLoader.documents(ds, 0, settings.maxSamples()); // 0: any dimension
         List<Example> examples = new ArrayList<>();
         for (int i = 0; i < docs.size(); i++) {
             Document doc = docs.get(i);

@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.util.function.Predicate;
 
 /**
  * Reads a task's samples and assembles prompts exactly as the reference's data pipeline does for text data
@@ -73,7 +75,7 @@ public final class ExampleLoader {
                 JsonNode node;
                 try {
                     node = JSON.readTree(line);
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                } catch (JsonProcessingException e) {
                     throw new LcmException(file + ":" + lineNo + " is not valid JSON (" + e.getOriginalMessage() + "); each line must be one JSON object");
                 }
                 if (!node.isObject()) throw new LcmException(file + ":" + lineNo + " is not a JSON object");
@@ -269,7 +271,7 @@ public final class ExampleLoader {
      * The first {@code max} documents that {@code keep} accepts (max_samples counts samples, not rows read, nor whole
      * batches as in the reference; docs/quirks.md #23).
      */
-    public static List<Document> documents(Dataset ds, int dim, Integer max, java.util.function.Predicate<Document> keep) {
+    public static List<Document> documents(Dataset ds, int dim, Integer max, Predicate<Document> keep) {
         List<Document> docs = new ArrayList<>();
         for (Path f : ds.files()) {
             try (LcmParquetReader r = LcmParquetReader.open(f, ds.columns(), dim)) {

@@ -187,7 +187,7 @@ public final class LcmPredictor implements AutoCloseable {
      * float32 vector), or null.
      */
     public synchronized float[] eos(Object eosConfig) {
-        if (!(eosConfig instanceof java.util.Map<?, ?> m) || m.isEmpty()) return null;
+        if (!(eosConfig instanceof Map<?, ?> m) || m.isEmpty()) return null;
         String key = String.valueOf(m);
         if (key.equals(eosKey)) return eos;
         float[] v;

@@ -14,6 +14,8 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import java.nio.file.StandardCopyOption;
+import java.util.TreeMap;
 
 /** Loss curves of a training run ({@code metrics.jsonl}: "Train" and "Valid | ..." lines) as a PNG, headless. */
 public final class LossPlot {
@@ -37,7 +39,7 @@ public final class LossPlot {
         Map<String, double[][]> out = new LinkedHashMap<>();
         for (Map.Entry<String, List<double[]>> e : pts.entrySet()) {
             // a resumed run may repeat steps: keep the last value per step
-            java.util.TreeMap<Double, Double> bySteps = new java.util.TreeMap<>();
+            TreeMap<Double, Double> bySteps = new TreeMap<>();
             for (double[] p : e.getValue()) bySteps.put(p[0], p[1]);
             double[] x = bySteps.keySet().stream().mapToDouble(Double::doubleValue).toArray();
             double[] y = bySteps.values().stream().mapToDouble(Double::doubleValue).toArray();
@@ -62,7 +64,7 @@ public final class LossPlot {
             // XChart appends ".png" to the name it is given: write "<name>.tmp.png", then rename
             String base = png.toAbsolutePath().toString().replaceAll("\\.png$", "") + ".tmp";
             BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG);
-            Files.move(Path.of(base + ".png"), png, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(Path.of(base + ".png"), png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new LcmException("cannot write " + png + ": " + e.getMessage(), e);
         }

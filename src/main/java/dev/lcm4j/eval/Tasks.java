@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.io.IOException;
 
 /**
  * The task registry: the reference's task names ({@code lcm_generation}, {@code finetuning_data_lcm.validation},
@@ -91,7 +92,7 @@ public final class Tasks {
             return new TaskSpec(name, TaskSpec.Kind.DUMMY_JSON, args("eos_config", null), List.of(), false, false,
                     (d, dir, a) -> d.taskDefault("prompt_template", "[INST] Prompt: {{ _source_text_column }}"));
         }
-        var m = java.util.regex.Pattern.compile("(cnn_dailymail|xsum)_(inverse_)?llm\\.(test|validation|train)").matcher(name);
+        var m = Pattern.compile("(cnn_dailymail|xsum)_(inverse_)?llm\\.(test|validation|train)").matcher(name);
         if (m.matches()) {
             boolean cnn = m.group(1).equals("cnn_dailymail");
             boolean inverse = m.group(2) != null;
@@ -112,7 +113,7 @@ public final class Tasks {
                 d.taskDefault("target_text_column", tgt);
             });
         }
-        var x = java.util.regex.Pattern.compile("xlsum_llm\\.([a-z_]+)\\.(test|sampled_test|validation|sampled_validation)").matcher(name);
+        var x = Pattern.compile("xlsum_llm\\.([a-z_]+)\\.(test|sampled_test|validation|sampled_validation)").matcher(name);
         if (x.matches() && XLSUM_LANGUAGES.contains(x.group(1))) {
             String lang = x.group(1), split = x.group(2);
             return new TaskSpec(name, TaskSpec.Kind.TEXT_GENERATION, args("num_shots", 0, "max_gen_len", 512,
@@ -152,7 +153,7 @@ public final class Tasks {
                 try (var s = Files.list(base)) {
                     TreeSet<Path> shards = new TreeSet<>(s.filter(q -> q.getFileName().toString().matches(Pattern.quote(split) + "-\\d+-of-\\d+\\.parquet")).toList());
                     if (!shards.isEmpty()) return shards.first().toString();
-                } catch (java.io.IOException ignored) {
+                } catch (IOException ignored) {
                     // fall through to the error below
                 }
             }

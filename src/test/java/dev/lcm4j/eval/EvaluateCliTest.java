@@ -90,6 +90,22 @@ class EvaluateCliTest {
         return out;
     }
 
+    /** The dummy task on LCM parquet data: the prediction is the prompt, so m1 (mean L2 to itself) is 0 on every row. */
+    @Test
+    void dummyGenerationOnLcmParquet() throws Exception {
+        Path d = tmp.resolve("dummy_pq");
+        assertEquals(0, Main.execute("evaluate", "--tasks", "dummy_generation", "--predictor", "dummy",
+                "--dataset.name", "evalsynth=validation", "--dump_dir", d.toString()));
+        List<JsonNode> rows = lines(d.resolve("raw_results/dummy_generation/dummy_generation.json"));
+        assertTrue(rows.size() >= 1, "one raw line per validation document");
+        for (JsonNode n : rows) assertEquals(0.0, n.get("metrics").get("m1").asDouble());
+        JsonNode res = JSON.readTree(d.resolve("results/dummy_generation.json").toFile());
+        assertEquals(0.0, res.get("results").get("m1").asDouble());
+        // the predictor config keeps its key order from run to run
+        String cfg = res.get("configs").get("predictor").get("encoder_config").toString();
+        assertTrue(cfg.startsWith("{\"encoder\""), cfg);
+    }
+
     private static String[] dummy(Path dump, String... extra) {
         List<String> a = new ArrayList<>(List.of("evaluate", "--tasks", "dummy_json_generation", "--predictor", "dummy",
                 "--data_loading.batch_size", "5", "--dataset.file_path", jsonl.toString(), "--dump_dir", dump.toString()));
