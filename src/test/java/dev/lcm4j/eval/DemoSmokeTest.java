@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.cli.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import dev.lcm4j.testing.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -40,14 +39,8 @@ class DemoSmokeTest {
             assertEquals(3, first.get("prediction_texts").size());
         }
         // the second run reuses data, normalizer, checkpoints and evaluation results
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
-        try {
-            assertEquals(0, Main.execute("demo", "--quick", "--output", out.toString()));
-        } finally {
-            System.setErr(old);
-        }
-        assertTrue(err.toString().contains("already done"), err.toString());
+        Cli.Outcome again = Cli.exec("demo", "--quick", "--output", out.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("already done"), again.err());
     }
 }

@@ -8,13 +8,13 @@ import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.nn.FeedForward;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.testing.Fixtures;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.baselcm.MseCriterion;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -98,7 +98,7 @@ class BaseLcmModelTest {
      */
     @Test
     void referenceCardWithNestedOverridesLoadsAndMatchesReferenceOutputs() throws Exception {
-        Path fx = Paths.get("src/test/resources/fixtures/base_lcm/rope").toAbsolutePath();
+        Path fx = Fixtures.dir("base_lcm").resolve("rope");
         // re-save the fixture checkpoint with a module. prefix, as a DDP-trained reference checkpoint has
         Map<String, dev.lcm4j.io.StoredTensor> st = Checkpoints.readState(fx.resolve("model.pt"));
         dev.lcm4j.io.OrderedDict<String, Object> prefixed = new dev.lcm4j.io.OrderedDict<>();
