@@ -14,10 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI as a user runs it: predict/generate on a trained model, and one clear error line for every bad input. */
+@Tag("slow")
 class CliTest {
     @TempDir static Path tmp;
     static Path data, run;

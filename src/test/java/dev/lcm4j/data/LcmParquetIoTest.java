@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +82,7 @@ class LcmParquetIoTest {
         }
     }
 
+    @Tag("slow")
     @Test
     void fileIsReadableByPyarrow() throws Exception {
         String python = System.getenv().getOrDefault("LCM_PYTHON", "python3");

@@ -10,10 +10,12 @@ import dev.lcm4j.testing.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./lcm demo --quick}: the whole main job on tiny data and models, and its reuse on a second run. */
+@Tag("slow")
 class DemoSmokeTest {
     @TempDir Path tmp;
 

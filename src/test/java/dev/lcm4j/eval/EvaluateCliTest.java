@@ -21,10 +21,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./lcm evaluate} end to end: the reference's prompt-assembly CLI cases, LCM tasks on a tiny model, bad input. */
+@Tag("slow")
 class EvaluateCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir static Path tmp;

@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +95,7 @@ class NpyTest {
         }
     }
 
+    @Tag("slow")
     @Test
     void numpyLoadsWhatJavaWrites() {
         Fixtures.assumePythonModule("numpy");

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -268,6 +269,7 @@ class TorchFileTest {
         assertArrayEquals(range(1024, i -> 3 * i + 1), center.toFloatArray());
     }
 
+    @Tag("slow")
     @Test
     void pythonSeesRewrittenFixturesAsTheOriginals() {
         Fixtures.assumePythonModule("torch");
@@ -346,6 +348,7 @@ class TorchFileTest {
             "assert zipfile.ZipFile(path).read('archive/byteorder') == b'little'",
             "print('OK', torch.__version__)");
 
+    @Tag("slow")
     @Test
     void pythonTorchLoadsWhatJavaWrites() {
         Fixtures.assumePythonModule("torch");

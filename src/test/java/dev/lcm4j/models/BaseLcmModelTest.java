@@ -23,6 +23,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,6 +62,7 @@ class BaseLcmModelTest {
     }
 
     /** test_supervised_mse_forward: default, rope, and model_dim 712 with learned positions. */
+    @Tag("slow")
     @ParameterizedTest
     @CsvSource({"learned, 1024", "rope, 1024", "learned, 712"})
     void supervisedMseCountsTargetSentences(String pos, int modelDim) {
@@ -78,6 +80,7 @@ class BaseLcmModelTest {
     }
 
     /** test_next_sentence_prediction on toy_base_lcm: shape, determinism, sampling changes the output. */
+    @Tag("slow")
     @Test
     void nextSentencePrediction() {
         BaseLcm m = new BaseLcm(ParamFactory.cpu(), (BaseLcmConfig) ModelFamilies.arch("toy_base_lcm").config().get(), null);

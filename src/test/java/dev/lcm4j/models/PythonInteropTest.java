@@ -16,6 +16,7 @@ import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * independent plain-PyTorch reference model (fixtures/python/ref_base_lcm.py) built from the same config, and gives
  * the same outputs. Skipped, saying so, where Debian's python3-torch is not installed.
  */
+@Tag("slow")
 class PythonInteropTest {
     @TempDir Path tmp;
 

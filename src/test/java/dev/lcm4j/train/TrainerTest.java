@@ -21,10 +21,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** End-to-end training through the CLI on a small synthetic dataset (the reference's toy trainer test and more). */
+@Tag("slow")
 class TrainerTest {
     @TempDir static Path tmp;
     static Path data;
