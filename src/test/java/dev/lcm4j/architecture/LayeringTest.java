@@ -21,6 +21,7 @@ import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
 import dev.lcm4j.architecture.violations.nn.LayerViolation;
 import dev.lcm4j.architecture.violations.models.crossfamily.FamilyViolation;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * other; model families are reached only through the registry. Each rule is also run on a deliberately broken class
  * to show that it fails.
  */
+@Tag("slow")
 class LayeringTest {
     static final String ROOT = "dev.lcm4j";
     /** Packages below {@code models} that hold no model family (shared by the families). */

@@ -1,22 +1,25 @@
 package dev.lcm4j.cli;
 
+import static dev.lcm4j.testing.Cli.assertUserError;
+import static dev.lcm4j.testing.Cli.exec;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.data.SyntheticData;
 import dev.lcm4j.io.Npy;
+import dev.lcm4j.testing.Cli;
 import dev.lcm4j.torch.TorchRuntime;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI as a user runs it: predict/generate on a trained model, and one clear error line for every bad input. */
+@Tag("slow")
 class CliTest {
     @TempDir static Path tmp;
     static Path data, run;
@@ -44,26 +47,6 @@ class CliTest {
                 "++trainer.data_loading_config.max_tokens=200"));
         a.addAll(List.of(extra));
         return a;
-    }
-
-    record Outcome(int code, String err) {}
-
-    static Outcome exec(List<String> args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true));
-        try {
-            return new Outcome(Main.execute(args.toArray(String[]::new)), buf.toString());
-        } finally {
-            System.setErr(old);
-        }
-    }
-
-    static void assertUserError(Outcome o, String... fragments) {
-        assertEquals(2, o.code(), o.err());
-        List<String> errLines = o.err().lines().filter(l -> l.startsWith("error: ")).toList();
-        assertEquals(1, errLines.size(), "exactly one error line: " + o.err());
-        for (String f : fragments) assertTrue(errLines.get(0).contains(f), "'" + f + "' not in: " + errLines.get(0));
     }
 
     @Test
@@ -134,15 +117,9 @@ class CliTest {
 
     @Test
     void archListPrintsExactCounts() {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true));
-        try {
-            assertEquals(0, Main.execute("arch", "list"));
-        } finally {
-            System.setOut(old);
-        }
-        String s = buf.toString();
+        Cli.Outcome o = exec("arch", "list");
+        assertEquals(0, o.code(), o.err());
+        String s = o.out();
         assertTrue(s.matches("(?s).*base_lcm_1_6B\\s+base_lcm\\s+1,649,185,792.*"), s);
         assertTrue(s.matches("(?s).*toy_base_lcm\\s+base_lcm\\s+29,388,800.*"), s);
     }

@@ -7,16 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.testing.Fixtures;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,8 +68,8 @@ class LcmParquetIoTest {
     }
 
     @Test
-    void readsFixtureWrittenByPyarrowWithFixedSizeList() throws URISyntaxException {
-        Path f = Path.of(getClass().getResource("/fixtures/data/pyarrow_fsl4.parquet").toURI());
+    void readsFixtureWrittenByPyarrowWithFixedSizeList() {
+        Path f = Fixtures.file("data", "pyarrow_fsl4.parquet");
         try (LcmParquetReader r = LcmParquetReader.open(f, COLS, 4)) {
             assertEquals(2, r.rowGroupCount());
             List<Document> d = new ArrayList<>();
@@ -82,10 +82,11 @@ class LcmParquetIoTest {
         }
     }
 
+    @Tag("slow")
     @Test
     void fileIsReadableByPyarrow() throws Exception {
         String python = System.getenv().getOrDefault("LCM_PYTHON", "python3");
-        Assumptions.assumeTrue(run(List.of(python, "-c", "import pyarrow.parquet")).startsWith("0"),
+        Assumptions.assumeTrue(Fixtures.run(List.of(python, "-c", "import pyarrow.parquet")).exitCode() == 0,
                 "skipped: no python with pyarrow (set LCM_PYTHON or install pyarrow)");
         Path f = tmp.resolve("x.parquet");
         LcmParquetWriter.write(f, COLS, 4, 2, docs(5));
@@ -94,8 +95,9 @@ class LcmParquetIoTest {
                 + "print(pf.metadata.num_row_groups, t.num_rows, t.column('id').to_pylist()[4],"
                 + " t.column('text_sentences').to_pylist()[3][1],"
                 + " t.column('text_sentences_sonar_emb').to_pylist()[4][3])\n";
-        String out = run(List.of(python, "-c", script, f.toString()));
-        assertEquals("0\n3 5 d4 doc 3 sentence 1 é [4.0, 3.0, 0.5, -12.0]", out.strip());
+        Fixtures.Result r = Fixtures.run(List.of(python, "-c", script, f.toString()));
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals("3 5 d4 doc 3 sentence 1 é [4.0, 3.0, 0.5, -12.0]", r.output().strip());
     }
 
     @Test
@@ -160,17 +162,5 @@ class LcmParquetIoTest {
         assertNull(d.get(0).sentences());
         assertEquals(0, d.get(1).embeddings().length);
         assertEquals(List.of(), d.get(1).sentences());
-    }
-
-    static String run(List<String> cmd) throws IOException, InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return "127\n" + e.getMessage();
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
-        return p.exitValue() + "\n" + out;
     }
 }

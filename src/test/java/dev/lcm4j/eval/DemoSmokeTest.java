@@ -6,15 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.cli.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import dev.lcm4j.testing.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./lcm demo --quick}: the whole main job on tiny data and models, and its reuse on a second run. */
+@Tag("slow")
 class DemoSmokeTest {
     @TempDir Path tmp;
 
@@ -40,14 +41,8 @@ class DemoSmokeTest {
             assertEquals(3, first.get("prediction_texts").size());
         }
         // the second run reuses data, normalizer, checkpoints and evaluation results
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true));
-        try {
-            assertEquals(0, Main.execute("demo", "--quick", "--output", out.toString()));
-        } finally {
-            System.setErr(old);
-        }
-        assertTrue(err.toString().contains("already done"), err.toString());
+        Cli.Outcome again = Cli.exec("demo", "--quick", "--output", out.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("already done"), again.err());
     }
 }

@@ -13,19 +13,20 @@ import dev.lcm4j.data.LcmParquetReader;
 import dev.lcm4j.data.SyntheticData;
 import dev.lcm4j.eval.metrics.ConceptMetrics;
 import dev.lcm4j.eval.metrics.Rouge;
+import dev.lcm4j.testing.Cli;
 import dev.lcm4j.torch.TorchRuntime;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code ./lcm evaluate} end to end: the reference's prompt-assembly CLI cases, LCM tasks on a tiny model, bad input. */
+@Tag("slow")
 class EvaluateCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir static Path tmp;
@@ -57,19 +58,6 @@ class EvaluateCliTest {
     @AfterAll
     static void tearDown() {
         System.clearProperty("LCM_CARDS_PATH");
-    }
-
-    record Outcome(int code, String err) {}
-
-    static Outcome exec(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true));
-        try {
-            return new Outcome(Main.execute(args), buf.toString());
-        } finally {
-            System.setErr(old);
-        }
     }
 
     static List<String> inputs() throws Exception {
@@ -153,7 +141,7 @@ class EvaluateCliTest {
         assertEquals(0, Main.execute(dummy(d4, "--dataset.source_text_column", "input_text", "--data_loading.max_samples", "7")));
         assertEquals(7, prompts(d4).size());
         // resume: the results file is reused
-        Outcome again = exec(dummy(d4, "--dataset.source_text_column", "input_text", "--data_loading.max_samples", "7"));
+        Cli.Outcome again = Cli.exec(dummy(d4, "--dataset.source_text_column", "input_text", "--data_loading.max_samples", "7"));
         assertEquals(0, again.code());
         assertTrue(again.err().contains("already done"), again.err());
     }
@@ -229,32 +217,32 @@ class EvaluateCliTest {
     @Test
     void badInputGetsOneErrorLine() throws Exception {
         Path d = tmp.resolve("bad");
-        Outcome o = exec("evaluate", "--tasks", "no_such_task", "--predictor", "dummy", "--dump_dir", d.toString());
+        Cli.Outcome o = Cli.exec("evaluate", "--tasks", "no_such_task", "--predictor", "dummy", "--dump_dir", d.toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("unknown task 'no_such_task'") && o.err().contains("lcm_generation"), o.err());
         assertEquals(1, o.err().strip().lines().count(), o.err());
 
-        o = exec("evaluate", "--tasks", "lcm_generation", "--predictor", "gpt", "--dump_dir", d.toString());
+        o = Cli.exec("evaluate", "--tasks", "lcm_generation", "--predictor", "gpt", "--dump_dir", d.toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("unknown predictor 'gpt'") && o.err().contains("two_tower_diffusion_lcm"), o.err());
 
-        o = exec(dummy(d, "--task_args", "{max_gen_len: 10"));
+        o = Cli.exec(dummy(d, "--task_args", "{max_gen_len: 10"));
         assertEquals(2, o.code());
         assertTrue(o.err().contains("--task_args is not valid JSON"), o.err());
 
-        o = exec(dummy(d, "--task_args", "{\"max_gen_lenn\": 10}"));
+        o = Cli.exec(dummy(d, "--task_args", "{\"max_gen_lenn\": 10}"));
         assertEquals(2, o.code());
         assertTrue(o.err().contains("has no argument 'max_gen_lenn'"), o.err());
 
         // the text tasks: missing file, then a file without the expected columns
-        o = exec("evaluate", "--tasks", "cnn_dailymail_llm.test", "--predictor", "base_lcm", "--model_card", run.toString(),
+        o = Cli.exec("evaluate", "--tasks", "cnn_dailymail_llm.test", "--predictor", "base_lcm", "--model_card", run.toString(),
                 "--dataset_dir", tmp.resolve("nowhere").toString(), "--dump_dir", d.toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("cnn_daily_mail/test.jsonl") && o.err().contains("'article' and 'highlights'"), o.err());
         Path cnn = tmp.resolve("cnn");
         Files.createDirectories(cnn.resolve("cnn_daily_mail"));
         Files.writeString(cnn.resolve("cnn_daily_mail/test.jsonl"), "{\"text\": \"a\", \"summary\": \"b\"}\n");
-        o = exec("evaluate", "--tasks", "cnn_dailymail_llm.test", "--predictor", "base_lcm", "--model_card", run.toString(),
+        o = Cli.exec("evaluate", "--tasks", "cnn_dailymail_llm.test", "--predictor", "base_lcm", "--model_card", run.toString(),
                 "--dataset_dir", cnn.toString(), "--dump_dir", d.toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("has no column 'article'"), o.err());
@@ -268,7 +256,7 @@ class EvaluateCliTest {
                 + "source_text_column: text_sentences\nconcept_encoder: all_minilm_l6_v2_q\n");
         System.setProperty("LCM_CARDS_PATH", data + ":" + cards);
         try {
-            o = exec("evaluate", "--tasks", "lcm_next_sentence", "--predictor", "base_lcm", "--model_card", card.toString(),
+            o = Cli.exec("evaluate", "--tasks", "lcm_next_sentence", "--predictor", "base_lcm", "--model_card", card.toString(),
                     "--dataset.name", "evalsynth_minilm=validation", "--dump_dir", d.toString());
         } finally {
             System.setProperty("LCM_CARDS_PATH", data.toString());
@@ -276,7 +264,7 @@ class EvaluateCliTest {
         assertEquals(2, o.code());
         assertTrue(o.err().contains("concept space of all_minilm_l6_v2_q") && o.err().contains("text_sonar_basic_encoder"), o.err());
         // the predictor must match the card's family
-        o = exec("evaluate", "--tasks", "lcm_generation", "--predictor", "two_tower_diffusion_lcm", "--model_card", run.toString(), "--dump_dir", d.toString());
+        o = Cli.exec("evaluate", "--tasks", "lcm_generation", "--predictor", "two_tower_diffusion_lcm", "--model_card", run.toString(), "--dump_dir", d.toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("use --predictor base_lcm"), o.err());
         assertFalse(Files.exists(d.resolve("results")), "nothing written for failed runs");

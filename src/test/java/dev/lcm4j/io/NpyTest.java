@@ -6,51 +6,53 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.testing.Fixtures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Reads files written by numpy.save (values are the closed forms in make_io_fixtures.py) and writes them back. */
+/** Reads files written by numpy.save (values are the closed forms in fixtures/python/make_io_fixtures.py) and writes them back. */
 class NpyTest {
     @TempDir
     Path tmp;
 
     @Test
     void readsNumpyFixtures() {
-        Npy.Array f4 = Npy.read(Fixtures.file("f4.npy"));
+        Npy.Array f4 = Npy.read(Fixtures.file("io", "f4.npy"));
         assertEquals(DType.FLOAT32, f4.dtype());
         assertArrayEquals(new long[] {2, 3}, f4.shape());
         assertArrayEquals(new float[] {0f, 0.25f, 0.5f, 0.75f, 1f, 1.25f}, (float[]) f4.data());
 
-        Npy.Array f8 = Npy.read(Fixtures.file("f8.npy"));
+        Npy.Array f8 = Npy.read(Fixtures.file("io", "f8.npy"));
         assertArrayEquals(new double[] {0, 1 / 3.0, 2 / 3.0, 1, 4 / 3.0}, (double[]) f8.data());
 
-        Npy.Array i8 = Npy.read(Fixtures.file("i8.npy"));
+        Npy.Array i8 = Npy.read(Fixtures.file("io", "i8.npy"));
         assertArrayEquals(new long[] {0, -(1L << 40), -(2L << 40), -(3L << 40)}, (long[]) i8.data());
 
-        Npy.Array i4 = Npy.read(Fixtures.file("i4.npy"));
+        Npy.Array i4 = Npy.read(Fixtures.file("io", "i4.npy"));
         assertArrayEquals(new long[] {3, 2}, i4.shape());
         assertArrayEquals(new int[] {-3, -2, -1, 0, 1, 2}, (int[]) i4.data());
         assertArrayEquals(new long[] {-3, -2, -1, 0, 1, 2}, i4.toLongArray());
 
-        assertArrayEquals(new boolean[] {true, false, false, true}, (boolean[]) Npy.read(Fixtures.file("b1.npy")).data());
+        assertArrayEquals(new boolean[] {true, false, false, true}, (boolean[]) Npy.read(Fixtures.file("io", "b1.npy")).data());
 
-        Npy.Array scalar = Npy.read(Fixtures.file("scalar.npy"));
+        Npy.Array scalar = Npy.read(Fixtures.file("io", "scalar.npy"));
         assertArrayEquals(new long[0], scalar.shape());
         assertArrayEquals(new float[] {3.5f}, scalar.toFloatArray());
 
-        assertArrayEquals(new float[] {0, 1, 2}, Npy.read(Fixtures.file("big_endian.npy")).toFloatArray());
-        assertArrayEquals(new float[] {-1.5f, -0.5f, 0.5f, 1.5f}, Npy.read(Fixtures.file("f4_v2.npy")).toFloatArray());
+        assertArrayEquals(new float[] {0, 1, 2}, Npy.read(Fixtures.file("io", "big_endian.npy")).toFloatArray());
+        assertArrayEquals(new float[] {-1.5f, -0.5f, 0.5f, 1.5f}, Npy.read(Fixtures.file("io", "f4_v2.npy")).toFloatArray());
     }
 
     @Test
     void fortranOrderAndBadFilesAreClearErrors() throws IOException {
-        Path fortran = Fixtures.file("fortran.npy");
+        Path fortran = Fixtures.file("io", "fortran.npy");
         LcmException e = assertThrows(LcmException.class, () -> Npy.read(fortran));
         assertTrue(e.getMessage().contains(fortran.toString()) && e.getMessage().contains("Fortran order"),
                 e.getMessage());
@@ -59,7 +61,7 @@ class NpyTest {
         Files.write(junk, "not numpy at all".getBytes());
         assertThrows(LcmException.class, () -> Npy.read(junk));
 
-        byte[] good = Files.readAllBytes(Fixtures.file("f8.npy"));
+        byte[] good = Files.readAllBytes(Fixtures.file("io", "f8.npy"));
         Path truncated = tmp.resolve("truncated.npy");
         Files.write(truncated, Arrays.copyOf(good, good.length - 8));
         LcmException t = assertThrows(LcmException.class, () -> Npy.read(truncated));
@@ -93,6 +95,7 @@ class NpyTest {
         }
     }
 
+    @Tag("slow")
     @Test
     void numpyLoadsWhatJavaWrites() {
         Fixtures.assumePythonModule("numpy");

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.testing.Fixtures;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigInteger;
@@ -22,12 +23,13 @@ import java.util.Map;
 import java.util.Random;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Reads files written by torch.save (expected values are the closed forms in make_io_fixtures.py). */
+/** Reads files written by torch.save (expected values are the closed forms in fixtures/python/make_io_fixtures.py). */
 class TorchFileTest {
     @TempDir
     Path tmp;
@@ -44,7 +46,7 @@ class TorchFileTest {
 
     @Test
     void readsOrderedDictStateDictWithEveryDType() {
-        Object root = TorchFile.read(Fixtures.file("state_dict.pt"));
+        Object root = TorchFile.read(Fixtures.file("io", "state_dict.pt"));
         OrderedDict<?, ?> sd = assertInstanceOf(OrderedDict.class, root);
         assertEquals(List.of("w32", "w32_t", "bf16", "f16", "f64", "i64", "i32", "i8", "u8", "mask", "scalar",
                 "param"), new ArrayList<>(sd.keySet()));
@@ -88,7 +90,7 @@ class TorchFileTest {
 
     @Test
     void readsNormalizerWithStridedCenterAndStemPrefix() {
-        Map<String, Object> root = TorchFile.readMap(Fixtures.file("c4_250char_normalizer.pt"));
+        Map<String, Object> root = TorchFile.readMap(Fixtures.file("io", "c4_250char_normalizer.pt"));
         Map<?, ?> model = assertInstanceOf(OrderedDict.class, root.get("model"));
         StoredTensor center = tensor(model, "center");
         assertArrayEquals(new long[] {1024}, center.shape());
@@ -104,7 +106,7 @@ class TorchFileTest {
     @ParameterizedTest
     @ValueSource(strings = {"nested.pt", "nested_p4.pt", "nested_p5.pt"})
     void readsNestedPythonValues(String name) {
-        Map<?, ?> m = TorchFile.readMap(Fixtures.file(name));
+        Map<?, ?> m = TorchFile.readMap(Fixtures.file("io", name));
         assertEquals("h\u00e9llo \u2713", m.get("s"));
         assertEquals(1.5, m.get("f"));
         assertEquals(-0.125, m.get("neg"));
@@ -136,14 +138,14 @@ class TorchFileTest {
 
     @Test
     void readsBareUntypedStorageAsBytes() {
-        StoredTensor raw = tensor(TorchFile.readMap(Fixtures.file("untyped.pt")), "raw");
+        StoredTensor raw = tensor(TorchFile.readMap(Fixtures.file("io", "untyped.pt")), "raw");
         assertEquals(DType.UINT8, raw.dtype());
         assertArrayEquals(new long[] {0, 0, 1, 0, 2, 0, 3, 0}, raw.toLongArray()); // int16 0..3, little-endian
     }
 
     @Test
     void legacyFormatGetsAResaveHint() {
-        Path legacy = Fixtures.file("legacy.pt");
+        Path legacy = Fixtures.file("io", "legacy.pt");
         LcmException e = assertThrows(LcmException.class, () -> TorchFile.read(legacy));
         assertTrue(e.getMessage().contains(legacy.toString()) && e.getMessage().contains("legacy")
                 && e.getMessage().contains("re-save"), e.getMessage());
@@ -163,7 +165,7 @@ class TorchFileTest {
         Files.write(randomZipMagic, noise);
         assertNotCheckpoint(randomZipMagic);
 
-        byte[] good = Files.readAllBytes(Fixtures.file("state_dict.pt"));
+        byte[] good = Files.readAllBytes(Fixtures.file("io", "state_dict.pt"));
         Path truncated = tmp.resolve("truncated.pt");
         Files.write(truncated, java.util.Arrays.copyOf(good, good.length / 2));
         assertNotCheckpoint(truncated);
@@ -253,7 +255,7 @@ class TorchFileTest {
     @Test
     void rewritingATorchFileKeepsEveryTensor() {
         Path copy = tmp.resolve("copy.pt");
-        TorchFile.write(copy, TorchFile.read(Fixtures.file("state_dict.pt")));
+        TorchFile.write(copy, TorchFile.read(Fixtures.file("io", "state_dict.pt")));
         Map<?, ?> sd = assertInstanceOf(OrderedDict.class, TorchFile.read(copy));
         assertSame(tensor(sd, "w32").storage(), tensor(sd, "w32_t").storage());
         assertArrayEquals(range(12, k -> 4 * (k % 3) + k / 3), tensor(sd, "w32_t").toFloatArray());
@@ -261,18 +263,19 @@ class TorchFileTest {
         assertArrayEquals(new boolean[] {true, false, true}, tensor(sd, "mask").toBooleanArray());
 
         Path normalizer = tmp.resolve("normalizer.pt");
-        TorchFile.write(normalizer, TorchFile.read(Fixtures.file("c4_250char_normalizer.pt")));
+        TorchFile.write(normalizer, TorchFile.read(Fixtures.file("io", "c4_250char_normalizer.pt")));
         StoredTensor center = tensor((Map<?, ?>) TorchFile.readMap(normalizer).get("model"), "center");
         assertEquals(1, center.storageOffset());
         assertArrayEquals(range(1024, i -> 3 * i + 1), center.toFloatArray());
     }
 
+    @Tag("slow")
     @Test
     void pythonSeesRewrittenFixturesAsTheOriginals() {
         Fixtures.assumePythonModule("torch");
         Path sd = tmp.resolve("state_dict.pt"), norm = tmp.resolve("normalizer.pt");
-        TorchFile.write(sd, TorchFile.read(Fixtures.file("state_dict.pt")));
-        TorchFile.write(norm, TorchFile.read(Fixtures.file("c4_250char_normalizer.pt")));
+        TorchFile.write(sd, TorchFile.read(Fixtures.file("io", "state_dict.pt")));
+        TorchFile.write(norm, TorchFile.read(Fixtures.file("io", "c4_250char_normalizer.pt")));
         Fixtures.Result r = Fixtures.python(String.join("\n",
                 "import sys, inspect, torch",
                 "wo = {'weights_only': True} if 'weights_only' in inspect.signature(torch.load).parameters else {}",
@@ -286,8 +289,8 @@ class TorchFileTest {
                 "assert d['model']['center'].stride() == (3,) and d['model']['center'].storage_offset() == 1",
                 "assert c['dataset_mixture'] == d['dataset_mixture'] == [('ds_a', 4), ('ds_b', 1)]",
                 "print('OK')"),
-                Fixtures.file("state_dict.pt").toString(), sd.toString(),
-                Fixtures.file("c4_250char_normalizer.pt").toString(), norm.toString());
+                Fixtures.file("io", "state_dict.pt").toString(), sd.toString(),
+                Fixtures.file("io", "c4_250char_normalizer.pt").toString(), norm.toString());
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("OK"), r.output());
     }
@@ -345,6 +348,7 @@ class TorchFileTest {
             "assert zipfile.ZipFile(path).read('archive/byteorder') == b'little'",
             "print('OK', torch.__version__)");
 
+    @Tag("slow")
     @Test
     void pythonTorchLoadsWhatJavaWrites() {
         Fixtures.assumePythonModule("torch");

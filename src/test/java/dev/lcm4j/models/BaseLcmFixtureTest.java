@@ -1,5 +1,6 @@
 package dev.lcm4j.models;
 
+import static dev.lcm4j.testing.NumericAsserts.assertAllClose;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.io.Npy;
@@ -12,6 +13,7 @@ import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
 import dev.lcm4j.nn.IncrementalState;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TransformerConfig;
+import dev.lcm4j.testing.Fixtures;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.train.AdamW;
@@ -20,7 +22,6 @@ import dev.lcm4j.train.Gradients;
 import dev.lcm4j.models.baselcm.MseCriterion;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ import org.yaml.snakeyaml.Yaml;
  * criterion, its gradients, one clipped AdamW step, and KV-cache decoding.
  */
 class BaseLcmFixtureTest {
-    static final Path DIR = Paths.get("src/test/resources/fixtures/base_lcm");
+    static final Path DIR = Fixtures.dir("base_lcm");
 
     @BeforeAll
     static void init() {
@@ -76,16 +77,6 @@ class BaseLcmFixtureTest {
         return m;
     }
 
-    static void assertClose(float[] expected, float[] actual, double rtol, double atol, String what) {
-        assertEquals(expected.length, actual.length, what + " length");
-        for (int i = 0; i < expected.length; i++) {
-            double tol = atol + rtol * Math.abs(expected[i]);
-            if (Math.abs(expected[i] - actual[i]) > tol) {
-                fail(what + "[" + i + "]: expected " + expected[i] + " got " + actual[i]);
-            }
-        }
-    }
-
     /** Only valid (non-padded) positions are compared: padded outputs are unused by every consumer. */
     static float[] validRows(float[] data, long[] lengths, int t, int d) {
         List<Float> out = new ArrayList<>();
@@ -113,11 +104,11 @@ class BaseLcmFixtureTest {
             Tensor x = Tensors.floats(in.toFloatArray(), shape);
             float[] fwd = Tensors.toFloats(m.forward(x, null));
             float[] expected = Npy.read(DIR.resolve(name).resolve("forward.npy")).toFloatArray();
-            assertClose(validRows(expected, lengths, t, d), validRows(fwd, lengths, t, d), 1e-5, 1e-5, name + " forward");
+            assertAllClose(validRows(expected, lengths, t, d), validRows(fwd, lengths, t, d), 1e-5, 1e-5, name + " forward");
 
             float[] pred = Tensors.toFloats(m.predictNextSentence(x, false, 0, null));
             float[] expPred = Npy.read(DIR.resolve(name).resolve("predict_next.npy")).toFloatArray();
-            assertClose(validRows(expPred, lengths, t, d), validRows(pred, lengths, t, d), 1e-5, 1e-5, name + " predict_next");
+            assertAllClose(validRows(expPred, lengths, t, d), validRows(pred, lengths, t, d), 1e-5, 1e-5, name + " predict_next");
 
             // KV cache: one position at a time gives the teacher-forced result
             IncrementalState st = new IncrementalState();
@@ -127,7 +118,7 @@ class BaseLcmFixtureTest {
                 for (int b = 0; b < shape[0]; b++) System.arraycopy(step, b * d, inc, (b * t + p) * d, d);
             }
             st.close();
-            assertClose(validRows(expected, lengths, t, d), validRows(inc, lengths, t, d), 1e-5, 1e-5, name + " cached forward");
+            assertAllClose(validRows(expected, lengths, t, d), validRows(inc, lengths, t, d), 1e-5, 1e-5, name + " cached forward");
         }
     }
 
@@ -158,7 +149,7 @@ class BaseLcmFixtureTest {
         Map<String, StoredTensor> grads = Checkpoints.readState(DIR.resolve(name).resolve("grads.pt"));
         Map<String, Tensor> named = m.namedParameters();
         for (Map.Entry<String, Tensor> e : named.entrySet()) {
-            assertClose(grads.get(e.getKey()).toFloatArray(), Tensors.toFloats(e.getValue().grad()), 1e-4, 1e-4, name + " grad " + e.getKey());
+            assertAllClose(grads.get(e.getKey()).toFloatArray(), Tensors.toFloats(e.getValue().grad()), 1e-4, 1e-4, name + " grad " + e.getKey());
         }
         assertEquals(((Number) loss.get("grad_norm_raw")).doubleValue(), Gradients.norm(params), 1e-4 * Gradients.norm(params));
 
@@ -169,7 +160,7 @@ class BaseLcmFixtureTest {
         opt.step(1e-3);
         Map<String, StoredTensor> after = Checkpoints.readState(DIR.resolve(name).resolve("after_adamw.pt"));
         for (Map.Entry<String, Tensor> e : named.entrySet()) {
-            assertClose(after.get(e.getKey()).toFloatArray(), Tensors.toFloats(e.getValue()), 0, 2e-6, name + " adamw " + e.getKey());
+            assertAllClose(after.get(e.getKey()).toFloatArray(), Tensors.toFloats(e.getValue()), 0, 2e-6, name + " adamw " + e.getKey());
         }
     }
 

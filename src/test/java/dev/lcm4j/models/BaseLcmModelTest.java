@@ -8,13 +8,13 @@ import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.nn.FeedForward;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.testing.Fixtures;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.baselcm.MseCriterion;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +23,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,6 +62,7 @@ class BaseLcmModelTest {
     }
 
     /** test_supervised_mse_forward: default, rope, and model_dim 712 with learned positions. */
+    @Tag("slow")
     @ParameterizedTest
     @CsvSource({"learned, 1024", "rope, 1024", "learned, 712"})
     void supervisedMseCountsTargetSentences(String pos, int modelDim) {
@@ -78,6 +80,7 @@ class BaseLcmModelTest {
     }
 
     /** test_next_sentence_prediction on toy_base_lcm: shape, determinism, sampling changes the output. */
+    @Tag("slow")
     @Test
     void nextSentencePrediction() {
         BaseLcm m = new BaseLcm(ParamFactory.cpu(), (BaseLcmConfig) ModelFamilies.arch("toy_base_lcm").config().get(), null);
@@ -98,7 +101,7 @@ class BaseLcmModelTest {
      */
     @Test
     void referenceCardWithNestedOverridesLoadsAndMatchesReferenceOutputs() throws Exception {
-        Path fx = Paths.get("src/test/resources/fixtures/base_lcm/rope").toAbsolutePath();
+        Path fx = Fixtures.dir("base_lcm").resolve("rope");
         // re-save the fixture checkpoint with a module. prefix, as a DDP-trained reference checkpoint has
         Map<String, dev.lcm4j.io.StoredTensor> st = Checkpoints.readState(fx.resolve("model.pt"));
         dev.lcm4j.io.OrderedDict<String, Object> prefixed = new dev.lcm4j.io.OrderedDict<>();

@@ -1,23 +1,22 @@
 package dev.lcm4j.models;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lcm4j.io.Npy;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.testing.Fixtures;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,8 +26,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * independent plain-PyTorch reference model (fixtures/python/ref_base_lcm.py) built from the same config, and gives
  * the same outputs. Skipped, saying so, where Debian's python3-torch is not installed.
  */
+@Tag("slow")
 class PythonInteropTest {
-    static final String PY = "/usr/bin/python3";
     @TempDir Path tmp;
 
     @BeforeAll
@@ -36,19 +35,10 @@ class PythonInteropTest {
         TorchRuntime.init();
     }
 
-    static boolean pythonTorch() {
-        try {
-            Process p = new ProcessBuilder(PY, "-c", "import torch").redirectErrorStream(true).start();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
     @ParameterizedTest
     @CsvSource({"sine, standard, false", "learned, fp32, false", "rope, rms, true", "none, unit, false"})
     void pythonReadsLcm4jCheckpointsAndAgrees(String pos, String norm, boolean swiglu) throws Exception {
-        assumeTrue(pythonTorch(), "skipped: " + PY + " has no torch (apt-get install python3-torch to run this interop test)");
+        Fixtures.assumePythonModule("torch");
         org.bytedeco.pytorch.global.torch.manual_seed(5);
         Map<String, Object> ov = new LinkedHashMap<>();
         ov.put("sonar_embed_dim", 16);
@@ -87,10 +77,9 @@ class PythonInteropTest {
                 "err = float(np.max(np.abs(y - j)))",
                 "assert err < 1e-5, err",
                 "print('OK', err)");
-        Process p = new ProcessBuilder(PY, "-c", script, tmp.toString()).redirectErrorStream(true).directory(Paths.get("").toAbsolutePath().toFile()).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
-        assertTrue(out.startsWith("OK"), out);
+        // in the working directory: the repository root under Maven, where the script finds fixtures/python
+        Fixtures.Result py = Fixtures.python(script, tmp.toString());
+        assertEquals(0, py.exitCode(), py.output());
+        assertTrue(py.output().startsWith("OK"), py.output());
     }
 }

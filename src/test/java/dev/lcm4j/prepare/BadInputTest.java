@@ -3,11 +3,9 @@ package dev.lcm4j.prepare;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.LcmException;
-import dev.lcm4j.cli.Main;
+import dev.lcm4j.testing.Cli;
 import dev.lcm4j.text.SentenceSplitters;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,30 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 class BadInputTest {
     @TempDir Path tmp;
 
-    record Outcome(int code, String err) {
-    }
-
-    Outcome cli(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            return new Outcome(Main.execute(args), buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(old);
-        }
-    }
-
     /** Runs {@code lcm prepare} on {@code input} and checks the single error line and the untouched output. */
     void assertPrepareError(Path input, String format, String textColumn, String... fragments) throws IOException {
         Path out = tmp.resolve("out");
         List<String> args = new ArrayList<>(List.of("prepare", "--input", input.toString(), "--format", format,
                 "--text-column", textColumn, "--output", out.toString(), "--name", "bad"));
-        Outcome o = cli(args.toArray(String[]::new));
-        assertEquals(2, o.code(), o.err());
-        List<String> lines = o.err().lines().filter(l -> l.startsWith("error: ")).toList();
-        assertEquals(1, lines.size(), o.err());
-        for (String f : fragments) assertTrue(lines.get(0).contains(f), "'" + f + "' not in " + lines.get(0));
+        Cli.assertUserError(Cli.exec(args), fragments);
         assertNothingWritten(out);
     }
 

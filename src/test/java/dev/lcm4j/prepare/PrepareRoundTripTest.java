@@ -2,7 +2,6 @@ package dev.lcm4j.prepare;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.lcm4j.cli.Main;
 import dev.lcm4j.data.DataCard;
 import dev.lcm4j.data.DataColumns;
 import dev.lcm4j.data.DatacardRegistry;
@@ -10,11 +9,10 @@ import dev.lcm4j.data.Document;
 import dev.lcm4j.data.LcmParquetReader;
 import dev.lcm4j.data.LcmParquetWriter;
 import dev.lcm4j.data.StringColumnReader;
+import dev.lcm4j.testing.Cli;
 import dev.lcm4j.text.SentenceSplitter;
 import dev.lcm4j.text.SentenceSplitters;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,15 +132,9 @@ class PrepareRoundTripTest {
     }
 
     static List<String> stats(String target) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(0, Main.execute("data", "stats", target));
-        } finally {
-            System.setOut(old);
-        }
-        return buf.toString(StandardCharsets.UTF_8).lines().toList();
+        Cli.Outcome o = Cli.exec("data", "stats", target);
+        assertEquals(0, o.code(), o.err());
+        return o.out().lines().toList();
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
+import dev.lcm4j.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ class SatSplitterTest {
 
     @BeforeAll
     static void load() throws Exception {
-        dir = Path.of(SatSplitterTest.class.getResource("/fixtures/sat/model_optimized.onnx").toURI()).getParent();
+        dir = Fixtures.dir("sat");
         cases = new ObjectMapper().readTree(dir.resolve("expected.json").toFile()).get("cases");
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * TorchRuntime's fix this crashed (SIGSEGV in c10::Dispatcher) whenever a system libtorch was on the library path, as
  * Debian's python3-torch installs one; the test says whether such a libtorch is present, which is the case it proves.
  */
+@Tag("slow")
 class FreshNativeCacheTest {
     @TempDir Path cache;
 

@@ -11,10 +11,9 @@ import dev.lcm4j.models.ModelCards;
 import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.models.baselcm.BaseLcm;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.testing.Cli;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,10 +21,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** End-to-end training through the CLI on a small synthetic dataset (the reference's toy trainer test and more). */
+@Tag("slow")
 class TrainerTest {
     @TempDir static Path tmp;
     static Path data;
@@ -58,18 +59,6 @@ class TrainerTest {
 
     static int run(List<String> a) {
         return Main.execute(a.toArray(String[]::new));
-    }
-
-    static String stderrOf(List<String> a, int[] code) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true));
-        try {
-            code[0] = run(a);
-        } finally {
-            System.setErr(old);
-        }
-        return buf.toString();
     }
 
     static Map<String, StoredTensor> params(Path modelPt) {
@@ -130,10 +119,9 @@ class TrainerTest {
         Path out = tmp.resolve("guard");
         assertEquals(0, run(args(out, 2)));
         List<String> other = args(out, 2, "++trainer.lr=0.001");
-        int[] code = new int[1];
-        String err = stderrOf(other, code);
-        assertEquals(2, code[0]);
-        assertTrue(err.contains("holds checkpoints of another run") && err.contains("trainer.lr"), err);
+        Cli.Outcome o = Cli.exec(other);
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("holds checkpoints of another run") && o.err().contains("trainer.lr"), o.err());
         List<String> ow = new ArrayList<>(other);
         ow.add("--overwrite");
         assertEquals(0, run(ow));

@@ -19,10 +19,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The two-tower model through the same CLI trainer as the MSE LCM: +pretrain=two_tower, resume, card, +finetune=two_tower. */
+@Tag("slow")
 class TwoTowerTrainerTest {
     @TempDir static Path tmp;
     static Path data, cards;

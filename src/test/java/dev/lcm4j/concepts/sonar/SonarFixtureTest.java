@@ -1,10 +1,12 @@
 package dev.lcm4j.concepts.sonar;
 
+import static dev.lcm4j.testing.NumericAsserts.assertCloseAbs;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.io.Npy;
 import dev.lcm4j.models.ModelCard;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.testing.Fixtures;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Files;
@@ -32,9 +34,7 @@ class SonarFixtureTest {
     static SonarConceptEncoder encoder;
     static SonarConceptDecoder decoder;
 
-    static Path dir() throws Exception {
-        return Path.of(SonarFixtureTest.class.getResource("/fixtures/sonar/expected.json").toURI()).getParent();
-    }
+    static final Path DIR = Fixtures.dir("sonar");
 
     /** A card as a user would write it: absolute paths, arch toy, the fixture's vocabulary size. */
     static ModelCard card(String name, String family, String ckpt, Path dir) throws Exception {
@@ -52,9 +52,9 @@ class SonarFixtureTest {
     @SuppressWarnings("unchecked")
     static void load() throws Exception {
         TorchRuntime.init();
-        expected = new Yaml().load(Files.readString(dir().resolve("expected.json")));
-        encoder = SonarConceptEncoder.fromCard(card("toy_enc", "sonar_text_encoder", "sonar_text_encoder.pt", dir()));
-        decoder = SonarConceptDecoder.fromCard(card("toy_dec", "sonar_text_decoder", "sonar_text_decoder.pt", dir()));
+        expected = new Yaml().load(Files.readString(DIR.resolve("expected.json")));
+        encoder = SonarConceptEncoder.fromCard(card("toy_enc", "sonar_text_encoder", "sonar_text_encoder.pt", DIR));
+        decoder = SonarConceptDecoder.fromCard(card("toy_dec", "sonar_text_decoder", "sonar_text_decoder.pt", DIR));
     }
 
     @AfterAll
@@ -73,17 +73,12 @@ class SonarFixtureTest {
     }
 
     static float[][] rows(String npy) throws Exception {
-        Npy.Array a = Npy.read(dir().resolve(npy));
+        Npy.Array a = Npy.read(DIR.resolve(npy));
         float[] flat = a.toFloatArray();
         int d = (int) a.shape()[a.shape().length - 1];
         float[][] out = new float[flat.length / d][];
         for (int i = 0; i < out.length; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
         return out;
-    }
-
-    static void assertClose(float[] want, float[] got, String what) {
-        assertEquals(want.length, got.length, what);
-        for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], TOL, what + " [" + i + "]");
     }
 
     @Test
@@ -108,14 +103,14 @@ class SonarFixtureTest {
         for (int i = 0; i < toks.size(); i++) {
             String lang = (String) toks.get(i).get("lang");
             float[][] one = encoder.encode(List.of((String) toks.get(i).get("text")), lang);
-            assertClose(want[i], one[0], "sentence " + i + " alone");
+            assertCloseAbs(want[i], one[0], TOL, "sentence " + i + " alone");
             texts.add((String) toks.get(i).get("text"));
         }
         // Batched with padding: all English-tagged sentences together (mixed lengths).
         List<Integer> eng = new ArrayList<>();
         for (int i = 0; i < toks.size(); i++) if (toks.get(i).get("lang").equals("eng_Latn")) eng.add(i);
         float[][] batch = encoder.encode(eng.stream().map(texts::get).toList(), "eng_Latn");
-        for (int j = 0; j < eng.size(); j++) assertClose(want[eng.get(j)], batch[j], "batched sentence " + eng.get(j));
+        for (int j = 0; j < eng.size(); j++) assertCloseAbs(want[eng.get(j)], batch[j], TOL, "batched sentence " + eng.get(j));
     }
 
     @Test
@@ -123,7 +118,7 @@ class SonarFixtureTest {
         String text = (String) expected.get("long_text");
         assertTrue(((Number) expected.get("long_len")).intValue() > 514);
         assertEquals(514, encoder.tokenize(text, "eng_Latn").length);
-        assertClose(rows("embedding_long.npy")[0], encoder.encode(List.of(text), "eng_Latn")[0], "long sentence");
+        assertCloseAbs(rows("embedding_long.npy")[0], encoder.encode(List.of(text), "eng_Latn")[0], TOL, "long sentence");
     }
 
     static final Map<String, String> TIED = Map.of("final_proj.weight", "decoder_frontend.embed.weight");
@@ -135,7 +130,7 @@ class SonarFixtureTest {
      */
     @Test
     void tiedOutputProjectionWinsAsInFairseq2(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-        Map<String, dev.lcm4j.io.StoredTensor> state = dev.lcm4j.models.Checkpoints.readState(dir().resolve("sonar_text_decoder.pt"));
+        Map<String, dev.lcm4j.io.StoredTensor> state = dev.lcm4j.models.Checkpoints.readState(DIR.resolve("sonar_text_decoder.pt"));
         float[] e = state.get("decoder_frontend.embed.weight").toFloatArray();
         long[] shape = state.get("decoder_frontend.embed.weight").shape();
         float[] w = e.clone();
@@ -145,8 +140,8 @@ class SonarFixtureTest {
         writeWith(state, same, w, w, shape);
         float[][] emb = rows("embeddings.npy");
         long[] prefix = {3, 256047 % 506};
-        float[] a = logits(differing, prefix, emb[0]), b = logits(same, prefix, emb[0]), orig = logits(dir().resolve("sonar_text_decoder.pt"), prefix, emb[0]);
-        assertClose(b, a, "final_proj.weight wins");
+        float[] a = logits(differing, prefix, emb[0]), b = logits(same, prefix, emb[0]), orig = logits(DIR.resolve("sonar_text_decoder.pt"), prefix, emb[0]);
+        assertCloseAbs(b, a, TOL, "final_proj.weight wins");
         assertTrue(Math.abs(a[5] - orig[5]) > 1e-3, "the modified projection changes the logits");
     }
 
@@ -169,7 +164,7 @@ class SonarFixtureTest {
     @Test
     void decoderLogitsMatchPyTorch() throws Exception {
         SonarTextDecoder model = new SonarTextDecoder(ParamFactory.cpu(), SonarDecoderConfig.arch("toy", Map.of("vocab_info", Map.of("size", 506)), "t"));
-        SonarWeights.load(dir().resolve("sonar_text_decoder.pt"), model, TIED, "t");
+        SonarWeights.load(DIR.resolve("sonar_text_decoder.pt"), model, TIED, "t");
         float[][] emb = rows("embeddings.npy");
         List<?> prefixes = (List<?>) expected.get("logit_prefixes");
         for (int i = 0; i < prefixes.size(); i++) {
@@ -179,8 +174,8 @@ class SonarFixtureTest {
                 Tensor logits = model.logits(Tensors.longs(prefix, 1, prefix.length), Tensors.floats(emb[i], 1, emb[i].length));
                 got = Tensors.toFloats(logits);
             }
-            float[] want = Npy.read(dir().resolve("logits" + i + ".npy")).toFloatArray();
-            assertClose(want, got, "logits of prefix " + i);
+            float[] want = Npy.read(DIR.resolve("logits" + i + ".npy")).toFloatArray();
+            assertCloseAbs(want, got, TOL, "logits of prefix " + i);
         }
     }
 
@@ -217,7 +212,7 @@ class SonarFixtureTest {
                     futures.add(pool.submit(() -> encoder.encode(List.of((String) t.get("text")), (String) t.get("lang"))[0]));
                 }
             }
-            for (int i = 0; i < futures.size(); i++) assertClose(want[i % toks.size()], futures.get(i).get(), "concurrent call " + i);
+            for (int i = 0; i < futures.size(); i++) assertCloseAbs(want[i % toks.size()], futures.get(i).get(), TOL, "concurrent call " + i);
         } finally {
             pool.shutdownNow();
         }
@@ -226,14 +221,14 @@ class SonarFixtureTest {
     /** The Hugging Face port's layout (M2M100 names, HF special rows), converted in Python, gives the same vectors. */
     @Test
     void huggingFaceSafetensorsPortGivesTheSameEmbeddings() throws Exception {
-        ModelCard hf = card("toy_hf_enc", "sonar_text_encoder", "hf_sonar_text_encoder.safetensors", dir());
+        ModelCard hf = card("toy_hf_enc", "sonar_text_encoder", "hf_sonar_text_encoder.safetensors", DIR);
         float[][] want = rows("embeddings.npy");
         List<Map<String, Object>> toks = list("tokens");
         try (SonarConceptEncoder enc = SonarConceptEncoder.fromCard(hf)) {
             for (int i = 0; i < toks.size(); i++) {
                 // Sentence 1 holds <unk> and every sentence </s>: both are permuted special rows.
                 float[] got = enc.encode(List.of((String) toks.get(i).get("text")), (String) toks.get(i).get("lang"))[0];
-                assertClose(want[i], got, "HF port, sentence " + i);
+                assertCloseAbs(want[i], got, TOL, "HF port, sentence " + i);
             }
         }
     }

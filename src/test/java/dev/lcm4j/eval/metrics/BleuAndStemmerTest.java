@@ -7,9 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.eval.TextScores;
+import dev.lcm4j.testing.Fixtures;
 import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class BleuAndStemmerTest {
     private static JsonNode cases() throws Exception {
-        return new ObjectMapper().readTree(BleuAndStemmerTest.class.getResourceAsStream("/fixtures/metrics/bleu_cases.json"));
+        return new ObjectMapper().readTree(Fixtures.file("metrics", "bleu_cases.json").toFile());
     }
 
     private static List<String> strings(JsonNode arr) {
@@ -91,8 +92,7 @@ class BleuAndStemmerTest {
         PorterStemmer st = new PorterStemmer();
         List<String> mismatches = new ArrayList<>();
         int n = 0;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                BleuAndStemmerTest.class.getResourceAsStream("/fixtures/metrics/porter_nltk_3_10_3.tsv"), StandardCharsets.UTF_8))) {
+        try (BufferedReader r = Files.newBufferedReader(Fixtures.file("metrics", "porter_nltk_3_10_3.tsv"), StandardCharsets.UTF_8)) {
             String line;
             while ((line = r.readLine()) != null) {
                 String[] p = line.split("\t");

@@ -16,10 +16,9 @@ import dev.lcm4j.io.Npy;
 import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.models.ModelFamilies;
+import dev.lcm4j.testing.Cli;
 import dev.lcm4j.torch.TorchRuntime;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -134,8 +133,8 @@ class LinearFamilyTest {
         assertTrue(Math.abs(noisy[2 * DIM] - got[2 * DIM]) > 1e-3 || Math.abs(noisy[2 * DIM + 1] - got[2 * DIM + 1]) > 1e-3,
                 "noise_scale changes the output");
         // options the family does not have are refused by name, never ignored
-        String err = stderrOf("generate", "--model_card", run.toString(), "--input", in.toString(), "--output", tmp.resolve("x.npy").toString(),
-                "--guidance_scale", "3");
+        String err = Cli.exec("generate", "--model_card", run.toString(), "--input", in.toString(), "--output", tmp.resolve("x.npy").toString(),
+                "--guidance_scale", "3").err();
         assertTrue(err.contains("error: ") && err.contains("guidance_scale") && err.contains("noise_scale"), err);
         assertTrue(!Files.exists(tmp.resolve("x.npy")));
     }
@@ -184,18 +183,6 @@ class LinearFamilyTest {
             }
             return y;
         }
-    }
-
-    private static String stderrOf(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true));
-        try {
-            Main.execute(args);
-        } finally {
-            System.setErr(old);
-        }
-        return buf.toString();
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -1,5 +1,6 @@
 package dev.lcm4j.models.normalizer;
 
+import static dev.lcm4j.testing.LcmExceptionAssert.assertThrowsWith;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.cli.Main;
@@ -8,11 +9,11 @@ import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.testing.Fixtures;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -74,7 +75,7 @@ class SonarNormalizerTest {
 
     @Test
     void readsTheReferenceFileLayoutWithAStridedCenterView() throws Exception {
-        Path fixture = Paths.get("src/test/resources/fixtures/io/c4_250char_normalizer.pt").toAbsolutePath();
+        Path fixture = Fixtures.file("io", "c4_250char_normalizer.pt");
         Files.writeString(tmp.resolve("norm.yaml"), "name: ref_norm\nmodel_family: sonar_normalizer\nmodel_arch: base\ncheckpoint: file://" + fixture + "\n");
         System.setProperty("LCM_CARDS_PATH", tmp.toString());
         try (PointerScope s = new PointerScope()) {
@@ -84,7 +85,7 @@ class SonarNormalizerTest {
                 assertEquals(3 * i + 1, c[i], 0f, "center is the middle column of a [1024,3] table");
                 assertEquals(i + 1, sc[i], 0f);
             }
-            LcmExceptionAssert.assertThrowsWith(() -> ModelLoader.loadNormalizer("ref_norm", 16, ParamFactory.cpu()), "dimension 1024");
+            assertThrowsWith(() -> ModelLoader.loadNormalizer("ref_norm", 16, ParamFactory.cpu()), "dimension 1024");
         } finally {
             System.clearProperty("LCM_CARDS_PATH");
         }

@@ -1,5 +1,6 @@
 package dev.lcm4j.models.twotower;
 
+import static dev.lcm4j.testing.NumericAsserts.assertCloseScaled;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.config.ConfigBinder;
@@ -13,6 +14,7 @@ import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
+import dev.lcm4j.testing.Fixtures;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.models.Criterion;
@@ -20,7 +22,6 @@ import dev.lcm4j.models.twotower.DiffusionCriterion;
 import dev.lcm4j.models.EmbeddingsBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ import org.yaml.snakeyaml.Yaml;
  * criterion and its gradients. Tolerance 1e-5 (relative to the value's scale where noted).
  */
 class TwoTowerFixtureTest {
-    static final Path DIR = Paths.get("src/test/resources/fixtures/two_tower");
+    static final Path DIR = Fixtures.dir("two_tower");
 
     @BeforeAll
     static void init() {
@@ -68,14 +69,6 @@ class TwoTowerFixtureTest {
         return Npy.read(DIR.resolve(name).resolve(file)).toLongArray();
     }
 
-    static void assertClose(Tensor expected, Tensor actual, double tol, String what) {
-        assertArrayEquals(Tensors.shape(expected), Tensors.shape(actual), what + " shape");
-        float[] e = Tensors.toFloats(expected), a = Tensors.toFloats(actual.contiguous());
-        for (int i = 0; i < e.length; i++) {
-            if (Math.abs(e[i] - a[i]) > tol * Math.max(1, Math.abs(e[i]))) fail(what + "[" + i + "]: expected " + e[i] + " got " + a[i]);
-        }
-    }
-
     /** Rows b, positions < lengths[b] only: outputs at padded positions are never used. */
     static Tensor valid(Tensor x, long[] lengths) {
         List<Tensor> rows = new ArrayList<>();
@@ -94,16 +87,16 @@ class TwoTowerFixtureTest {
 
             long[] lengths = longs(name, "lengths.npy");
             Tensor out = m.forward(npy(name, "ctx.npy"), lengths, null, npy(name, "noisy.npy"), npy(name, "timesteps.npy"), 0.0);
-            assertClose(valid(npy(name, "forward_unsup.npy"), lengths), valid(out, lengths), 1e-5, name + " unsupervised forward");
+            assertCloseScaled(valid(npy(name, "forward_unsup.npy"), lengths), valid(out, lengths), 1e-5, name + " unsupervised forward");
 
             long[] sl = longs(name, "sup_lengths.npy"), src = longs(name, "sup_source_lengths.npy");
             long[] tl = new long[sl.length];
             for (int i = 0; i < sl.length; i++) tl[i] = sl[i] - src[i];
             Tensor sup = m.forward(npy(name, "sup_ctx.npy"), sl, src, npy(name, "sup_noisy.npy"), npy(name, "sup_timesteps.npy"), 0.0);
-            assertClose(valid(npy(name, "forward_sup.npy"), tl), valid(sup, tl), 1e-5, name + " supervised forward");
+            assertCloseScaled(valid(npy(name, "forward_sup.npy"), tl), valid(sup, tl), 1e-5, name + " supervised forward");
 
             Tensor inf = m.denoise(npy(name, "inf_latents.npy"), npy(name, "inf_timesteps.npy"), npy(name, "inf_ctx.npy"), null);
-            assertClose(npy(name, "denoise_inference.npy"), inf, 1e-5, name + " inference denoising");
+            assertCloseScaled(npy(name, "denoise_inference.npy"), inf, 1e-5, name + " inference denoising");
         }
     }
 
@@ -116,14 +109,14 @@ class TwoTowerFixtureTest {
             Tensor ctx = m.encode(m.normalizer().normalize(prompt), null);
             // 10 of T = 100 steps: the reference's schedule and lcm4j's exact one coincide (S divides T)
             DiffusionOptions cfg = DiffusionOptions.defaults().withGuidance(3.0, 0.7).withTimesteps(10, false).withInitialNoiseScale(0.6);
-            assertClose(npy(name, "gen_cfg_next.npy"), new DiffusionSampler(m, cfg).sample(ctx, null, noise), 1e-5, name + " CFG step");
+            assertCloseScaled(npy(name, "gen_cfg_next.npy"), new DiffusionSampler(m, cfg).sample(ctx, null, noise), 1e-5, name + " CFG step");
             DiffusionOptions plain = cfg.withGuidance(1.0, 0.0);
-            assertClose(npy(name, "gen_nocfg_next.npy"), new DiffusionSampler(m, plain).sample(ctx, null, noise), 1e-5, name + " plain step");
+            assertCloseScaled(npy(name, "gen_nocfg_next.npy"), new DiffusionSampler(m, plain).sample(ctx, null, noise), 1e-5, name + " plain step");
             // the same with the reference's schedule flag (identical for S | T)
-            assertClose(npy(name, "gen_cfg_next.npy"), new DiffusionSampler(m, cfg.withTimesteps(10, true)).sample(ctx, null, noise), 1e-5, name);
+            assertCloseScaled(npy(name, "gen_cfg_next.npy"), new DiffusionSampler(m, cfg.withTimesteps(10, true)).sample(ctx, null, noise), 1e-5, name);
             // through the CFG mask path used by predict: an all-true conditional mask gives the same concept
             Tensor all = CrossAttentionMask.nextPositions(1, 3, new long[] {3, 3}, null).logical_or(CrossAttentionMask.nextPositions(1, 3, new long[] {3, 3}, null).logical_not());
-            assertClose(npy(name, "gen_cfg_next.npy"), new DiffusionSampler(m, cfg).sample(ctx, all, noise), 1e-5, name + " masked");
+            assertCloseScaled(npy(name, "gen_cfg_next.npy"), new DiffusionSampler(m, cfg).sample(ctx, all, noise), 1e-5, name + " masked");
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.Random;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The two-tower model's structure against the reference: archs, parameter names, masks, timestep features. */
@@ -42,6 +43,7 @@ class TwoTowerModelTest {
         assertEquals("dummy_sonar_normalizer", big.sonar_normalizer_name());
     }
 
+    @Tag("slow")
     @Test
     void parameterNamesShapesAndInitFollowTheReference() {
         try (PointerScope s = new PointerScope()) {
@@ -168,6 +170,7 @@ class TwoTowerModelTest {
         assertEquals(5, a.size());
     }
 
+    @Tag("slow")
     @Test
     void supervisedDiffusionForwardOnRaggedBatch() {
         // the reference's test_supervised_diffusion_forward: default config (1024 dims, dummy normalizer), the

@@ -1,5 +1,6 @@
 package dev.lcm4j.nn.schedulers;
 
+import static dev.lcm4j.testing.NumericAsserts.assertCloseAbs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
+import dev.lcm4j.testing.Fixtures;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
-import java.nio.file.Path;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class DdimSchedulerTest {
     @BeforeAll
     static void load() throws Exception {
         TorchRuntime.init();
-        fx = new ObjectMapper().readTree(Path.of("src/test/resources/fixtures/ddim/expected.json").toFile());
+        fx = new ObjectMapper().readTree(Fixtures.file("ddim", "expected.json").toFile());
     }
 
     static DdimScheduler scheduler(int tt, String schedule, boolean rescale) {
@@ -105,18 +106,18 @@ class DdimSchedulerTest {
         for (int k = 0; k < ts.length; k++) {
             Tensor pred = tensor(c.get("preds").get(k));
             x = s.step(pred, ts[k], DdimScheduler.previous(ts, k), x, 0, null, null).prevSample();
-            assertClose(c.get("samples").get(k), x, 1e-4, "chain step " + k);
+            assertCloseAbs(c.get("samples").get(k), x, 1e-4, "chain step " + k);
         }
         // the last step lands on the prediction itself (alpha_bar_prev = 1)
-        assertClose(c.get("preds").get(steps - 1), x, 1e-5, "final sample equals the final x0 prediction");
+        assertCloseAbs(c.get("preds").get(steps - 1), x, 1e-5, "final sample equals the final x0 prediction");
 
         Tensor eta = s.step(tensor(c.get("preds").get(0)), c.get("eta_step_t").asInt(), c.get("eta_step_prev").asInt(),
                 tensor(c.get("samples").get(0)), c.get("eta").asDouble(), tensor(c.get("noise")), c.get("eps_scaling").asDouble()).prevSample();
-        assertClose(c.get("eta_step"), eta, 1e-5, "eta > 0 step with epsilon scaling");
+        assertCloseAbs(c.get("eta_step"), eta, 1e-5, "eta > 0 step with epsilon scaling");
 
         long[] ts3 = {5, 50, 99};
         Tensor noisy = s.addNoise(tensor(c.get("preds").get(1)), tensor(c.get("noise")), ts3);
-        assertClose(c.get("add_noise"), noisy, 1e-6, "add_noise");
+        assertCloseAbs(c.get("add_noise"), noisy, 1e-6, "add_noise");
     }
 
     /** Closed form: noising x0 with eps at t, then reading the model output back recovers x0 for every prediction type. */
@@ -176,13 +177,5 @@ class DdimSchedulerTest {
         float[] v = new float[r * cols];
         for (int i = 0; i < r; i++) for (int j = 0; j < cols; j++) v[i * cols + j] = (float) rows.get(i).get(j).asDouble();
         return Tensors.floats(v, r, cols);
-    }
-
-    static void assertClose(JsonNode want, Tensor got, double tol, String what) {
-        float[] g = Tensors.toFloats(got);
-        int cols = want.get(0).size();
-        for (int i = 0; i < want.size(); i++) {
-            for (int j = 0; j < cols; j++) assertEquals(want.get(i).get(j).asDouble(), g[i * cols + j], tol, what + " [" + i + "," + j + "]");
-        }
     }
 }
