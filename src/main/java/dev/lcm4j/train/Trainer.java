@@ -6,7 +6,6 @@ import dev.lcm4j.config.TrainingConfig;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.Lcm;
-import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Tensors;
 import java.nio.file.Path;
@@ -68,7 +67,7 @@ public final class Trainer {
         Path last = resume ? checkpointer.latest() : null;
         Lcm model = run.buildModel(ParamFactory.cpu(), last == null);
         int dim = model.sonarEmbedDim();
-        Criterion criterion = ModelFamilies.of(model).criterionOf(cfg.criterion(), model);
+        Criterion criterion = run.modelFamily.criterionOf(cfg.criterion(), model);
         Map<String, Tensor> trainable = Freezing.apply(model.namedParameters(), cfg.freezing_strategy(), cfg.freeze_modules());
         AdamW optimizer = new AdamW(trainable, cfg.adam_betas().get(0), cfg.adam_betas().get(1), cfg.adam_eps(), cfg.weight_decay());
         LrSchedule schedule = LrSchedule.create(cfg.lr_schedule(), cfg.lr(), cfg.start_lr(), cfg.final_lr(),

@@ -44,6 +44,7 @@ public final class TrainingRun {
     public final Map<String, Object> modelConfigTree; // for the model card when not a plain arch
     public final Record modelConfig;
     public final String family;                  // model family of the run
+    public final ModelFamily<?, ?, ?> modelFamily; // the same, as registered: decided once, here
     public final ModelCard finetuneFrom;         // card of the pretrained model, or null
 
     public TrainingRun(TrainRunConfig run) {
@@ -75,7 +76,7 @@ public final class TrainingRun {
             modelArch = ov == null || ov.isEmpty() ? cfg.model_arch() : null;
             modelConfig = ModelLoader.config(family, cfg.model_arch(), ov, "trainer.model_arch_overrides");
         }
-        ModelFamily<?, ?, ?> modelFamily = ModelFamilies.get(family);
+        modelFamily = ModelFamilies.get(family);
         if (trainerFamily != null && trainerFamily != modelFamily) {
             throw new LcmException("trainer._trainer_ " + cfg._trainer_() + " trains " + trainerFamily.name() + " models, but the model is a "
                     + family + "; use the recipe of that family (+pretrain=" + modelFamily.recipeNames().get(0) + ")");
