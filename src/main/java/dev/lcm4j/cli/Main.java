@@ -12,7 +12,7 @@ import java.nio.file.NoSuchFileException;
         description = "Large Concept Models on the JVM.",
         subcommands = {ArchCommand.class, TrainCommand.class, FitNormalizerCommand.class, DataCommand.class,
                 PredictCommand.class, GenerateCommand.class, PrepareCommand.class, EncodeCommand.class,
-                DecodeCommand.class, BankCommand.class, EvaluateCommand.class, DemoCommand.class})
+                DecodeCommand.class, BankCommand.class, EvaluateCommand.class, DemoCommand.class, LaunchCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
@@ -26,6 +26,8 @@ public final class Main implements Runnable {
     /** Runs a command and returns its exit code (used by tests without exiting the JVM). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // everything after the worker command's name belongs to the workers
+        cl.getSubcommands().get("launch").setStopAtPositional(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             Throwable t = ex;
             while (!(t instanceof LcmException) && t.getCause() != null && t.getCause() != t) t = t.getCause();

@@ -1,11 +1,16 @@
 package dev.lcm4j.cli;
 
+import dev.lcm4j.config.LauncherConfig;
 import dev.lcm4j.config.RecipeComposer;
 import dev.lcm4j.config.TrainRunConfig;
+import dev.lcm4j.dist.DistributedEnvironment;
+import dev.lcm4j.dist.DistributedGroup;
+import dev.lcm4j.dist.DistributedGroup.Timeouts;
 import dev.lcm4j.torch.TorchRuntime;
 import dev.lcm4j.train.Trainer;
 import dev.lcm4j.train.TrainingRun;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +47,14 @@ final class TrainCommand implements Runnable {
             return;
         }
         TorchRuntime.init();
-        Trainer.Result r = new Trainer(new TrainingRun(cfg), overwrite).stopAfter(stopAfter == null ? Long.MAX_VALUE : stopAfter).train();
+        DistributedEnvironment env = DistributedEnvironment.fromEnvironment();
+        LauncherConfig launcher = cfg.launcher();
+        Timeouts timeouts = new Timeouts(Duration.ofSeconds(launcher.rendezvous_timeout_s()), Duration.ofSeconds(launcher.collective_timeout_s()));
+        Trainer.Result r;
+        try (DistributedGroup group = DistributedGroup.join(env, timeouts)) {
+            r = new Trainer(new TrainingRun(cfg), overwrite, group).stopAfter(stopAfter == null ? Long.MAX_VALUE : stopAfter).train();
+            if (!group.isMain()) return; // rank 0 reports for the job
+        }
         if (Double.isNaN(r.lastLoss())) {
             System.out.printf("already trained to step %d (trainer.max_steps); raise max_steps to continue; model card %s%n",
                     r.steps(), r.outputDir().resolve("model_card.yaml"));

@@ -22,6 +22,7 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
     private final List<Dataset> datasets;
     private final LoaderOptions options;
     private final List<DatasetPipeline> pipelines = new ArrayList<>();
+    private int rowGroups;
     private long batches;
     private long draws;
     private List<Document> peeked;
@@ -45,7 +46,13 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
             int dim = options.expectedDim() != 0 ? options.expectedDim() : probeDim(fragments, cols);
             Affixes affixes = affixesOf(ds, options);
             pipelines.add(new DatasetPipeline(ds, options, fragments, affixes.withVectors(affixVectors.of(ds), dim), dim));
+            rowGroups += fragments.size();
         }
+    }
+
+    /** Row groups of all datasets (each rank reads every world_size-th of them). */
+    public int rowGroups() {
+        return rowGroups;
     }
 
     /** The affix texts of {@code ds}: the options' own, else those its datacard sets (options win, as the reference). */

@@ -4,6 +4,7 @@ import static org.bytedeco.pytorch.global.torch.empty;
 import static org.bytedeco.pytorch.global.torch.getDefaultCPUGenerator;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.dist.DistributedGroup;
 import dev.lcm4j.io.AtomicFiles;
 import dev.lcm4j.io.TorchFile;
 import dev.lcm4j.models.Checkpoints;
@@ -12,6 +13,7 @@ import dev.lcm4j.torch.Tensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -29,7 +31,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * The training run's checkpoints: {@code checkpoints/step_N/} holds {@code model.pt} (the reference's format),
  * {@code optimizer.pt}, {@code trainer_state.yaml} (step, data passes, data-loader position, torch RNG state) and
- * {@code model_card.yaml}. A directory is written under a temporary name and renamed, so a crash never leaves a
+ * {@code model_card.yaml}; with several processes, {@code trainer_state.yaml} holds every rank's data position and RNG
+ * state and the world size. A directory is written under a temporary name and renamed, so a crash never leaves a
  * {@code step_N} that resume would trust; only the last {@code keep_last_n_checkpoints} are kept.
  */
 final class Checkpointer {
@@ -39,9 +42,11 @@ final class Checkpointer {
     record TrainerState(long step, long passes, Map<String, Object> loader, String rng) {}
 
     private final TrainingRun run;
+    private final DistributedGroup group;
 
-    Checkpointer(TrainingRun run) {
+    Checkpointer(TrainingRun run, DistributedGroup group) {
         this.run = run;
+        this.group = group;
     }
 
     /** The complete checkpoints of a run, oldest first. */
@@ -65,20 +70,41 @@ final class Checkpointer {
         return all.isEmpty() ? null : all.get(all.size() - 1);
     }
 
-    /** Writes {@code step_<step>} atomically, then prunes old checkpoints. */
-    void save(long step, long passes, Lcm model, AdamW optimizer, Map<String, Object> loaderState) {
+    /**
+     * Writes {@code step_<step>} atomically, then prunes old checkpoints. Every rank calls it: the ranks' data
+     * positions and RNG states are gathered (and, for a sharded optimizer, its slices), rank 0 writes, and no rank
+     * returns before the checkpoint is complete.
+     */
+    void save(long step, long passes, Lcm model, ParameterUpdater updater, Map<String, Object> loaderState) {
+        Map<String, Object> mine = new LinkedHashMap<>();
+        mine.put("data_passes", passes);
+        mine.put("training_data_loader", loaderState);
+        mine.put("rng_state", rngState());
+        List<String> perRank = group.allgatherStrings(new Yaml().dump(mine));
+        Map<String, Object> optimizerState = updater.stateDict();
+        if (group.isMain()) write(step, model, optimizerState, perRank);
+        group.barrier();
+    }
+
+    @SuppressWarnings("unchecked")
+    private void write(long step, Lcm model, Map<String, Object> optimizerState, List<String> perRank) {
         Path finalDir = run.checkpointDir.resolve("step_" + step);
         Path tmp = run.checkpointDir.resolve("step_" + step + ".tmp-" + ProcessHandle.current().pid());
         try {
             deleteTree(tmp);
             Files.createDirectories(tmp);
             Checkpoints.saveModel(tmp.resolve("model.pt"), model);
-            TorchFile.write(tmp.resolve("optimizer.pt"), optimizer.stateDict());
+            TorchFile.write(tmp.resolve("optimizer.pt"), optimizerState);
             Map<String, Object> ts = new LinkedHashMap<>();
             ts.put("step", step);
-            ts.put("data_passes", passes);
-            ts.put("training_data_loader", loaderState);
-            ts.put("rng_state", rngState());
+            ts.put("world_size", perRank.size());
+            if (perRank.size() == 1) {
+                ts.putAll((Map<String, Object>) new Yaml().load(perRank.get(0)));
+            } else {
+                List<Object> ranks = new ArrayList<>();
+                for (String r : perRank) ranks.add(new Yaml().load(r));
+                ts.put("ranks", ranks);
+            }
             AtomicFiles.writeString(tmp.resolve("trainer_state.yaml"), new Yaml().dump(ts));
             run.writeModelCard(tmp.resolve("model_card.yaml"), finalDir.resolve("model.pt"), step);
             deleteTree(finalDir);
@@ -102,18 +128,30 @@ final class Checkpointer {
         }
     }
 
-    /** Loads model and optimizer from {@code dir} and returns the rest of its state (the caller restores loader and RNG). */
+    /**
+     * Loads model and optimizer from {@code dir} and returns this rank's data position and RNG state (the caller
+     * restores them). A checkpoint of another world size is refused: each rank's data position is its own.
+     */
     @SuppressWarnings("unchecked")
-    TrainerState restore(Path dir, Lcm model, AdamW optimizer) {
-        Checkpoints.load(dir.resolve("model.pt"), model);
-        optimizer.loadStateDict(TorchFile.readMap(dir.resolve("optimizer.pt")), dir.resolve("optimizer.pt").toString());
+    TrainerState restore(Path dir, Lcm model, ParameterUpdater updater) {
+        Path stateFile = dir.resolve("trainer_state.yaml");
+        Map<String, Object> ts;
         try {
-            Map<String, Object> ts = new Yaml().load(Files.readString(dir.resolve("trainer_state.yaml")));
-            return new TrainerState(((Number) ts.get("step")).longValue(), ((Number) ts.get("data_passes")).longValue(),
-                    (Map<String, Object>) ts.get("training_data_loader"), (String) ts.get("rng_state"));
+            ts = new Yaml().load(Files.readString(stateFile));
         } catch (IOException e) {
-            throw new LcmException("cannot read " + dir.resolve("trainer_state.yaml") + ": " + e.getMessage());
+            throw new LcmException("cannot read " + stateFile + ": " + e.getMessage());
         }
+        int saved = ts.get("world_size") instanceof Number n ? n.intValue() : 1;
+        if (saved != group.worldSize()) {
+            throw new LcmException("checkpoint " + dir + " was written by " + saved + " process(es) but this run has "
+                    + group.worldSize() + "; resume with the same number of processes (each keeps its own data position),"
+                    + " or start a new output_dir and finetune from the checkpoint's model card");
+        }
+        Checkpoints.load(dir.resolve("model.pt"), model);
+        updater.loadStateDict(TorchFile.readMap(dir.resolve("optimizer.pt")), dir.resolve("optimizer.pt").toString());
+        Map<String, Object> mine = saved == 1 ? ts : (Map<String, Object>) ((List<Object>) ts.get("ranks")).get(group.rank());
+        return new TrainerState(((Number) ts.get("step")).longValue(), ((Number) mine.get("data_passes")).longValue(),
+                (Map<String, Object>) mine.get("training_data_loader"), (String) mine.get("rng_state"));
     }
 
     /** The default CPU generator's state, base64 (restored bit for bit by {@link #setRngState}). */

@@ -1,9 +1,12 @@
 package dev.lcm4j.train;
 
+import static org.bytedeco.pytorch.global.torch.manual_seed;
+
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.config.TrainingConfig;
 import dev.lcm4j.data.Document;
+import dev.lcm4j.dist.DistributedGroup;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.Lcm;
@@ -44,36 +47,40 @@ final class TrainStep {
     private final TrainingConfig cfg;
     private final Lcm model;
     private final Criterion criterion;
-    private final AdamW optimizer;
-    private final List<Tensor> params;
+    private final ParameterUpdater updater;
     private final LrSchedule schedule;
+    private final DistributedGroup group;
     private final boolean bf16;
     private final boolean sumReduction;
     private int nanCount;
 
-    TrainStep(TrainingConfig cfg, Lcm model, Criterion criterion, AdamW optimizer, List<Tensor> params, LrSchedule schedule,
-              boolean bf16) {
+    TrainStep(TrainingConfig cfg, Lcm model, Criterion criterion, ParameterUpdater updater, LrSchedule schedule,
+              DistributedGroup group, boolean bf16) {
         this.cfg = cfg;
         this.model = model;
         this.criterion = criterion;
-        this.optimizer = optimizer;
-        this.params = params;
+        this.updater = updater;
         this.schedule = schedule;
+        this.group = group;
         this.bf16 = bf16;
         this.sumReduction = cfg.criterion().reduction() == CriterionConfig.Reduction.SUM;
     }
 
-    /** Takes step {@code step + 1} on batches of {@code data}; null when it was skipped for a non-finite loss or gradient. */
-    Stats run(long step, TrainingData data) {
+    /**
+     * Takes step {@code step + 1} on batches of {@code data}; null when it was skipped for a non-finite loss or
+     * gradient. The statistics are summed over the ranks, so every rank returns the same.
+     */
+    Stats run(long step, BatchSource data) {
         long targets = 0, sentences = 0, documents = 0;
         double loss = 0;
-        Map<String, Double> summands = new LinkedHashMap<>();
-        optimizer.zeroGrad();
-        for (int micro = 0; micro < cfg.gradient_accumulation(); micro++) {
+        Map<String, Double> summands = new LinkedHashMap<>(); // the criterion adds the same keys in the same order on every rank
+        updater.zeroGrad();
+        int accumulation = cfg.gradient_accumulation();
+        for (int micro = 0; micro < accumulation; micro++) {
             List<Document> docs = data.next();
             if (data.restartedPass() && micro > 0) {
                 // as the reference: micro-batches gathered before the data ran out are dropped, the step restarts
-                optimizer.zeroGrad();
+                updater.zeroGrad();
                 targets = 0;
                 sentences = 0;
                 documents = 0;
@@ -81,6 +88,11 @@ final class TrainStep {
                 summands.clear();
                 micro = 0;
             }
+            // Every random draw of a micro-batch (dropout, diffusion steps and noise, guidance drops) comes from a
+            // generator seeded by its place in the global batch: micro-batch m of rank r is global micro-batch
+            // (step * A + m) * W + r. So 1 rank accumulating W micro-batches and W ranks with one each draw the
+            // same, and a resumed run draws what the uninterrupted one did.
+            manual_seed(mix(cfg.seed(), (step * accumulation + micro) * group.worldSize() + group.rank()));
             try (PointerScope scope = new PointerScope()) {
                 Criterion.Loss out = forward(toBatch(docs, criterion.supervised()));
                 out.loss().backward();
@@ -91,18 +103,39 @@ final class TrainStep {
                 documents += docs.size();
             }
         }
+        // one collective for every statistic; a non-finite loss on any rank makes the sum non-finite everywhere
+        double[] local = new double[4 + summands.size()];
+        local[0] = loss;
+        local[1] = targets;
+        local[2] = sentences;
+        local[3] = documents;
+        int k = 4;
+        for (double v : summands.values()) local[k++] = v;
+        double[] global = group.allreduceSum(local);
+        loss = global[0];
+        targets = (long) global[1];
+        sentences = (long) global[2];
+        documents = (long) global[3];
+        k = 4;
+        for (Map.Entry<String, Double> e : summands.entrySet()) e.setValue(global[k++]);
         if (!Double.isFinite(loss)) return skip("loss", step);
-        double rawNorm = Gradients.norm(params);
+        double rawNorm = updater.reduceGradients();
         // a finite loss with overflowing gradients must not reach AdamW (inf/inf = NaN weights)
         if (!Double.isFinite(rawNorm)) return skip("gradients", step);
-        // reduction "sum": gradients of the summed loss are divided by the number of target sentences
+        // reduction "sum": gradients of the summed loss are divided by the number of target sentences of all ranks
         double normFactor = !cfg.turn_off_grad_normalization() && sumReduction ? 1.0 / Math.max(1, targets) : 1.0;
-        if (normFactor != 1.0) Gradients.scale(params, normFactor);
-        double gradNorm = Gradients.clip(params, cfg.max_grad_norm(), rawNorm * normFactor);
         double lr = schedule.lr(step);
-        optimizer.step(lr);
-        double lossPerTarget = sumReduction ? loss / Math.max(1, targets) : loss / cfg.gradient_accumulation();
+        double gradNorm = updater.update(lr, normFactor, cfg.max_grad_norm(), rawNorm);
+        double lossPerTarget = sumReduction ? loss / Math.max(1, targets) : loss / (accumulation * group.worldSize());
         return new Stats(lossPerTarget, targets, sentences, documents, summands, rawNorm, gradNorm, lr);
+    }
+
+    /** SplitMix64 of a seed and a counter: independent streams for the micro-batches. */
+    static long mix(long seed, long counter) {
+        long h = seed * 0x9E3779B97F4A7C15L + counter;
+        h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
+        h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
+        return h ^ (h >>> 31);
     }
 
     /** Whether the criterion trains on source/target pairs (finetuning). */
@@ -128,7 +161,7 @@ final class TrainStep {
         }
         LOG.warn("{} {} NaN/Inf at step {}; skipping the batch ({} of {} allowed)", what, what.equals("loss") ? "is" : "are",
                 step + 1, nanCount, cfg.max_nans_or_infs());
-        optimizer.zeroGrad();
+        updater.zeroGrad();
         return null;
     }
 

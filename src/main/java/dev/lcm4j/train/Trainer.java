@@ -4,6 +4,7 @@ import static org.bytedeco.pytorch.global.torch.manual_seed;
 
 import dev.lcm4j.config.TrainingConfig;
 import dev.lcm4j.data.DatacardRegistry;
+import dev.lcm4j.dist.DistributedGroup;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.nn.ParamFactory;
@@ -15,9 +16,12 @@ import java.util.ArrayList;
 import java.util.Locale;
 import java.util.Map;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.slf4j.Logger;
@@ -32,22 +36,31 @@ import org.bytedeco.pytorch.global.torch;
  * checkpoints through the {@link Checkpointer}, which resume the identical run (model, optimizer, data-loader
  * position and RNG state).
  *
- * <p>Rank awareness: only rank 0 writes; data is sharded by rank in the loader. The multi-process launcher comes
- * with the distributed issue; here rank = 0 and world size = 1.
+ * <p>Data parallelism: with a {@link DistributedGroup} of several processes every rank builds the same model (rank 0's
+ * parameters are broadcast), reads its shard of the data, and the {@link ParameterUpdater} sums the gradients over
+ * the ranks ({@code use_fsdp: true} shards the optimizer state); statistics are summed likewise. Only rank 0 writes
+ * metrics, cards and checkpoints; checkpoints hold every rank's data position.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private final TrainingRun run;
     private final boolean overwrite;
-    private final int rank = 0;
+    private final DistributedGroup group;
 
     public record Result(long steps, double lastLoss, Double lastValidLoss, Path outputDir) {}
 
     private long stopAfterStep = Long.MAX_VALUE;
 
+    /** A trainer of one process. */
     public Trainer(TrainingRun run, boolean overwrite) {
+        this(run, overwrite, DistributedGroup.single());
+    }
+
+    /** A trainer on {@code group}'s ranks (every rank runs one). */
+    public Trainer(TrainingRun run, boolean overwrite, DistributedGroup group) {
         this.run = run;
         this.overwrite = overwrite;
+        this.group = group;
     }
 
     /** Ends this process's run at {@code step} (with a checkpoint) although max_steps is larger; re-running resumes. */
@@ -58,29 +71,37 @@ public final class Trainer {
 
     public Result train() {
         TrainingConfig cfg = run.cfg;
-        // setup: output directory, precision, model, optimizer, data
-        boolean resume = run.prepareOutputDir(overwrite);
-        if (rank == 0) run.dumpConfig();
+        // setup: output directory (rank 0 checks and prepares it while the others wait), precision, model, optimizer, data
+        boolean resume = false;
+        if (group.isMain()) {
+            resume = run.prepareOutputDir(overwrite);
+            run.dumpConfig();
+        }
+        Checkpointer checkpointer = new Checkpointer(run, group);
+        // every rank resumes from the checkpoint rank 0 found (the output directory is shared)
+        long lastStep = group.allreduceMax(group.isMain() && resume && checkpointer.latest() != null
+                ? Checkpointer.stepOf(checkpointer.latest()) : -1);
+        Path last = lastStep < 0 ? null : run.checkpointDir.resolve("step_" + lastStep);
         boolean bf16 = computesInBf16(cfg.dtype());
         manual_seed(cfg.seed());
-        Checkpointer checkpointer = new Checkpointer(run);
-        Path last = resume ? checkpointer.latest() : null;
         Lcm model = run.buildModel(ParamFactory.cpu(), last == null);
+        if (last == null) broadcastParameters(model);
         int dim = model.sonarEmbedDim();
         Criterion criterion = run.modelFamily.criterionOf(cfg.criterion(), model);
         Map<String, Tensor> trainable = Freezing.apply(model.namedParameters(), cfg.freezing_strategy(), cfg.freeze_modules());
-        AdamW optimizer = new AdamW(trainable, cfg.adam_betas().get(0), cfg.adam_betas().get(1), cfg.adam_eps(), cfg.weight_decay());
+        ParameterUpdater updater = updater(cfg, trainable);
         LrSchedule schedule = LrSchedule.create(cfg.lr_schedule(), cfg.lr(), cfg.start_lr(), cfg.final_lr(),
                 cfg.num_lr_warmup_steps(), cfg.max_steps(), cfg.lr_stage_ratios());
         DatacardRegistry cards = DatacardRegistry.fromEnvironment();
         TrainingData data = new TrainingData(cards, TrainingRun.references(cfg.training_data()),
-                TrainingRun.loaderOptions(cfg.data_loading_config(), cfg.training_data(), dim, false, cfg.data_loading_config().seed()));
+                TrainingRun.loaderOptions(cfg.data_loading_config(), cfg.training_data(), dim, false, cfg.data_loading_config().seed(),
+                        group.rank(), group.worldSize()));
 
         // resume: model, optimizer, data position and RNG of the last checkpoint
         long step = 0;
         if (last != null) {
-            step = Checkpointer.stepOf(last);
-            Checkpointer.TrainerState st = checkpointer.restore(last, model, optimizer);
+            step = lastStep;
+            Checkpointer.TrainerState st = checkpointer.restore(last, model, updater);
             data.restore(st.passes(), st.loader());
             Checkpointer.setRngState(st.rng());
             LOG.info("resuming {} from step {}", run.outputDir, step);
@@ -90,14 +111,14 @@ public final class Trainer {
             return new Result(step, Double.NaN, null, run.outputDir);
         }
 
-        TrainStep trainStep = new TrainStep(cfg, model, criterion, optimizer, new ArrayList<>(trainable.values()), schedule, bf16);
-        Validation validation = new Validation(cfg, cards, dim);
+        TrainStep trainStep = new TrainStep(cfg, model, criterion, updater, schedule, group, bf16);
+        Validation validation = new Validation(cfg, cards, dim, group);
         MetricsWindow window = new MetricsWindow();
         model.train(true);
         double lastLoss = Double.NaN;
         Double lastValid = null;
-        try (MetricsLog metrics = rank == 0 ? new MetricsLog(run.outputDir, tbDir()) : null;
-             ProgressBar bar = progressBar(cfg.max_steps(), step)) {
+        try (MetricsLog metrics = group.isMain() ? new MetricsLog(run.outputDir, tbDir()) : null;
+             ProgressBar bar = progressBar(cfg.max_steps(), step, group.isMain())) {
             while (step < cfg.max_steps() && step < stopAfterStep) {
                 TrainStep.Stats stats = trainStep.run(step, data);
                 if (stats == null) continue; // skipped: not finite
@@ -113,12 +134,12 @@ public final class Trainer {
                 if (cfg.validate_every_n_steps() > 0 && step % cfg.validate_every_n_steps() == 0 && !cfg.validation_data().isEmpty()) {
                     lastValid = validation.run(model, trainStep, metrics, step);
                 }
-                if ((step % cfg.checkpoint_every_n_steps() == 0 || step == cfg.max_steps() || step == stopAfterStep) && rank == 0) {
-                    checkpointer.save(step, data.passes(), model, optimizer, data.loaderState());
+                if (step % cfg.checkpoint_every_n_steps() == 0 || step == cfg.max_steps() || step == stopAfterStep) {
+                    checkpointer.save(step, data.passes(), model, updater, data.loaderState());
                 }
             }
         }
-        if (rank == 0) {
+        if (group.isMain()) {
             Path lastDir = checkpointer.latest();
             run.writeModelCard(run.outputDir.resolve("model_card.yaml"), lastDir.resolve("model.pt"), Checkpointer.stepOf(lastDir));
         }
@@ -140,9 +161,33 @@ public final class Trainer {
         return run.cfg.tb_dir() == null ? run.outputDir.resolve("tb") : Paths.get(run.cfg.tb_dir());
     }
 
-    private static ProgressBar progressBar(long max, long start) {
-        return new ProgressBarBuilder().setTaskName("train").setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+    /** The progress bar on rank 0; the other ranks' bars draw nowhere (their progress is rank 0's). */
+    private static ProgressBar progressBar(long max, long start, boolean visible) {
+        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName("train").setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(500).continuousUpdate().startsFrom(start, Duration.ZERO)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+                .setConsumer(new ConsoleProgressBarConsumer(System.err));
+        if (!visible) b.setConsumer(new DelegatingProgressBarConsumer(line -> { }));
+        return b.build();
+    }
+
+    /**
+     * AdamW over the trainable parameters: one copy of its state on every rank, or with {@code use_fsdp: true} on
+     * several ranks a slice per rank (ZeRO). {@code use_fsdp} on one process changes nothing.
+     */
+    private ParameterUpdater updater(TrainingConfig cfg, Map<String, Tensor> trainable) {
+        double b1 = cfg.adam_betas().get(0), b2 = cfg.adam_betas().get(1);
+        if (cfg.use_fsdp() && group.distributed()) {
+            return new ShardedUpdater(trainable, b1, b2, cfg.adam_eps(), cfg.weight_decay(), group);
+        }
+        AdamW adamW = new AdamW(trainable, b1, b2, cfg.adam_eps(), cfg.weight_decay());
+        return new ReplicatedUpdater(adamW, new ArrayList<>(trainable.values()), group);
+    }
+
+    /** Every rank starts from rank 0's initial parameters (as DDP does), whatever its RNG did. */
+    private void broadcastParameters(Lcm model) {
+        if (!group.distributed()) return;
+        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            for (Tensor t : model.stateDict().values()) group.broadcast(t, 0);
+        }
     }
 }

@@ -13,7 +13,7 @@ import java.util.Map;
  * The training batches of a run, pass after pass: when the loader runs out, it is opened again and the pass count
  * grows. Its position (pass count and loader state) goes into checkpoints.
  */
-final class TrainingData {
+final class TrainingData implements BatchSource {
     private final DatacardRegistry cards;
     private final List<String> references;
     private final LoaderOptions options;
@@ -29,19 +29,28 @@ final class TrainingData {
     }
 
     /** The next batch; starts a new pass when the data runs out ({@link #restartedPass()} then says so once). */
-    List<Document> next() {
+    @Override
+    public List<Document> next() {
         restarted = false;
         if (!loader.hasNext()) {
             passes++;
             loader = AffixEmbedding.openLoader(cards, references, options);
-            if (!loader.hasNext()) throw new LcmException("training data " + references + " yields no batch; check filters, max_tokens and min lengths");
+            if (!loader.hasNext()) {
+                if (options.worldSize() > loader.rowGroups()) {
+                    throw new LcmException("training data " + references + " has " + loader.rowGroups() + " row group(s) for "
+                            + options.worldSize() + " processes, so rank " + options.rank() + " reads nothing (each reads every "
+                            + options.worldSize() + "th row group); use fewer processes or write the data in smaller row groups");
+                }
+                throw new LcmException("training data " + references + " yields no batch; check filters, max_tokens and min lengths");
+            }
             restarted = true;
         }
         return loader.next();
     }
 
     /** Whether the last {@link #next()} began a new pass over the data. */
-    boolean restartedPass() {
+    @Override
+    public boolean restartedPass() {
         return restarted;
     }
 

@@ -108,9 +108,15 @@ public final class TrainingRun {
         return ModelLoader.build(modelConfig, f);
     }
 
-    /** Loader options of the reference's DataLoadingConfig (rank 0 of 1 until the multi-process launcher). */
+    /** Loader options of the reference's DataLoadingConfig for one process: rank 0 of 1. */
     public static LoaderOptions loaderOptions(DataLoadingConfig d, List<DatasetConfig> datasets, int dim, boolean validation,
                                               long seed) {
+        return loaderOptions(d, datasets, dim, validation, seed, 0, 1);
+    }
+
+    /** Loader options of the reference's DataLoadingConfig for {@code rank} of {@code worldSize}: each reads its shard. */
+    public static LoaderOptions loaderOptions(DataLoadingConfig d, List<DatasetConfig> datasets, int dim, boolean validation,
+                                              long seed, int rank, int worldSize) {
         Affixes affixes = affixes(datasets);
         Integer maxTokens = d.max_tokens(), batchSize = d.batch_size();
         if (validation && maxTokens == null && batchSize == null) maxTokens = 3000; // reference auto-sizing caps at 3000
@@ -121,7 +127,7 @@ public final class TrainingRun {
                 .maxSentenceLenInTargetDoc(d.max_sentence_len_in_target_doc()).minSentenceLenInTargetDoc(d.min_sentence_len_in_target_doc())
                 .minLengthOfSequences(d.min_length_of_sequences()).minLengthOfTargetSequences(d.min_length_of_target_sequences())
                 .minBatchSize(d.min_batch_size()).shuffle(!validation && d.shuffle()).seed(seed)
-                .nbEpochs(validation ? 1 : d.nb_epochs()).rank(0).worldSize(1)
+                .nbEpochs(validation ? 1 : d.nb_epochs()).rank(rank).worldSize(worldSize)
                 .maxIterationSteps(d.max_iteration_steps() == null ? null : d.max_iteration_steps().longValue())
                 .expectedDim(dim).affixes(affixes).build();
     }

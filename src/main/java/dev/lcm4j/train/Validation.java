@@ -9,6 +9,7 @@ import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.Document;
 import dev.lcm4j.data.LcmDataLoader;
 import dev.lcm4j.data.LoaderOptions;
+import dev.lcm4j.dist.DistributedGroup;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.Lcm;
 import java.util.List;
@@ -19,18 +20,21 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Validation during training: the criterion's loss per target sentence on every validation dataset (published as
- * {@code Valid | <name>}) and over all of them together, in eval mode and without gradients. The training RNG stream
+ * {@code Valid | <name>}) and over all of them together, in eval mode and without gradients. Under data parallelism
+ * each rank validates its shard and the losses and target counts are summed over the ranks. The training RNG stream
  * is left exactly where it was, so validating does not change the run.
  */
 final class Validation {
     private final TrainingConfig cfg;
     private final DatacardRegistry cards;
     private final int dim;
+    private final DistributedGroup group;
 
-    Validation(TrainingConfig cfg, DatacardRegistry cards, int dim) {
+    Validation(TrainingConfig cfg, DatacardRegistry cards, int dim, DistributedGroup group) {
         this.cfg = cfg;
         this.cards = cards;
         this.dim = dim;
+        this.group = group;
     }
 
     /** The loss per target over all validation datasets; each dataset's loss is published at {@code step}. */
@@ -42,8 +46,9 @@ final class Validation {
         rng.retainReference();
         try {
             for (DatasetConfig ds : cfg.validation_data()) {
+                // each rank validates its shard; the sums below add up to the whole dataset
                 LoaderOptions o = TrainingRun.loaderOptions(cfg.validation_data_loading_config(), List.of(ds), dim, true,
-                        cfg.data_loading_config().seed());
+                        cfg.data_loading_config().seed(), group.rank(), group.worldSize());
                 LcmDataLoader loader = AffixEmbedding.openLoader(cards, TrainingRun.references(List.of(ds)), o);
                 double dsLoss = 0;
                 long dsTargets = 0;
@@ -55,6 +60,9 @@ final class Validation {
                         dsTargets += out.numTargets();
                     }
                 }
+                double[] sums = group.allreduceSum(dsLoss, dsTargets);
+                dsLoss = sums[0];
+                dsTargets = (long) sums[1];
                 double v = dsLoss / Math.max(1, dsTargets);
                 if (metrics != null) metrics.publish("Valid | " + ds.name(), stepNumber, Map.of("loss", v, "num_target_elements", (double) dsTargets));
                 total += dsLoss;

@@ -44,7 +44,7 @@ class LayeringTest {
     static LayeredArchitecture layers(String root) {
         return layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("base").definedBy(root, root + ".io..", root + ".torch..")
-                .layer("foundation").definedBy(root + ".config..", root + ".cards..", root + ".text..")
+                .layer("foundation").definedBy(root + ".config..", root + ".cards..", root + ".text..", root + ".dist..")
                 .layer("nn").definedBy(root + ".nn..")
                 .layer("models").definedBy(root + ".models..")
                 .layer("data").definedBy(root + ".data..")
@@ -52,6 +52,7 @@ class LayeringTest {
                 .layer("train").definedBy(root + ".train..")
                 .layer("inference").definedBy(root + ".inference..")
                 .layer("prepare").definedBy(root + ".prepare..")
+                .layer("launch").definedBy(root + ".launch..")
                 .layer("eval").definedBy(root + ".eval..")
                 .layer("cli").definedBy(root + ".cli..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
@@ -59,17 +60,18 @@ class LayeringTest {
                 .whereLayer("train").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("inference").mayOnlyBeAccessedByLayers("eval", "cli")
                 .whereLayer("prepare").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("concepts").mayOnlyBeAccessedByLayers("train", "inference", "prepare", "eval", "cli")
-                .whereLayer("data").mayOnlyBeAccessedByLayers("concepts", "train", "inference", "prepare", "eval", "cli")
-                .whereLayer("models").mayOnlyBeAccessedByLayers("data", "concepts", "train", "inference", "prepare", "eval", "cli")
-                .whereLayer("nn").mayOnlyBeAccessedByLayers("models", "data", "concepts", "train", "inference", "prepare", "eval", "cli")
+                .whereLayer("launch").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("concepts").mayOnlyBeAccessedByLayers("train", "inference", "prepare", "launch", "eval", "cli")
+                .whereLayer("data").mayOnlyBeAccessedByLayers("concepts", "train", "inference", "prepare", "launch", "eval", "cli")
+                .whereLayer("models").mayOnlyBeAccessedByLayers("data", "concepts", "train", "inference", "prepare", "launch", "eval", "cli")
+                .whereLayer("nn").mayOnlyBeAccessedByLayers("models", "data", "concepts", "train", "inference", "prepare", "launch", "eval", "cli")
                 .whereLayer("foundation").mayOnlyBeAccessedByLayers("foundation", "nn", "models", "data", "concepts", "train",
-                        "inference", "prepare", "eval", "cli");
+                        "inference", "prepare", "launch", "eval", "cli");
     }
 
     /** The foundation packages are independent of each other but for io/torch (below them). */
     static ArchRule foundationPackagesAreIndependent(String root) {
-        return slices().matching(root + ".(config|cards|text)..").should().notDependOnEachOther();
+        return slices().matching(root + ".(config|cards|text|dist)..").should().notDependOnEachOther();
     }
 
     /** Classes of a family package are used only by that package and by the registry. */

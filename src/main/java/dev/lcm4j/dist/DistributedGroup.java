@@ -1,0 +1,341 @@
+package dev.lcm4j.dist;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.torch.Tensors;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bytedeco.javacpp.SizeTPointer;
+import org.bytedeco.javacpp.chrono.Milliseconds;
+import org.bytedeco.pytorch.AllreduceOptions;
+import org.bytedeco.pytorch.BroadcastOptions;
+import org.bytedeco.pytorch.ByteVector;
+import org.bytedeco.pytorch.ProcessGroupGloo;
+import org.bytedeco.pytorch.ReduceOp;
+import org.bytedeco.pytorch.StringVector;
+import org.bytedeco.pytorch.TCPStore;
+import org.bytedeco.pytorch.TCPStoreOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The processes of one job, joined in a c10d process group: a {@code TCPStore} served by rank 0 for the rendezvous and
+ * small messages, and {@code ProcessGroupGloo} for collectives on CPU tensors (CUDA tensors would use
+ * {@code ProcessGroupNCCL}; that seam is the device issue's). A single process gets {@link #single()}, whose
+ * collectives do nothing, so the one-process path costs nothing.
+ *
+ * <p>Failures are one line, never a hang: a rank that does not join fails the others at the rendezvous timeout,
+ * naming it; a collective that loses a peer (killed, crashed) fails at once, and the survivors name the lost rank
+ * from the heartbeats every rank writes to the store; a stuck peer fails the collective timeout.
+ */
+public class DistributedGroup implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DistributedGroup.class);
+    private static final String HEARTBEAT = "lcm4j/heartbeat/";
+    private static final long HEARTBEAT_MS = 1000;
+
+    /**
+     * @param rendezvous how long the ranks wait for each other at the start (a missing rank fails everyone then)
+     * @param collective how long one collective may wait for a slow peer
+     */
+    public record Timeouts(Duration rendezvous, Duration collective) {
+        public static Timeouts defaults() {
+            return new Timeouts(Duration.ofMinutes(5), Duration.ofMinutes(30));
+        }
+    }
+
+    private final DistributedEnvironment env;
+    private final ProcessGroupGloo gloo;
+    private final TCPStore store;       // owned by the process group once it is built
+    private final TCPStore heartbeatStore;
+    private final Thread heartbeat;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private long sequence;
+
+    private static final DistributedGroup SINGLE = new DistributedGroup(DistributedEnvironment.single());
+
+    private DistributedGroup(DistributedEnvironment env) {
+        this.env = env;
+        this.gloo = null;
+        this.store = null;
+        this.heartbeatStore = null;
+        this.heartbeat = null;
+    }
+
+    private DistributedGroup(DistributedEnvironment env, Timeouts timeouts) {
+        this.env = env;
+        String where = env.masterAddr() + ":" + env.masterPort();
+        TCPStore s;
+        try {
+            s = new TCPStore(env.masterAddr(), storeOptions(env, timeouts, env.isMain()));
+        } catch (RuntimeException e) {
+            throw storeError(e, where, timeouts);
+        }
+        ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(new Milliseconds(timeouts.rendezvous().toMillis()));
+        options.devices().push_back(ProcessGroupGloo.createDeviceForHostname(localAddress(env)));
+        options.threads(2);
+        try {
+            this.gloo = new ProcessGroupGloo(s, env.rank(), env.worldSize(), options);
+        } catch (RuntimeException e) {
+            throw rendezvousError(e, where, timeouts);
+        }
+        s.deallocate(false); // the process group owns the store now; the Java handle stays valid while it lives
+        this.store = s;
+        gloo.setTimeout(new Milliseconds(timeouts.collective().toMillis()));
+        this.heartbeatStore = new TCPStore(env.masterAddr(), storeOptions(env, timeouts, false));
+        store.set(HEARTBEAT + env.rank() + "/who", bytes(ProcessHandle.current().pid() + " on " + hostName()));
+        this.heartbeat = new Thread(this::beat, "lcm4j-heartbeat");
+        heartbeat.setDaemon(true);
+        heartbeat.start();
+        LOG.info("rank {} of {} joined the process group at {} ({})", env.rank(), env.worldSize(), where, env.source());
+    }
+
+    /** The group of one process: every collective returns its input. */
+    public static DistributedGroup single() {
+        return SINGLE;
+    }
+
+    /** Joins the job {@code env} describes ({@link #single()} for one process). */
+    public static DistributedGroup join(DistributedEnvironment env, Timeouts timeouts) {
+        return env.distributed() ? new DistributedGroup(env, timeouts) : SINGLE;
+    }
+
+    public DistributedEnvironment environment() {
+        return env;
+    }
+
+    public int rank() {
+        return env.rank();
+    }
+
+    public int worldSize() {
+        return env.worldSize();
+    }
+
+    public boolean isMain() {
+        return env.isMain();
+    }
+
+    public boolean distributed() {
+        return env.distributed();
+    }
+
+    /** Sums {@code t} over the ranks, in place. */
+    public void allreduceSum(Tensor t) {
+        if (!distributed()) return;
+        run("allreduce", () -> gloo.allreduce(new TensorVector(t))._wait());
+    }
+
+    /** Sums every value over the ranks (float64: counts and loss sums stay exact). */
+    public double[] allreduceSum(double... values) {
+        if (!distributed()) return values.clone();
+        Tensor t = torch.empty(new long[] {values.length}, Tensors.opts(ScalarType.Double, null), null);
+        t.data_ptr_double().put(values);
+        allreduceSum(t);
+        double[] out = new double[values.length];
+        t.data_ptr_double().get(out);
+        return out;
+    }
+
+    /** The largest value over the ranks (e.g. "does any rank want to stop"). */
+    public long allreduceMax(long value) {
+        if (!distributed()) return value;
+        Tensor t = Tensors.longs(new long[] {value}, 1);
+        AllreduceOptions o = new AllreduceOptions();
+        o.reduceOp(new ReduceOp(ReduceOp.RedOpType.MAX));
+        run("allreduce", () -> gloo.allreduce(new TensorVector(t), o)._wait());
+        return t.item_long();
+    }
+
+    /** Copies rank {@code root}'s {@code t} into every rank's, in place. */
+    public void broadcast(Tensor t, int root) {
+        if (!distributed()) return;
+        BroadcastOptions o = new BroadcastOptions();
+        o.rootRank(root);
+        run("broadcast", () -> gloo.broadcast(new TensorVector(t), o)._wait());
+    }
+
+    /** {@code out} (numel n) = the sum over ranks of this rank's slice [rank * n, (rank + 1) * n) of {@code in} (numel n * world). */
+    public void reduceScatterSum(Tensor out, Tensor in) {
+        if (!distributed()) {
+            out.copy_(in);
+            return;
+        }
+        run("reduce_scatter", () -> gloo._reduce_scatter_base(out, in)._wait());
+    }
+
+    /** {@code out} (numel n * world) = every rank's {@code in} (numel n), in rank order. */
+    public void allgather(Tensor out, Tensor in) {
+        if (!distributed()) {
+            out.copy_(in);
+            return;
+        }
+        run("allgather", () -> gloo._allgather_base(out, in)._wait());
+    }
+
+    public void barrier() {
+        if (!distributed()) return;
+        run("barrier", () -> gloo.barrier()._wait());
+    }
+
+    /** Every rank's {@code text}, in rank order (small messages through the store, e.g. data-loader positions). */
+    public List<String> allgatherStrings(String text) {
+        if (!distributed()) return List.of(text);
+        String prefix = "lcm4j/gather/" + (sequence++) + "/";
+        List<String> out = new ArrayList<>();
+        run("allgather", () -> {
+            store.set(prefix + env.rank(), bytes(text));
+            StringVector keys = new StringVector();
+            for (int r = 0; r < worldSize(); r++) keys.push_back(prefix + r);
+            store._wait(keys);
+            for (int r = 0; r < worldSize(); r++) out.add(string(store.get(prefix + r)));
+        });
+        barrier(); // every rank has read the keys before anyone reuses the store
+        return out;
+    }
+
+    private void run(String what, Runnable collective) {
+        try {
+            collective.run();
+        } catch (RuntimeException e) {
+            throw lost(what, e);
+        }
+    }
+
+    /** One line naming the lost rank(s), from heartbeats that stopped. */
+    private LcmException lost(String what, RuntimeException cause) {
+        String first = firstLine(cause.getMessage());
+        if (first.contains("Timed out") || first.contains("timed out")) {
+            return new LcmException(what + " timed out waiting for a peer (launcher.collective_timeout_s); a rank is stuck: " + first, cause);
+        }
+        List<String> stopped = new ArrayList<>();
+        try {
+            long[] before = beats();
+            Thread.sleep(3 * HEARTBEAT_MS);
+            long[] after = beats();
+            for (int r = 0; r < worldSize(); r++) {
+                if (r != rank() && after[r] == before[r]) stopped.add("rank " + r + " (" + who(r) + ")");
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            stopped.add("rank 0 (the rendezvous host " + env.masterAddr() + ")");
+        }
+        String lostRanks = stopped.isEmpty() ? "a peer" : String.join(", ", stopped);
+        return new LcmException("rank " + rank() + ": lost " + lostRanks + " during " + what + " (" + first
+                + "); this process stops too, resume from the last checkpoint", cause);
+    }
+
+    private long[] beats() {
+        long[] out = new long[worldSize()];
+        for (int r = 0; r < worldSize(); r++) out[r] = heartbeatStore.add(HEARTBEAT + r, 0);
+        return out;
+    }
+
+    private String who(int r) {
+        try {
+            return string(heartbeatStore.get(HEARTBEAT + r + "/who"));
+        } catch (RuntimeException e) {
+            return "unknown process";
+        }
+    }
+
+    private void beat() {
+        String key = HEARTBEAT + rank();
+        while (!closed.get()) {
+            try {
+                heartbeatStore.add(key, 1);
+                Thread.sleep(HEARTBEAT_MS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                return; // the store is gone (rank 0 ended): the next collective reports it
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!distributed() || !closed.compareAndSet(false, true)) return;
+        heartbeat.interrupt();
+        try {
+            heartbeat.join(2 * HEARTBEAT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static TCPStoreOptions storeOptions(DistributedEnvironment env, Timeouts t, boolean server) {
+        TCPStoreOptions o = new TCPStoreOptions();
+        o.port((short) env.masterPort());
+        o.isServer(server);
+        o.waitWorkers(false);
+        o.numWorkers(new SizeTPointer(1).put(env.worldSize()));
+        o.timeout(new Milliseconds(t.rendezvous().toMillis()));
+        return o;
+    }
+
+    private static LcmException storeError(RuntimeException e, String where, Timeouts t) {
+        String m = firstLine(e.getMessage());
+        if (m.contains("EADDRINUSE") || m.contains("already in use")) {
+            return new LcmException("MASTER_PORT " + where.substring(where.lastIndexOf(':') + 1) + " is in use on " + hostName()
+                    + "; choose a free port (MASTER_PORT=..., or ./lcm launch --master-port P)", e);
+        }
+        return new LcmException("cannot reach the rendezvous store at " + where + " within " + t.rendezvous().toSeconds()
+                + " s (is rank 0 running? launcher.rendezvous_timeout_s): " + m, e);
+    }
+
+    private static final Pattern MISSING = Pattern.compile("keys: ([/\\d, ]+)");
+
+    private static LcmException rendezvousError(RuntimeException e, String where, Timeouts t) {
+        String m = firstLine(e.getMessage());
+        Matcher k = MISSING.matcher(m);
+        if (m.contains("wait timeout") && k.find()) {
+            List<String> ranks = new ArrayList<>();
+            for (String key : k.group(1).split(",")) {
+                String[] parts = key.strip().split("/");
+                ranks.add(parts[parts.length - 1]);
+            }
+            return new LcmException("rank(s) " + String.join(", ", ranks) + " did not join the job at " + where + " within "
+                    + t.rendezvous().toSeconds() + " s; start every worker (launcher.rendezvous_timeout_s sets the wait)", e);
+        }
+        return new LcmException("cannot form the process group at " + where + ": " + m, e);
+    }
+
+    private static String localAddress(DistributedEnvironment env) {
+        String a = env.masterAddr();
+        if (a.equals("127.0.0.1") || a.equals("localhost") || a.equals("::1")) return "127.0.0.1";
+        return hostName();
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("").strip();
+    }
+
+    private static ByteVector bytes(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        ByteVector v = new ByteVector(b.length);
+        for (int i = 0; i < b.length; i++) v.put(i, b[i]);
+        return v;
+    }
+
+    private static String string(ByteVector v) {
+        byte[] b = new byte[(int) v.size()];
+        for (int i = 0; i < b.length; i++) b[i] = v.get(i);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
