@@ -7,6 +7,7 @@ import dev.lcm4j.dist.DistributedEnvironment;
 import dev.lcm4j.dist.DistributedGroup;
 import dev.lcm4j.dist.DistributedGroup.Timeouts;
 import dev.lcm4j.torch.TorchRuntime;
+import dev.lcm4j.train.Preemption;
 import dev.lcm4j.train.Trainer;
 import dev.lcm4j.train.TrainingRun;
 import java.nio.file.Path;
@@ -47,6 +48,7 @@ final class TrainCommand implements Runnable {
             return;
         }
         TorchRuntime.init();
+        Preemption.install();
         DistributedEnvironment env = DistributedEnvironment.fromEnvironment();
         LauncherConfig launcher = cfg.launcher();
         Timeouts timeouts = new Timeouts(Duration.ofSeconds(launcher.rendezvous_timeout_s()), Duration.ofSeconds(launcher.collective_timeout_s()));

@@ -47,7 +47,15 @@ public final class Trainer {
     private final boolean overwrite;
     private final DistributedGroup group;
 
-    public record Result(long steps, double lastLoss, Double lastValidLoss, Path outputDir) {}
+    /**
+     * @param preempted the run stopped early because the scheduler warned of a preemption (see {@link Preemption});
+     *                  a checkpoint of the last step was written
+     */
+    public record Result(long steps, double lastLoss, Double lastValidLoss, Path outputDir, boolean preempted) {
+        public Result(long steps, double lastLoss, Double lastValidLoss, Path outputDir) {
+            this(steps, lastLoss, lastValidLoss, outputDir, false);
+        }
+    }
 
     private long stopAfterStep = Long.MAX_VALUE;
 
@@ -117,9 +125,10 @@ public final class Trainer {
         model.train(true);
         double lastLoss = Double.NaN;
         Double lastValid = null;
+        boolean preempted = false;
         try (MetricsLog metrics = group.isMain() ? new MetricsLog(run.outputDir, tbDir()) : null;
              ProgressBar bar = progressBar(cfg.max_steps(), step, group.isMain())) {
-            while (step < cfg.max_steps() && step < stopAfterStep) {
+            while (step < cfg.max_steps() && step < stopAfterStep && !preempted) {
                 TrainStep.Stats stats = trainStep.run(step, data);
                 if (stats == null) continue; // skipped: not finite
                 step++;
@@ -134,7 +143,9 @@ public final class Trainer {
                 if (cfg.validate_every_n_steps() > 0 && step % cfg.validate_every_n_steps() == 0 && !cfg.validation_data().isEmpty()) {
                     lastValid = validation.run(model, trainStep, metrics, step);
                 }
-                if (step % cfg.checkpoint_every_n_steps() == 0 || step == cfg.max_steps() || step == stopAfterStep) {
+                // every rank stops at the same step when any of them was warned
+                preempted = group.allreduceMax(Preemption.requested() ? 1 : 0) == 1;
+                if (step % cfg.checkpoint_every_n_steps() == 0 || step == cfg.max_steps() || step == stopAfterStep || preempted) {
                     checkpointer.save(step, data.passes(), model, updater, data.loaderState());
                 }
             }
@@ -143,7 +154,8 @@ public final class Trainer {
             Path lastDir = checkpointer.latest();
             run.writeModelCard(run.outputDir.resolve("model_card.yaml"), lastDir.resolve("model.pt"), Checkpointer.stepOf(lastDir));
         }
-        return new Result(step, lastLoss, lastValid, run.outputDir);
+        if (preempted) LOG.warn("stopped at step {} for the scheduler's preemption warning; a requeued run resumes from it", step);
+        return new Result(step, lastLoss, lastValid, run.outputDir, preempted);
     }
 
     /** bf16 autocast for torch.bfloat16, and for torch.float16, which has no fast CPU path (with a warning). */
