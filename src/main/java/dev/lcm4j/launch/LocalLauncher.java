@@ -1,6 +1,7 @@
 package dev.lcm4j.launch;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.cards.CardSearchPath;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,7 +67,7 @@ public final class LocalLauncher {
     }
 
     /** The command that starts {@code dev.lcm4j.cli.Main} in a JVM like this one. */
-    static List<String> currentJvm() {
+    public static List<String> currentJvm() {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -124,6 +125,9 @@ public final class LocalLauncher {
                 env.put("TORCHELASTIC_MAX_RESTARTS", String.valueOf(options.maxRestarts()));
                 env.put("LCM_NUM_THREADS", String.valueOf(threads));
                 env.put("OMP_NUM_THREADS", String.valueOf(threads));
+                // a card path an embedding application set for this JVM holds for its workers too
+                String cards = System.getProperty(CardSearchPath.VARIABLE);
+                if (cards != null) env.put(CardSearchPath.VARIABLE, cards);
                 Process p;
                 try {
                     p = pb.start();
