@@ -23,10 +23,15 @@ import java.util.Map;
  * @param dtype                        training dtype: {@code torch.float32}, {@code torch.bfloat16},
  *                                     {@code torch.float16}. Default {@code torch.float32} (recipes: float16).
  * @param use_optimizer_in_fp32        keep optimizer state in float32. Default true.
- * @param use_fsdp                     FSDP sharding; ignored by lcm4j (single process). Default true.
- * @param fsdp_fp32_reduce             FSDP float32 reduction; ignored by lcm4j. Default false.
- * @param fsdp_wrap_granularity        FSDP wrapping ({@code model}, {@code layer}, {@code stack}); ignored. Default {@code model}.
- * @param fsdp_memory_policy           FSDP memory policy ({@code standard}, {@code low}, {@code very_low}); ignored.
+ * @param use_fsdp                     with several processes, shard the optimizer state over the ranks (ZeRO, see
+ *                                     docs/distributed.md; parameters stay replicated); one process: no effect.
+ *                                     Default true.
+ * @param fsdp_fp32_reduce             with use_fsdp and bfloat16 compute: sum gradients in float32 (true) or in
+ *                                     bfloat16 (false). Default false (the recipes: true).
+ * @param fsdp_wrap_granularity        FSDP's wrapping unit; lcm4j shards one flat vector, which is {@code model}; the
+ *                                     other values ({@code layer}, {@code stack}) are refused. Default {@code model}.
+ * @param fsdp_memory_policy           FSDP memory policy; only {@code standard} (the default) is implemented, {@code low}
+ *                                     and {@code very_low} are refused.
  *                                     Default {@code standard}.
  * @param lr                           peak learning rate. Default 0.004.
  * @param lr_schedule                  {@code noop}, {@code myle}, {@code cosine}, {@code wsd}, {@code polynomial}.
@@ -146,6 +151,14 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
         oneOf("trainer.freezing_strategy", freezing_strategy, FREEZING_STRATEGIES);
         oneOf("trainer.fsdp_wrap_granularity", fsdp_wrap_granularity, FSDP_WRAP_GRANULARITIES);
         oneOf("trainer.fsdp_memory_policy", fsdp_memory_policy, FSDP_MEMORY_POLICIES);
+        if (!"model".equals(fsdp_wrap_granularity)) {
+            throw new LcmException("trainer.fsdp_wrap_granularity=" + fsdp_wrap_granularity + " is not supported: lcm4j shards the"
+                    + " optimizer state as one flat vector over the ranks, which is the 'model' unit; remove the key or set model");
+        }
+        if (!"standard".equals(fsdp_memory_policy)) {
+            throw new LcmException("trainer.fsdp_memory_policy=" + fsdp_memory_policy + " is not supported: lcm4j keeps the"
+                    + " parameters replicated (only the optimizer state is sharded); remove the key or set standard");
+        }
         if (lr <= 0) throw new LcmException("trainer.lr must be > 0, got " + lr);
         if ("wsd".equals(lr_schedule) && (lr <= start_lr || lr <= final_lr)) {
             throw new LcmException("trainer.lr_schedule=wsd needs lr > start_lr and lr > final_lr (got lr=" + lr

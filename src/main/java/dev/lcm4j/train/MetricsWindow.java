@@ -11,6 +11,7 @@ import java.util.Map;
 final class MetricsWindow {
     private double lossSum;
     private long targets, sentences;
+    private double communication;
     private final Map<String, Double> summands = new LinkedHashMap<>();
     private long start = System.nanoTime();
 
@@ -18,6 +19,7 @@ final class MetricsWindow {
         lossSum += s.lossPerTarget() * s.targets();
         targets += s.targets();
         sentences += s.sentences();
+        communication += s.communicationSeconds();
         s.summands().forEach((k, v) -> summands.merge(k, v, Double::sum));
     }
 
@@ -46,9 +48,12 @@ final class MetricsWindow {
         m.put("num_target_elements", (double) last.targets());
         m.put("elements_per_second", sentences / Math.max(secs, 1e-9));
         m.put("wall_time", secs);
+        // several processes: the share of wall time spent summing gradients over the ranks
+        if (communication > 0) m.put("communication_share", communication / Math.max(secs, 1e-9));
         lossSum = 0;
         targets = 0;
         sentences = 0;
+        communication = 0;
         summands.clear();
         start = System.nanoTime();
         return m;

@@ -29,4 +29,7 @@ interface ParameterUpdater {
 
     /** Bytes of optimizer state (AdamW moments) this rank holds. */
     long optimizerStateBytes();
+
+    /** Seconds the last step spent in collectives (0 on one process): the communication share of a step. */
+    double lastCommunicationSeconds();
 }

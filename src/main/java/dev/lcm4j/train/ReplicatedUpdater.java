@@ -26,6 +26,7 @@ final class ReplicatedUpdater implements ParameterUpdater {
     private final List<Tensor> params;
     private final DistributedGroup group;
     private final List<List<Tensor>> buckets = new ArrayList<>();
+    private double communicationSeconds;
 
     ReplicatedUpdater(AdamW optimizer, List<Tensor> params, DistributedGroup group) {
         this.optimizer = optimizer;
@@ -52,6 +53,7 @@ final class ReplicatedUpdater implements ParameterUpdater {
 
     @Override
     public double reduceGradients() {
+        communicationSeconds = 0;
         if (group.distributed()) {
             try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 for (List<Tensor> bucket : buckets) allreduce(bucket);
@@ -73,7 +75,9 @@ final class ReplicatedUpdater implements ParameterUpdater {
             if (had[i]) flat.narrow(0, at, p.numel()).copy_(grad.reshape(-1));
             at += p.numel();
         }
+        long t0 = System.nanoTime();
         group.allreduceSum(flat);
+        communicationSeconds += (System.nanoTime() - t0) / 1e9;
         at = 0;
         for (int i = 0; i < bucket.size(); i++) {
             Tensor p = bucket.get(i);
@@ -99,6 +103,11 @@ final class ReplicatedUpdater implements ParameterUpdater {
     @Override
     public void loadStateDict(Map<String, Object> dict, String source) {
         optimizer.loadStateDict(dict, source);
+    }
+
+    @Override
+    public double lastCommunicationSeconds() {
+        return communicationSeconds;
     }
 
     @Override

@@ -28,7 +28,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * <p>Compared with PyTorch FSDP: the optimizer state and the reduced gradients are sharded (ZeRO stages 1 and 2);
  * the parameters and the full gradients during backward are not (FSDP also shards those, ZeRO-3). The arithmetic is
  * AdamW's, element by element, so a sharded and an unsharded run agree to float32 rounding, and checkpoints hold the
- * consolidated state either way.
+ * consolidated state either way. {@code fsdp_fp32_reduce: false} with bfloat16 compute sums the gradients in
+ * bfloat16, as FSDP's mixed precision does.
  */
 final class ShardedUpdater implements ParameterUpdater {
     private final List<String> names;
@@ -40,9 +41,19 @@ final class ShardedUpdater implements ParameterUpdater {
     private final Tensor expAvg, expAvgSq;   // [shard]
     private final Tensor flatGrads, flatParams, gradShard; // [padded], [padded], [shard]
     private long step;
+    private double communicationSeconds;
 
     ShardedUpdater(Map<String, Tensor> namedParams, double beta1, double beta2, double eps, double weightDecay,
                    DistributedGroup group) {
+        this(namedParams, beta1, beta2, eps, weightDecay, group, ScalarType.Float);
+    }
+
+    /**
+     * @param reduceDtype the dtype gradients are summed in: float32 ({@code fsdp_fp32_reduce: true}, the recipes'), or
+     *                    the compute dtype bfloat16 (half the bytes; FSDP's reduce in the parameter dtype)
+     */
+    ShardedUpdater(Map<String, Tensor> namedParams, double beta1, double beta2, double eps, double weightDecay,
+                   DistributedGroup group, ScalarType reduceDtype) {
         this.names = new ArrayList<>(namedParams.keySet());
         this.params = new ArrayList<>(namedParams.values());
         this.group = group;
@@ -63,7 +74,7 @@ final class ShardedUpdater implements ParameterUpdater {
         long padded = shard * w;
         this.expAvg = keep(zeros(new long[] {shard}, Tensors.opts(ScalarType.Float, null)));
         this.expAvgSq = keep(zeros(new long[] {shard}, Tensors.opts(ScalarType.Float, null)));
-        this.flatGrads = keep(zeros(new long[] {padded}, Tensors.opts(ScalarType.Float, null)));
+        this.flatGrads = keep(zeros(new long[] {padded}, Tensors.opts(reduceDtype, null)));
         this.flatParams = keep(zeros(new long[] {padded}, Tensors.opts(ScalarType.Float, null)));
         this.gradShard = keep(zeros(new long[] {shard}, Tensors.opts(ScalarType.Float, null)));
     }
@@ -92,9 +103,12 @@ final class ShardedUpdater implements ParameterUpdater {
                 // a parameter the forward did not use has a zero gradient, as in PyTorch's graph (see AdamW)
                 if (grad != null && grad.defined()) flatGrads.narrow(0, offsets[i], params.get(i).numel()).copy_(grad.reshape(-1));
             }
+            long t0 = System.nanoTime();
             group.reduceScatterSum(gradShard, flatGrads);
             double sq = gradShard.to(ScalarType.Double).square().sum().item_double();
-            return Math.sqrt(group.allreduceSum(sq)[0]);
+            double norm = Math.sqrt(group.allreduceSum(sq)[0]);
+            communicationSeconds = (System.nanoTime() - t0) / 1e9;
+            return norm;
         }
     }
 
@@ -117,7 +131,9 @@ final class ShardedUpdater implements ParameterUpdater {
             Tensor denom = expAvgSq.sqrt().div_(Tensors.scalar(Math.sqrt(bc2))).add_(Tensors.scalar(eps));
             p.addcdiv_(expAvg, denom, Tensors.scalar(-lr / bc1));
             Tensor mine = p.clone();
+            long t0 = System.nanoTime();
             group.allgather(flatParams, mine);
+            communicationSeconds += (System.nanoTime() - t0) / 1e9;
             for (int i = 0; i < params.size(); i++) {
                 Tensor param = params.get(i);
                 param.copy_(flatParams.narrow(0, offsets[i], param.numel()).view(Tensors.shape(param)));
@@ -185,6 +201,11 @@ final class ShardedUpdater implements ParameterUpdater {
         if (from >= to) return;
         float[] all = st.toFloatArray();
         System.arraycopy(all, (int) (from - offsets[i]), into, (int) (from - start), (int) (to - from));
+    }
+
+    @Override
+    public double lastCommunicationSeconds() {
+        return communicationSeconds;
     }
 
     @Override

@@ -40,9 +40,10 @@ final class TrainStep {
      * @param rawGradNorm   gradient norm before normalization and clipping
      * @param gradNorm      gradient norm after normalization, before clipping (what the reference logs)
      * @param lr            the learning rate of the update
+     * @param communicationSeconds time in gradient collectives (0 on one process)
      */
     record Stats(double lossPerTarget, long targets, long sentences, long documents, Map<String, Double> summands,
-                 double rawGradNorm, double gradNorm, double lr) {}
+                 double rawGradNorm, double gradNorm, double lr, double communicationSeconds) {}
 
     private final TrainingConfig cfg;
     private final Lcm model;
@@ -127,7 +128,8 @@ final class TrainStep {
         double lr = schedule.lr(step);
         double gradNorm = updater.update(lr, normFactor, cfg.max_grad_norm(), rawNorm);
         double lossPerTarget = sumReduction ? loss / Math.max(1, targets) : loss / (accumulation * group.worldSize());
-        return new Stats(lossPerTarget, targets, sentences, documents, summands, rawNorm, gradNorm, lr);
+        return new Stats(lossPerTarget, targets, sentences, documents, summands, rawNorm, gradNorm, lr,
+                updater.lastCommunicationSeconds());
     }
 
     /** SplitMix64 of a seed and a counter: independent streams for the micro-batches. */

@@ -97,7 +97,7 @@ public final class Trainer {
         int dim = model.sonarEmbedDim();
         Criterion criterion = run.modelFamily.criterionOf(cfg.criterion(), model);
         Map<String, Tensor> trainable = Freezing.apply(model.namedParameters(), cfg.freezing_strategy(), cfg.freeze_modules());
-        ParameterUpdater updater = updater(cfg, trainable);
+        ParameterUpdater updater = updater(cfg, trainable, bf16);
         LrSchedule schedule = LrSchedule.create(cfg.lr_schedule(), cfg.lr(), cfg.start_lr(), cfg.final_lr(),
                 cfg.num_lr_warmup_steps(), cfg.max_steps(), cfg.lr_stage_ratios());
         DatacardRegistry cards = DatacardRegistry.fromEnvironment();
@@ -186,10 +186,12 @@ public final class Trainer {
      * AdamW over the trainable parameters: one copy of its state on every rank, or with {@code use_fsdp: true} on
      * several ranks a slice per rank (ZeRO). {@code use_fsdp} on one process changes nothing.
      */
-    private ParameterUpdater updater(TrainingConfig cfg, Map<String, Tensor> trainable) {
+    private ParameterUpdater updater(TrainingConfig cfg, Map<String, Tensor> trainable, boolean bf16) {
         double b1 = cfg.adam_betas().get(0), b2 = cfg.adam_betas().get(1);
         if (cfg.use_fsdp() && group.distributed()) {
-            return new ShardedUpdater(trainable, b1, b2, cfg.adam_eps(), cfg.weight_decay(), group);
+            // FSDP's mixed precision reduces gradients in the compute dtype unless fsdp_fp32_reduce asks for float32
+            ScalarType reduce = !cfg.fsdp_fp32_reduce() && bf16 ? ScalarType.BFloat16 : ScalarType.Float;
+            return new ShardedUpdater(trainable, b1, b2, cfg.adam_eps(), cfg.weight_decay(), group, reduce);
         }
         AdamW adamW = new AdamW(trainable, b1, b2, cfg.adam_eps(), cfg.weight_decay());
         return new ReplicatedUpdater(adamW, new ArrayList<>(trainable.values()), group);

@@ -75,6 +75,14 @@ class ValidationTest {
     }
 
     @Test
+    void fsdpOptionsLcm4jDoesNotImplementAreRefusedByName() {
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "++trainer.fsdp_wrap_granularity=layer")
+                .startsWith("trainer.fsdp_wrap_granularity=layer is not supported"));
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "++trainer.fsdp_memory_policy=low")
+                .startsWith("trainer.fsdp_memory_policy=low is not supported"));
+    }
+
+    @Test
     void criterionAndDatasetsAreChecked() {
         // criterion names belong to the model families: the run (train layer) checks them before anything is written
         TrainRunConfig l1 = run("+pretrain=mse", "++trainer.output_dir=/o", "trainer.criterion.name=l1");

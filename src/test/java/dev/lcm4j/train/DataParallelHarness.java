@@ -47,8 +47,13 @@ public final class DataParallelHarness {
      * @param sharded   the sharded optimizer on several ranks (one process always runs the replicated one)
      * @param micro     micro-batches in a step's global batch
      * @param fullBatch one process runs the whole global batch as ONE micro-batch (MSE without dropout only)
+     * @param bf16Reduce the sharded ranks sum gradients in bfloat16 ({@code fsdp_fp32_reduce: false}): close, not equal
      */
-    record Case(String name, String family, boolean sharded, int micro, boolean fullBatch) {}
+    record Case(String name, String family, boolean sharded, int micro, boolean fullBatch, boolean bf16Reduce) {
+        Case(String name, String family, boolean sharded, int micro, boolean fullBatch) {
+            this(name, family, sharded, micro, fullBatch, false);
+        }
+    }
 
     static final List<Case> CASES = List.of(
             new Case("mse_replicated", "base_lcm", false, 2, false),
@@ -57,7 +62,8 @@ public final class DataParallelHarness {
             new Case("two_tower_sharded", "two_tower_diffusion_lcm", true, 2, false),
             new Case("mse_accumulation_4", "base_lcm", false, 4, false),
             new Case("mse_sharded_accumulation_4", "base_lcm", true, 4, false),
-            new Case("mse_full_batch", "base_lcm", false, 2, true));
+            new Case("mse_full_batch", "base_lcm", false, 2, true),
+            new Case("mse_sharded_bf16_reduce", "base_lcm", true, 2, false, true));
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
@@ -90,7 +96,8 @@ public final class DataParallelHarness {
                 .max_grad_norm(0.5).gradient_accumulation(accumulation).build();
         Map<String, Tensor> trainable = model.namedParameters();
         ParameterUpdater updater = c.sharded() && group.distributed()
-                ? new ShardedUpdater(trainable, 0.9, 0.98, 1e-6, 0.1, group)
+                ? new ShardedUpdater(trainable, 0.9, 0.98, 1e-6, 0.1, group,
+                        c.bf16Reduce() ? org.bytedeco.pytorch.global.torch.ScalarType.BFloat16 : org.bytedeco.pytorch.global.torch.ScalarType.Float)
                 : new ReplicatedUpdater(new AdamW(trainable, 0.9, 0.98, 1e-6, 0.1), new ArrayList<>(trainable.values()), group);
         LrSchedule schedule = LrSchedule.create("noop", 3e-3, 0, 0, 0, STEPS, List.of(0.1, 0.4, 0.5));
         TrainStep step = new TrainStep(cfg, model, criterion, updater, schedule, group, false);

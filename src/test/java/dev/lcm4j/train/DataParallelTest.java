@@ -55,7 +55,10 @@ class DataParallelTest {
                 float[] x = p1.get(k).toFloatArray(), y = p2.get(k).toFloatArray();
                 for (int i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]));
             }
-            assertTrue(worst <= 1e-5, c.name() + ": parameters differ by " + worst);
+            // bfloat16 gradient sums round to 8 bits of mantissa: the same training, not the same bits
+            double tolerance = c.bf16Reduce() ? 2e-3 : 1e-5;
+            assertTrue(worst <= tolerance, c.name() + ": parameters differ by " + worst);
+            if (c.bf16Reduce()) assertTrue(worst > 0, c.name() + ": a bfloat16 reduction cannot be exact");
         }
     }
 
