@@ -23,9 +23,38 @@ public final class Main implements Runnable {
         System.exit(execute(args));
     }
 
+    /**
+     * Every command and subcommand answers {@code --help} (and {@code -h}) with its usage and exit code 0, even when it
+     * has required options; the command list shows each command's first sentence, whole.
+     */
+    static void helpEverywhere(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+            if (!(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                if (spec.optionsMap().get("--help") == null) spec.mixinStandardHelpOptions(true);
+                if (spec.usageMessage().header().length == 0) spec.usageMessage().header(firstSentence(spec.usageMessage().description()));
+            }
+            helpEverywhere(sub);
+        }
+    }
+
+    /** The first sentence of a multi-line description (up to the first ". " or ":" that ends a line of thought). */
+    static String firstSentence(String[] description) {
+        String all = String.join(" ", description).replaceAll("\\s+", " ").strip();
+        int end = all.length();
+        for (String stop : new String[] {". ", ": ", "; "}) {
+            int i = all.indexOf(stop);
+            if (i > 0 && i < end) end = i + 1;
+        }
+        String s = all.substring(0, end).strip();
+        return s.endsWith(":") || s.endsWith(";") ? s.substring(0, s.length() - 1) + "." : s;
+    }
+
     /** Runs a command and returns its exit code (used by tests without exiting the JVM). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand("help", new CommandLine.HelpCommand());
+        helpEverywhere(cl);
         // everything after the worker command's name belongs to the workers
         cl.getSubcommands().get("launch").setStopAtPositional(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
