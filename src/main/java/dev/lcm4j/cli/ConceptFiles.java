@@ -30,6 +30,7 @@ final class ConceptFiles {
             List<float[][]> out = new ArrayList<>();
             for (Document d : LcmParquetReader.readAll(p, cols, expectedDim)) {
                 if (d.embeddings() == null) continue;
+                if (d.embeddings().length == 0) throw new LcmException(noConcepts(p, out.size()));
                 out.add(d.embeddings());
             }
             if (out.isEmpty()) throw new LcmException("input " + p + " holds no documents");
@@ -40,6 +41,7 @@ final class ConceptFiles {
         long[] s = a.shape();
         if (s.length != 3) throw new LcmException("input " + p + " has shape " + Arrays.toString(s) + "; expected [B, T, D]");
         int b = (int) s[0], t = (int) s[1], d = (int) s[2];
+        if (b == 0) throw new LcmException("input " + p + " holds no documents (shape " + Arrays.toString(s) + ")");
         if (expectedDim > 0 && d != expectedDim) {
             throw new LcmException("input " + p + " has embedding dimension " + d + " but the model expects " + expectedDim);
         }
@@ -47,14 +49,20 @@ final class ConceptFiles {
         long[] lengths = lengths(p, b, t);
         List<float[][]> out = new ArrayList<>();
         for (int i = 0; i < b; i++) {
+            if (lengths[i] == 0) throw new LcmException(noConcepts(p, i));
             float[][] doc = new float[(int) lengths[i]][d];
             for (int j = 0; j < doc.length; j++) {
-                System.arraycopy(data, (i * t + j) * d, doc[j], 0, d);
+                System.arraycopy(data, (int) (((long) i * t + j) * d), doc[j], 0, d);
                 for (float v : doc[j]) if (!Float.isFinite(v)) throw new LcmException("input " + p + ": NaN/Inf in document " + i + " sentence " + j);
             }
             out.add(doc);
         }
         return out;
+    }
+
+    private static String noConcepts(Path p, int document) {
+        return "input " + p + ": document " + document + " has no concepts; every prompt or document needs at least one"
+                + " (an .npy of shape [B, T, D] with T >= 1)";
     }
 
     /** Row lengths from {@code X.lengths.npy} beside {@code X.npy} (what {@link #write} leaves for ragged rows), else all t. */

@@ -37,6 +37,10 @@ final class FitNormalizerCommand implements Runnable {
     @Override
     public void run() {
         if (maxSamples < 2) throw new LcmException("--max_nb_samples must be >= 2");
+        if (cardName != null && !cardName.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+            throw new LcmException("--card_name '" + cardName + "' must be a plain name (letters, digits, _ . -, no path):"
+                    + " the card is written next to --save_path as NAME.yaml");
+        }
         DatacardRegistry registry = DatacardRegistry.fromEnvironment();
         Map<String, Double> mixture = new LinkedHashMap<>();
         for (String r : ds) {
@@ -49,7 +53,8 @@ final class FitNormalizerCommand implements Runnable {
         FloatBuffer sample = null;
         int dim = -1;
         long seen = 0;
-        try (ProgressBar bar = Progress.bar("fit-normalizer samples", maxSamples)) {
+        // counts the sentences kept for the fit (every 5th); data smaller than max_nb_samples ends the bar early
+        try (ProgressBar bar = Progress.bar("fit-normalizer: sentences kept", maxSamples)) {
             while (loader.hasNext() && (sample == null || sample.rows <= maxSamples)) {
                 for (Document d : loader.next()) {
                     for (float[] v : d.embeddings()) {
@@ -59,6 +64,7 @@ final class FitNormalizerCommand implements Runnable {
                 }
                 bar.stepTo(Math.min(sample == null ? 0 : sample.rows, maxSamples));
             }
+            if (sample != null && sample.rows < maxSamples) bar.maxHint(sample.rows); // all the data was read: 100%
         }
         if (sample == null || sample.rows < 2) throw new LcmException("datasets " + ds + " gave fewer than 2 sentences to fit on");
         SonarNormalizerConfig cfg = new SonarNormalizerConfig(dim, clipProba, false, 0.25, 0.75, method);

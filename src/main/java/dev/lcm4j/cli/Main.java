@@ -23,6 +23,25 @@ public final class Main implements Runnable {
         System.exit(execute(args));
     }
 
+    /** libtorch's allocation failures (CPU or CUDA) and the JVM's own. */
+    static boolean outOfMemory(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OutOfMemoryError) return true;
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("DefaultCPUAllocator: can't allocate memory") || m.contains("CUDA out of memory")
+                    || m.contains("OutOfMemoryError")) return true;
+        }
+        return false;
+    }
+
+    private static String firstLine(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && !m.isBlank()) return m.lines().findFirst().orElse("").strip();
+        }
+        return ex.getClass().getSimpleName();
+    }
+
     /**
      * Every command and subcommand answers {@code --help} (and {@code -h}) with its usage and exit code 0, even when it
      * has required options; the command list shows each command's first sentence, whole.
@@ -62,6 +81,12 @@ public final class Main implements Runnable {
             while (!(t instanceof LcmException) && t.getCause() != null && t.getCause() != t) t = t.getCause();
             if (t instanceof LcmException) {
                 cmd.getErr().println("error: " + t.getMessage());
+                return 2;
+            }
+            if (outOfMemory(ex)) {
+                cmd.getErr().println("error: out of memory (" + firstLine(ex) + "); lower the batch: "
+                        + "++trainer.data_loading_config.max_tokens for train, --batch_size / --generator_batch_size or"
+                        + " --max_gen_len for predict, generate and evaluate, or give the JVM more memory (LCM_JAVA_OPTS=-Xmx...)");
                 return 2;
             }
             if (ex instanceof UncheckedIOException || ex instanceof NoSuchFileException) {

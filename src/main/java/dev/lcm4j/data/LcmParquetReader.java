@@ -45,7 +45,12 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
             reader = ParquetFileReader.open(new LocalInputFile(file));
         } catch (IOException | RuntimeException e) {
             if (e instanceof LcmException le) throw le;
-            throw new LcmException("cannot read parquet file " + file + ": " + e.getMessage(), e);
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("is not a Parquet file")) {
+                // parquet-java names its input object (LocalInputFile@a137d7a), not the path
+                throw new LcmException(file + " is not a parquet file (it does not end with the PAR1 magic); give LCM parquet data", e);
+            }
+            throw new LcmException("cannot read parquet file " + file + ": " + m, e);
         }
         try {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();

@@ -148,8 +148,7 @@ public final class Npy {
             if (n > Integer.MAX_VALUE - 8) throw bad(file, "the array has " + n + " elements, too many for Java");
             if (dataStart + bytes > ch.size())
                 throw bad(file, "the data is truncated (" + (ch.size() - dataStart) + " of " + bytes + " bytes)");
-            ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, dataStart, bytes).order(order);
-            return new Array(dtype, shape, decode(dtype, buf, (int) n));
+            return new Array(dtype, shape, decode(dtype, ch, dataStart, (int) n, order));
         } catch (NoSuchFileException e) {
             throw new LcmException(file + ": no such file");
         } catch (IOException e) {
@@ -174,11 +173,15 @@ public final class Npy {
         ByteBuffer head = ByteBuffer.allocate(prefix).order(ByteOrder.LITTLE_ENDIAN).put(MAGIC);
         head.put((byte) (v2 ? 2 : 1)).put((byte) 0);
         if (v2) head.putInt(header.length()); else head.putShort((short) header.length());
-        ByteBuffer data = encode(array);
         AtomicFiles.write(file, out -> {
             out.write(head.array());
             out.write(header.getBytes(StandardCharsets.ISO_8859_1));
-            out.write(data.array(), 0, data.limit());
+            // in windows: an array of more than 2 GiB does not fit one byte buffer
+            int perWindow = (int) (windowBytes / array.dtype().byteSize());
+            for (int at = 0; at < array.size(); at += perWindow) {
+                int count = Math.min(perWindow, array.size() - at);
+                out.write(encode(array, at, count).array());
+            }
         });
     }
 
@@ -203,34 +206,52 @@ public final class Npy {
         };
     }
 
-    private static Object decode(DType dtype, ByteBuffer buf, int n) {
-        switch (dtype) {
-            case FLOAT32 -> { float[] a = new float[n]; buf.asFloatBuffer().get(a); return a; }
-            case FLOAT64 -> { double[] a = new double[n]; buf.asDoubleBuffer().get(a); return a; }
-            case INT64 -> { long[] a = new long[n]; buf.asLongBuffer().get(a); return a; }
-            case INT32 -> { int[] a = new int[n]; buf.asIntBuffer().get(a); return a; }
-            default -> {
-                byte[] raw = new byte[n];
-                buf.get(raw);
-                boolean[] a = new boolean[n];
-                for (int i = 0; i < n; i++) a[i] = raw[i] != 0;
-                return a;
+    /**
+     * Bytes read (mapped) or written at a time: a file mapping and a byte buffer are limited to 2 GiB, so larger
+     * arrays go in windows. Tests shrink it to cross window boundaries with small arrays.
+     */
+    static long windowBytes = 1L << 30;
+
+    /** Decodes n elements starting at byte {@code start} of the file, window by window. */
+    private static Object decode(DType dtype, FileChannel ch, long start, int n, ByteOrder order) throws IOException {
+        Object out = switch (dtype) {
+            case FLOAT32 -> new float[n];
+            case FLOAT64 -> new double[n];
+            case INT64 -> new long[n];
+            case INT32 -> new int[n];
+            default -> new boolean[n];
+        };
+        int size = dtype.byteSize();
+        long perWindow = windowBytes / size;
+        for (long at = 0; at < n; at += perWindow) {
+            int count = (int) Math.min(perWindow, n - at);
+            ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, start + at * size, (long) count * size).order(order);
+            int off = (int) at;
+            switch (dtype) {
+                case FLOAT32 -> buf.asFloatBuffer().get((float[]) out, off, count);
+                case FLOAT64 -> buf.asDoubleBuffer().get((double[]) out, off, count);
+                case INT64 -> buf.asLongBuffer().get((long[]) out, off, count);
+                case INT32 -> buf.asIntBuffer().get((int[]) out, off, count);
+                default -> {
+                    boolean[] a = (boolean[]) out;
+                    for (int i = 0; i < count; i++) a[off + i] = buf.get(i) != 0;
+                }
             }
         }
+        return out;
     }
 
-    private static ByteBuffer encode(Array array) {
-        int n = array.size();
-        ByteBuffer buf = ByteBuffer.allocate(Math.multiplyExact(n, array.dtype().byteSize()))
-                .order(ByteOrder.LITTLE_ENDIAN);
+    /** Elements [from, from + count) of the array as little-endian bytes. */
+    private static ByteBuffer encode(Array array, int from, int count) {
+        ByteBuffer buf = ByteBuffer.allocate(count * array.dtype().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
         switch (array.dtype()) {
-            case FLOAT32 -> buf.asFloatBuffer().put((float[]) array.data());
-            case FLOAT64 -> buf.asDoubleBuffer().put((double[]) array.data());
-            case INT64 -> buf.asLongBuffer().put((long[]) array.data());
-            case INT32 -> buf.asIntBuffer().put((int[]) array.data());
+            case FLOAT32 -> buf.asFloatBuffer().put((float[]) array.data(), from, count);
+            case FLOAT64 -> buf.asDoubleBuffer().put((double[]) array.data(), from, count);
+            case INT64 -> buf.asLongBuffer().put((long[]) array.data(), from, count);
+            case INT32 -> buf.asIntBuffer().put((int[]) array.data(), from, count);
             default -> {
                 boolean[] b = (boolean[]) array.data();
-                for (int i = 0; i < n; i++) buf.put(i, (byte) (b[i] ? 1 : 0));
+                for (int i = 0; i < count; i++) buf.put(i, (byte) (b[from + i] ? 1 : 0));
             }
         }
         return buf;

@@ -136,12 +136,14 @@ final class Checkpointer {
     TrainerState restore(Path dir, Lcm model, ParameterUpdater updater) {
         Path stateFile = dir.resolve("trainer_state.yaml");
         Map<String, Object> ts;
+        int saved;
         try {
             ts = new Yaml().load(Files.readString(stateFile));
-        } catch (IOException e) {
-            throw new LcmException("cannot read " + stateFile + ": " + e.getMessage());
+            if (ts == null || !(ts.get("step") instanceof Number)) throw new IllegalArgumentException("it has no step");
+            saved = ts.get("world_size") instanceof Number n ? n.intValue() : 1;
+        } catch (IOException | RuntimeException e) {
+            throw damaged(dir, stateFile, e);
         }
-        int saved = ts.get("world_size") instanceof Number n ? n.intValue() : 1;
         if (saved != group.worldSize()) {
             throw new LcmException("checkpoint " + dir + " was written by " + saved + " process(es) but this run has "
                     + group.worldSize() + "; resume with the same number of processes (each keeps its own data position),"
@@ -149,9 +151,23 @@ final class Checkpointer {
         }
         Checkpoints.load(dir.resolve("model.pt"), model);
         updater.loadStateDict(TorchFile.readMap(dir.resolve("optimizer.pt")), dir.resolve("optimizer.pt").toString());
-        Map<String, Object> mine = saved == 1 ? ts : (Map<String, Object>) ((List<Object>) ts.get("ranks")).get(group.rank());
-        return new TrainerState(((Number) ts.get("step")).longValue(), ((Number) mine.get("data_passes")).longValue(),
-                (Map<String, Object>) mine.get("training_data_loader"), (String) mine.get("rng_state"));
+        try {
+            Map<String, Object> mine = saved == 1 ? ts : (Map<String, Object>) ((List<Object>) ts.get("ranks")).get(group.rank());
+            return new TrainerState(((Number) ts.get("step")).longValue(), ((Number) mine.get("data_passes")).longValue(),
+                    (Map<String, Object>) mine.get("training_data_loader"), (String) mine.get("rng_state"));
+        } catch (RuntimeException e) {
+            throw damaged(dir, stateFile, e);
+        }
+    }
+
+    /** One line naming the damaged file and the way out: the previous checkpoint, or starting over. */
+    private LcmException damaged(Path dir, Path file, Exception e) {
+        String problem = String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();
+        List<Path> all = stepDirs(run.checkpointDir);
+        int at = all.indexOf(dir);
+        String fix = at > 0 ? "delete " + dir + " to resume from the previous checkpoint " + all.get(at - 1).getFileName()
+                : "pass --overwrite to start the run over";
+        return new LcmException(file + " is damaged (" + problem + "); " + fix, e);
     }
 
     /** The default CPU generator's state, base64 (restored bit for bit by {@link #setRngState}). */

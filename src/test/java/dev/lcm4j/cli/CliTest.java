@@ -97,6 +97,14 @@ class CliTest {
         Path nanIn = tmp.resolve("nan.npy");
         Npy.write(nanIn, Npy.Array.ofFloats(nan, 1, 3, 16));
         assertUserError(exec(List.of("predict", "--model_card", run.toString(), "--input", nanIn.toString(), "--output", out.toString())), "NaN", "document 0");
+        // documents without a single concept, for predict and for generate
+        Path noConcepts = tmp.resolve("no_concepts.npy");
+        Npy.write(noConcepts, Npy.Array.ofFloats(new float[0], 2, 0, 16));
+        for (String cmd : List.of("predict", "generate")) {
+            assertUserError(exec(List.of(cmd, "--model_card", run.toString(), "--input", noConcepts.toString(), "--output", out.toString())),
+                    "document 0 has no concepts");
+        }
+        assertFalse(Files.exists(out), "nothing written");
         Path wrongDim = tmp.resolve("wrongdim.npy");
         Npy.write(wrongDim, Npy.Array.ofFloats(new float[24], 1, 3, 8));
         assertUserError(exec(List.of("predict", "--model_card", run.toString(), "--input", wrongDim.toString(), "--output", out.toString())), "dimension 8", "16");

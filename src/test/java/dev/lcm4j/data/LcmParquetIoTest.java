@@ -163,4 +163,14 @@ class LcmParquetIoTest {
         assertEquals(0, d.get(1).embeddings().length);
         assertEquals(List.of(), d.get(1).sentences());
     }
+
+    @Test
+    void aFileThatIsNotParquetIsNamed() throws Exception {
+        Path f = tmp.resolve("notes.parquet");
+        java.nio.file.Files.writeString(f, "these are notes, not a parquet file\n");
+        dev.lcm4j.LcmException e = org.junit.jupiter.api.Assertions.assertThrows(dev.lcm4j.LcmException.class,
+                () -> LcmParquetReader.readAll(f, COLS, 4));
+        org.junit.jupiter.api.Assertions.assertEquals(f + " is not a parquet file (it does not end with the PAR1 magic); give LCM parquet data",
+                e.getMessage());
+    }
 }

@@ -114,4 +114,28 @@ class NpyTest {
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("OK"), r.output());
     }
+
+    /** Arrays larger than one window (2 GiB in use; 100 bytes here) are written and read window by window. */
+    @org.junit.jupiter.api.Test
+    void arraysSpanningSeveralWindowsRoundTrip() {
+        long saved = Npy.windowBytes;
+        Npy.windowBytes = 100;
+        try {
+            float[] f = new float[1003];
+            long[] l = new long[77];
+            boolean[] b = new boolean[333];
+            for (int i = 0; i < f.length; i++) f[i] = i * 0.5f - 7;
+            for (int i = 0; i < l.length; i++) l[i] = (long) i * i - 40;
+            for (int i = 0; i < b.length; i++) b[i] = i % 3 == 0;
+            Npy.write(tmp.resolve("f.npy"), Npy.Array.ofFloats(f, 17, 59));
+            Npy.write(tmp.resolve("l.npy"), new Npy.Array(DType.INT64, new long[] {77}, l));
+            Npy.write(tmp.resolve("b.npy"), new Npy.Array(DType.BOOL, new long[] {333}, b));
+            Npy.windowBytes = 64; // read windows of another size than the written ones
+            org.junit.jupiter.api.Assertions.assertArrayEquals(f, Npy.read(tmp.resolve("f.npy")).toFloatArray());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(l, (long[]) Npy.read(tmp.resolve("l.npy")).data());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(b, (boolean[]) Npy.read(tmp.resolve("b.npy")).data());
+        } finally {
+            Npy.windowBytes = saved;
+        }
+    }
 }

@@ -99,6 +99,19 @@ class TrainerTest {
     }
 
     @Test
+    void aDamagedTrainerStateNamesTheFileAndThePreviousCheckpoint() throws Exception {
+        Path out = tmp.resolve("damaged");
+        assertEquals(0, run(args(out, 4)));
+        Files.writeString(out.resolve("checkpoints/step_4/trainer_state.yaml"), "step: [4\nrng_state: ");
+        dev.lcm4j.testing.Cli.Outcome o = dev.lcm4j.testing.Cli.exec(args(out, 6));
+        dev.lcm4j.testing.Cli.assertUserError(o, "step_4/trainer_state.yaml is damaged", "resume from the previous checkpoint step_2");
+        // following the advice resumes
+        TrainingRunTestSupport.deleteTree(out.resolve("checkpoints/step_4"));
+        assertEquals(0, run(args(out, 6)));
+        assertTrue(Files.isDirectory(out.resolve("checkpoints/step_6")));
+    }
+
+    @Test
     void resumeContinuesTheIdenticalRun() {
         Path straight = tmp.resolve("straight"), resumed = tmp.resolve("resumed");
         assertEquals(0, run(args(straight, 6)));

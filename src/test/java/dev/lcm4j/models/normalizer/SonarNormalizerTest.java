@@ -103,6 +103,11 @@ class SonarNormalizerTest {
             Map<String, StoredTensor> st = Checkpoints.readState(out);
             assertEquals(8, st.get("center").numel());
             assertTrue(Files.isRegularFile(tmp.resolve("my_norm.yaml")));
+            // a card name is a name, not a path out of the save directory
+            dev.lcm4j.testing.Cli.Outcome bad = dev.lcm4j.testing.Cli.exec("fit-normalizer", "--ds", "normsynth=train",
+                    "--save_path", tmp.resolve("n2.pt").toString(), "--card_name", "../escaped");
+            dev.lcm4j.testing.Cli.assertUserError(bad, "--card_name '../escaped' must be a plain name");
+            assertTrue(!Files.exists(tmp.resolve("n2.pt")) && !Files.exists(tmp.getParent().resolve("escaped.yaml")), "nothing written");
             // the fitted statistics are those of every 5th streamed sentence: check them against an independent pass
             // over all sentences (means agree within sampling noise of the synthetic walks)
             float[] c = st.get("center").toFloatArray(), sc = st.get("scale").toFloatArray();
