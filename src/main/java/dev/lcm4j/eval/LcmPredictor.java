@@ -128,7 +128,11 @@ public final class LcmPredictor implements AutoCloseable {
     public String decoderName() {
         if (cfg.decoder() != null) return cfg.decoder();
         Object c = card == null ? null : card.raw().get("concept_decoder");
-        if (c != null) return String.valueOf(c);
+        if (c != null) {
+            String d = String.valueOf(c);
+            // a sentence bank the card names relative to itself (lcm4j's trainer writes it so; runs can move)
+            return d.startsWith("bank:") ? "bank:" + card.resolve(d.substring(5)) : d;
+        }
         if (encoderName().startsWith("text_sonar")) return "text_sonar_basic_decoder";
         throw new LcmException("model card '" + (card == null ? "?" : card.name()) + "' names no concept_decoder and its encoder " + encoderName()
                 + " is not SONAR's; give --decoder_config.decoder CARD or bank:DATASET_DIR (a retrieval decoder over a prepared dataset)");

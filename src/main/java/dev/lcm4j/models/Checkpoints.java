@@ -62,6 +62,13 @@ public final class Checkpoints {
     }
 
     /** {@link #load(Path, Module)} with the state dict's keys mapped to the model's names first (a family's mapping). */
+    /** Loads a state dict read before (e.g. to look at it first) into {@code model}; {@code source} names it in errors. */
+    public static void load(Map<String, StoredTensor> state, Module model, String source) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        state.forEach((k, v) -> tensors.put(k, toTensor(v)));
+        model.loadStateDict(tensors, false, source);
+    }
+
     public static void load(Path file, Module model, UnaryOperator<Map<String, StoredTensor>> keyMapping) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         keyMapping.apply(readState(file)).forEach((k, v) -> tensors.put(k, toTensor(v)));

@@ -30,6 +30,23 @@ public record ModelCard(String name, String family, String arch, Map<String, Obj
                 (Map<String, Object>) cfg, ckpt == null ? null : String.valueOf(ckpt), new LinkedHashMap<>(doc), source);
     }
 
+    /** This card with another checkpoint (a path or {@code file://} URI). */
+    public ModelCard withCheckpoint(String path) {
+        Map<String, Object> doc = new LinkedHashMap<>(raw);
+        doc.put("checkpoint", path);
+        return new ModelCard(name, family, arch, modelConfig, path, doc, source);
+    }
+
+    /**
+     * A path the card names (e.g. a sentence bank), resolved against the card's directory when relative, as
+     * {@link #checkpointPath()} is.
+     */
+    public Path resolve(String path) {
+        Path p = Paths.get(path);
+        if (!p.isAbsolute() && source != null && source.getParent() != null) p = source.getParent().resolve(p);
+        return p.normalize();
+    }
+
     /** The checkpoint file this card names, or null. {@code file:///dev/null} (placeholder cards) also gives null. */
     public Path checkpointPath() {
         if (checkpoint == null || checkpoint.isBlank()) return null;

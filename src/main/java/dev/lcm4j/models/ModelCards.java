@@ -136,7 +136,8 @@ public final class ModelCards {
             if (!Files.isRegularFile(p)) throw new LcmException("checkpoint " + p + " does not exist");
             Path card = p.resolveSibling("model_card.yaml");
             if (!Files.isRegularFile(card)) throw new LcmException("no model_card.yaml next to " + p + "; pass the card instead");
-            return fromFile(card);
+            // the file the user named is the one that is loaded, whatever the card beside it says
+            return fromFile(card).withCheckpoint(p.toAbsolutePath().toString());
         }
         if (nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml")) {
             if (!Files.isRegularFile(p)) throw new LcmException("model card file " + p + " does not exist");

@@ -48,17 +48,42 @@ public final class ModelLoader {
     /** Loads any LCM from its card (weights included when the card has a checkpoint). */
     public static Lcm load(ModelCard card, ParamFactory f, boolean requireCheckpoint) {
         Record c = config(card.family(), card.arch(), card.modelConfig(), "model card " + card.name() + " model_config");
-        Lcm model = build(c, f);
         Path ckpt = card.checkpointPath();
         if (ckpt == null) {
             if (requireCheckpoint) {
                 throw new LcmException("model card " + card.name() + " has no checkpoint (placeholder card?); register the card of a trained model");
             }
-            return model;
+            return build(c, f);
         }
-        if (!Files.isRegularFile(ckpt)) throw new LcmException("checkpoint " + ckpt + " named by model card " + card.name() + " does not exist");
-        Checkpoints.load(ckpt, model, ModelFamilies.get(card.family())::mapCheckpointKeys);
+        if (!Files.isRegularFile(ckpt)) {
+            throw new LcmException("checkpoint " + ckpt + " named by model card " + card.name() + " (" + card.source()
+                    + ") does not exist; a relative checkpoint path is relative to the card's file, so a card copied"
+                    + " elsewhere must point at the run's checkpoint");
+        }
+        ModelFamily<?, ?, ?> family = ModelFamilies.get(card.family());
+        family.validateConfig(c, "model card " + card.name() + " model_config");
+        Map<String, StoredTensor> state = family.mapCheckpointKeys(Checkpoints.readState(ckpt));
+        // a trained model's checkpoint holds its normalizer: use it, so the run needs no normalizer card to load
+        SonarNormalizer n = normalizerOf(state, f);
+        if (n == null && family.normalizerNameOf(c) != null) n = loadNormalizer(family.normalizerNameOf(c), family.conceptDimOf(c), f);
+        Lcm model = family.buildOf(c, f, n);
+        Checkpoints.load(state, model, "checkpoint " + ckpt);
         return model;
+    }
+
+    /** The normalizer whose buffers a checkpoint holds ({@code ...sonar_normalizer.center} etc.), or null. */
+    static SonarNormalizer normalizerOf(Map<String, StoredTensor> state, ParamFactory f) {
+        StoredTensor center = null;
+        boolean clip = false;
+        for (Map.Entry<String, StoredTensor> e : state.entrySet()) {
+            if (e.getKey().endsWith("sonar_normalizer.center")) center = e.getValue();
+            if (e.getKey().endsWith("sonar_normalizer.clip_min")) clip = true;
+        }
+        if (center == null) return null;
+        SonarNormalizerConfig cfg = SonarNormalizerConfig.defaults().withDim((int) center.numel());
+        // the clip bounds come from the checkpoint; the probability only decides that they exist
+        if (clip) cfg = cfg.toBuilder().clip_proba(1e-4).build();
+        return new SonarNormalizer(f, cfg);
     }
 
     /**

@@ -106,7 +106,7 @@ final class Checkpointer {
                 ts.put("ranks", ranks);
             }
             AtomicFiles.writeString(tmp.resolve("trainer_state.yaml"), new Yaml().dump(ts));
-            run.writeModelCard(tmp.resolve("model_card.yaml"), finalDir.resolve("model.pt"), step);
+            run.writeModelCard(tmp.resolve("model_card.yaml"), finalDir, finalDir.resolve("model.pt"), step);
             deleteTree(finalDir);
             AtomicFiles.move(tmp, finalDir);
         } catch (IOException e) {

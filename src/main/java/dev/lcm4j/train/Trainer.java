@@ -152,7 +152,7 @@ public final class Trainer {
         }
         if (group.isMain()) {
             Path lastDir = checkpointer.latest();
-            run.writeModelCard(run.outputDir.resolve("model_card.yaml"), lastDir.resolve("model.pt"), Checkpointer.stepOf(lastDir));
+            run.writeModelCard(run.outputDir.resolve("model_card.yaml"), run.outputDir, lastDir.resolve("model.pt"), Checkpointer.stepOf(lastDir));
         }
         if (preempted) LOG.warn("stopped at step {} for the scheduler's preemption warning; a requeued run resumes from it", step);
         return new Result(step, lastLoss, lastValid, run.outputDir, preempted);

@@ -223,7 +223,7 @@ public final class TrainingRun {
      * dataset's sentence bank if it has one, else SONAR's decoder for SONAR data. Evaluation and text generation use
      * them to encode prompts and decode generations in the space the model was trained in.
      */
-    private void conceptSpace(Map<String, Object> card) {
+    private void conceptSpace(Map<String, Object> card, Path home) {
         if (cfg.training_data() == null || cfg.training_data().isEmpty() || cfg.training_data().get(0).name() == null) return;
         try {
             Dataset ds = DatacardRegistry.fromEnvironment().resolve(cfg.training_data().get(0).name());
@@ -231,7 +231,7 @@ public final class TrainingRun {
             if (enc == null) return;
             card.put("concept_encoder", String.valueOf(enc));
             Path root = ds.root();
-            if (Files.isRegularFile(root.resolve("sentence_bank.bin"))) card.put("concept_decoder", "bank:" + root.toAbsolutePath());
+            if (Files.isRegularFile(root.resolve("sentence_bank.bin"))) card.put("concept_decoder", "bank:" + relative(home, root));
             else if (String.valueOf(enc).startsWith("text_sonar")) card.put("concept_decoder", "text_sonar_basic_decoder");
         } catch (RuntimeException e) {
             // the card stays valid without these fields; evaluation then asks for --encoder_config/--decoder_config
@@ -239,25 +239,35 @@ public final class TrainingRun {
     }
 
     /** The reference's model_card.yaml (keys sorted), plus lcm4j provenance. */
-    public void writeModelCard(Path target, Path checkpoint, long step) {
+    /**
+     * Writes the model card {@code target} for the checkpoint {@code checkpoint}. Every path in it is relative to
+     * {@code home}, the directory the card lives in (a checkpoint's card is written in a temporary directory first), so
+     * a run directory can be moved or copied as a whole.
+     */
+    public void writeModelCard(Path target, Path home, Path checkpoint, long step) {
         Map<String, Object> card = new TreeMap<>();
         card.put("__source__", "inproc");
-        card.put("checkpoint", checkpoint.toAbsolutePath().toUri().toString());
+        card.put("checkpoint", relative(home, checkpoint));
         if (modelArch != null) card.put("model_arch", modelArch);
         else card.put("model_config", modelConfigTree);
         card.put("model_family", family);
         card.put("name", "on_the_fly_lcm");
-        conceptSpace(card);
+        conceptSpace(card, home);
         Map<String, Object> prov = new LinkedHashMap<>();
         prov.put("step", step);
         prov.put("training_data", references(cfg.training_data()));
         prov.put("seed", cfg.seed());
-        prov.put("config", outputDir.resolve("config_logs").resolve(ConfigDump.FILE_NAME).toString());
+        prov.put("config", relative(home, outputDir.resolve("config_logs").resolve(ConfigDump.FILE_NAME)));
         if (finetuneFrom != null) prov.put("finetuned_from", finetuneFrom.name());
         card.put("lcm4j_provenance", prov);
         DumperOptions o = new DumperOptions();
         o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         AtomicFiles.writeString(target, new Yaml(o).dump(card));
+    }
+
+    /** {@code to} relative to the directory {@code from} (both made absolute), with forward slashes. */
+    static String relative(Path from, Path to) {
+        return from.toAbsolutePath().normalize().relativize(to.toAbsolutePath().normalize()).toString().replace('\\', '/');
     }
 
 }

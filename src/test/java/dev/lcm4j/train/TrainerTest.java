@@ -146,7 +146,9 @@ class TrainerTest {
         assertEquals(0, run(args(pre, 2)));
         Path cards = tmp.resolve("cards");
         Files.createDirectories(cards);
-        String card = Files.readString(pre.resolve("model_card.yaml")).replace("name: on_the_fly_lcm", "name: my_pretrained_lcm");
+        // a card's paths are relative to its file: a copy registered elsewhere points at the run's checkpoint
+        String card = Files.readString(pre.resolve("model_card.yaml")).replace("name: on_the_fly_lcm", "name: my_pretrained_lcm")
+                .replaceAll("checkpoint: (.*)", "checkpoint: " + pre.toString().replace("\\", "/") + "/$1");
         Files.writeString(cards.resolve("mine.yaml"), card);
         System.setProperty("LCM_CARDS_PATH", data + ":" + cards);
         try {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.cli.Main;
 import dev.lcm4j.data.SyntheticData;
+import dev.lcm4j.io.Npy;
 import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.ModelCards;
@@ -120,7 +121,9 @@ class TwoTowerTrainerTest {
         assertTrue(Files.isRegularFile(pred));
 
         // finetune from the registered card with the two-tower finetuning recipe (supervised criterion)
-        String named = card.replace("name: on_the_fly_lcm", "name: my_two_tower");
+        // a card's paths are relative to its file: a copy registered elsewhere points at the run's checkpoint
+        String named = card.replace("name: on_the_fly_lcm", "name: my_two_tower")
+                .replaceAll("checkpoint: (.*)", "checkpoint: " + out.toString().replace("\\", "/") + "/$1");
         Files.writeString(cards.resolve("mine.yaml"), named);
         Path ft = tmp.resolve("ft");
         List<String> f = new ArrayList<>(List.of("train", "+finetune=two_tower", "++trainer.output_dir=" + ft,
@@ -186,5 +189,51 @@ class TwoTowerTrainerTest {
         // the MSE recipe with a two-tower arch
         assertEquals(2, run(List.of("train", "+pretrain=mse", "++trainer.output_dir=" + tmp.resolve("bad3"),
                 "++trainer.model_arch=toy_two_tower_diffusion_lcm")));
+    }
+
+    /** A run directory is self-contained: moved or copied it still loads, without the cards path, and never another file. */
+    @Test
+    void runDirectoriesCanMoveAndLoadOnlyTheirOwnFiles() throws Exception {
+        Path out = tmp.resolve("where");
+        assertEquals(0, run(args(out, 2)));
+        String card = Files.readString(out.resolve("model_card.yaml"));
+        assertFalse(card.contains(tmp.toString()), "the card names no absolute path: " + card);
+        Path in = tmp.resolve("prompts.npy");
+        float[] x = new float[2 * 3 * 16];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i) * 0.02f;
+        Npy.write(in, Npy.Array.ofFloats(x, 2, 3, 16));
+        Path before = tmp.resolve("before.npy"), after = tmp.resolve("after.npy");
+        assertEquals(0, Main.execute("predict", "--model_card", out.toString(), "--input", in.toString(), "--output", before.toString()));
+
+        Path moved = tmp.resolve("moved_run");
+        Files.move(out, moved);
+        System.clearProperty("LCM_CARDS_PATH"); // the normalizer card is not findable any more: its tensors are in model.pt
+        try {
+            assertEquals(0, Main.execute("predict", "--model_card", moved.toString(), "--input", in.toString(), "--output", after.toString()));
+            assertArrayEquals(Npy.read(before).toFloatArray(), Npy.read(after).toFloatArray(), 0f, "the same model after the move");
+            // a copy whose model.pt is damaged fails; it never loads the original's weights
+            Path copy = tmp.resolve("copied_run");
+            copyTree(moved, copy);
+            Path pt = copy.resolve("checkpoints/step_2/model.pt");
+            try (var ch = java.nio.channels.FileChannel.open(pt, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(ch.size() / 2);
+            }
+            dev.lcm4j.testing.Cli.Outcome o = dev.lcm4j.testing.Cli.exec("predict", "--model_card", pt.toString(), "--input", in.toString(),
+                    "--output", tmp.resolve("never.npy").toString());
+            assertEquals(2, o.code(), o.out() + o.err());
+            assertTrue(o.err().contains(pt.toString()), "the error names the damaged file: " + o.err());
+        } finally {
+            System.setProperty("LCM_CARDS_PATH", data + ":" + cards);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var s = Files.walk(from)) {
+            for (Path p : s.sorted().toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t);
+            }
+        }
     }
 }
