@@ -104,6 +104,24 @@ final class ConceptFiles {
         }
         Npy.write(p, Npy.Array.ofFloats(data, seqs.size(), t, d));
         String name = p.getFileName().toString();
-        Npy.write(p.resolveSibling(name.substring(0, name.length() - 4) + ".lengths.npy"), Npy.Array.ofLongs(lengths, lengths.length));
+        try {
+            Npy.write(p.resolveSibling(name.substring(0, name.length() - 4) + ".lengths.npy"), Npy.Array.ofLongs(lengths, lengths.length));
+        } catch (RuntimeException e) {
+            try {
+                Files.deleteIfExists(p); // the arrays without their lengths would be read wrong: write both or neither
+            } catch (java.io.IOException ignored) {
+                // the error below is what matters
+            }
+            throw e;
+        }
+    }
+
+    /** Refuses an output path lcm4j cannot write before any work is done (so a failure leaves nothing behind). */
+    static void checkOutput(Path p) {
+        String n = p.getFileName().toString();
+        if (!n.endsWith(".npy") && !isParquet(p)) {
+            throw new LcmException("output " + p + ": use a .npy file (float32 [B,T,D] plus .lengths.npy) or a .parquet file");
+        }
+        if (Files.isDirectory(p)) throw new LcmException("output " + p + " is a directory; give a file name");
     }
 }

@@ -61,6 +61,7 @@ final class GenerateCommand implements Runnable {
             return;
         }
         if (input == null || output == null) throw new LcmException("give --input X --output Y (concept files) or --text \"...\" (text in, text out)");
+        ConceptFiles.checkOutput(output);
         TorchRuntime.init();
         Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
         int dim = model.sonarEmbedDim();

@@ -35,6 +35,7 @@ final class PredictCommand implements Runnable {
 
     @Override
     public void run() {
+        ConceptFiles.checkOutput(output);
         TorchRuntime.init();
         Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
         model.train(false);

@@ -60,6 +60,19 @@ final class Checkpointer {
         }
     }
 
+    /** Removes {@code step_N.tmp-PID} directories, the half-written checkpoints of runs that were killed. */
+    static void deleteTemporaries(Path checkpointDir) {
+        if (!Files.isDirectory(checkpointDir)) return;
+        try (Stream<Path> s = Files.list(checkpointDir)) {
+            for (Path p : s.filter(x -> x.getFileName().toString().matches("step_\\d+\\.tmp-\\d+")).toList()) {
+                LOG.info("removing {}, a checkpoint a killed run did not finish", p.getFileName());
+                deleteTree(p);
+            }
+        } catch (IOException e) {
+            throw new LcmException("cannot clean " + checkpointDir + ": " + e.getMessage());
+        }
+    }
+
     static long stepOf(Path stepDir) {
         return Long.parseLong(stepDir.getFileName().toString().substring(5));
     }

@@ -9,6 +9,8 @@ import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Tensors;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -77,13 +79,41 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Trains to {@code max_steps} (or the stop step), resuming from the last checkpoint of the output directory.
+     * Rank 0 holds the directory's lock for the whole run; if the setup fails in a directory this run created, the
+     * directory is removed again, so a refused run leaves nothing behind.
+     */
     public Result train() {
+        boolean created = group.isMain() && !Files.exists(run.outputDir);
+        try (RunLock lock = group.isMain() ? RunLock.acquire(run.outputDir) : null) {
+            setupDone = false;
+            try {
+                return trainLocked();
+            } catch (RuntimeException e) {
+                if (created && !setupDone) removeQuietly(run.outputDir);
+                throw e;
+            }
+        }
+    }
+
+    private boolean setupDone;
+
+    private static void removeQuietly(Path dir) {
+        try {
+            Checkpointer.deleteTree(dir);
+        } catch (IOException e) {
+            LOG.warn("cannot remove {} after the failed setup: {}", dir, e.getMessage());
+        }
+    }
+
+    private Result trainLocked() {
         TrainingConfig cfg = run.cfg;
         // setup: output directory (rank 0 checks and prepares it while the others wait), precision, model, optimizer, data
         boolean resume = false;
         if (group.isMain()) {
+            Checkpointer.deleteTemporaries(run.checkpointDir); // left by killed runs; the lock says no one writes them now
             resume = run.prepareOutputDir(overwrite);
-            run.dumpConfig();
         }
         Checkpointer checkpointer = new Checkpointer(run, group);
         // every rank resumes from the checkpoint rank 0 found (the output directory is shared)
@@ -118,6 +148,9 @@ public final class Trainer {
             LOG.info("nothing to do: step {} >= max_steps {}", step, cfg.max_steps());
             return new Result(step, Double.NaN, null, run.outputDir);
         }
+        // the setup worked: record the run's configuration (a refused run leaves no config_logs/)
+        if (group.isMain()) run.dumpConfig();
+        setupDone = true;
 
         TrainStep trainStep = new TrainStep(cfg, model, criterion, updater, schedule, group, bf16);
         Validation validation = new Validation(cfg, cards, dim, group);
@@ -126,7 +159,7 @@ public final class Trainer {
         double lastLoss = Double.NaN;
         Double lastValid = null;
         boolean preempted = false;
-        try (MetricsLog metrics = group.isMain() ? new MetricsLog(run.outputDir, tbDir()) : null;
+        try (MetricsLog metrics = group.isMain() ? new MetricsLog(run.outputDir, tbDir(), step) : null;
              ProgressBar bar = progressBar(cfg.max_steps(), step, group.isMain())) {
             while (step < cfg.max_steps() && step < stopAfterStep && !preempted) {
                 TrainStep.Stats stats = trainStep.run(step, data);

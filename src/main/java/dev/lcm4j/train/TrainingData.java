@@ -26,6 +26,18 @@ final class TrainingData implements BatchSource {
         this.references = references;
         this.options = options;
         this.loader = AffixEmbedding.openLoader(cards, references, options);
+        // read the first batch now: data that cannot train (wrong dimension, nothing left after the filters) is
+        // refused during the setup, before the run writes anything
+        if (!loader.hasNext()) throw noBatch();
+    }
+
+    private LcmException noBatch() {
+        if (options.worldSize() > loader.rowGroups()) {
+            return new LcmException("training data " + references + " has " + loader.rowGroups() + " row group(s) for "
+                    + options.worldSize() + " processes, so rank " + options.rank() + " reads nothing (each reads every "
+                    + options.worldSize() + "th row group); use fewer processes or write the data in smaller row groups");
+        }
+        return new LcmException("training data " + references + " yields no batch; check filters, max_tokens and min lengths");
     }
 
     /** The next batch; starts a new pass when the data runs out ({@link #restartedPass()} then says so once). */
@@ -35,14 +47,7 @@ final class TrainingData implements BatchSource {
         if (!loader.hasNext()) {
             passes++;
             loader = AffixEmbedding.openLoader(cards, references, options);
-            if (!loader.hasNext()) {
-                if (options.worldSize() > loader.rowGroups()) {
-                    throw new LcmException("training data " + references + " has " + loader.rowGroups() + " row group(s) for "
-                            + options.worldSize() + " processes, so rank " + options.rank() + " reads nothing (each reads every "
-                            + options.worldSize() + "th row group); use fewer processes or write the data in smaller row groups");
-                }
-                throw new LcmException("training data " + references + " yields no batch; check filters, max_tokens and min lengths");
-            }
+            if (!loader.hasNext()) throw noBatch();
             restarted = true;
         }
         return loader.next();
