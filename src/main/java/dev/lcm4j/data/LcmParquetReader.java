@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.io.LocalInputFile;
@@ -42,7 +43,8 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
         if (!Files.isRegularFile(file)) throw new LcmException("parquet file " + file + " does not exist");
         try {
             if (Files.size(file) == 0) throw new LcmException("parquet file " + file + " is empty (0 bytes)");
-            reader = ParquetFileReader.open(new LocalInputFile(file));
+            // pages written with checksums (lcm4j writes them) are verified as they are read
+            reader = ParquetFileReader.open(new LocalInputFile(file), ParquetReadOptions.builder().usePageChecksumVerification(true).build());
         } catch (IOException | RuntimeException e) {
             if (e instanceof LcmException le) throw le;
             String m = String.valueOf(e.getMessage());
@@ -119,6 +121,10 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
         try {
             pages = reader.readRowGroup(index);
         } catch (IOException | RuntimeException e) {
+            if (String.valueOf(e.getMessage()).contains("CRC checksum")) {
+                throw new LcmException("row group " + index + " of " + file + " is damaged: a page checksum does not match its"
+                        + " data; write the file again (./lcm prepare, or restore it from a copy)", e);
+            }
             throw new LcmException("cannot read row group " + index + " of " + file + ": " + e.getMessage(), e);
         }
         if (pages == null) throw new LcmException("row group " + index + " of " + file + " is missing");

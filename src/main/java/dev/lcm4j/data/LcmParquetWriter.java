@@ -79,6 +79,7 @@ public final class LcmParquetWriter<T> implements AutoCloseable {
                     .withRowGroupRowCountLimit(rowGroupRows)
                     .withRowGroupSize(512L << 20) // rows decide; bytes are a safety cap
                     .withDictionaryEncoding(false)
+                    .withPageWriteChecksumEnabled(true) // readers verify them: a flipped bit is an error, not data
                     .build();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + temp + ": " + e.getMessage(), e);

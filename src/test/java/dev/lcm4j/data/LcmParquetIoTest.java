@@ -173,4 +173,32 @@ class LcmParquetIoTest {
         org.junit.jupiter.api.Assertions.assertEquals(f + " is not a parquet file (it does not end with the PAR1 magic); give LCM parquet data",
                 e.getMessage());
     }
+
+    /** A flipped byte in a data page is found by the page checksum: the file and row group are named, nothing is read. */
+    @Test
+    void aDamagedPageIsDetected() throws Exception {
+        Path f = tmp.resolve("damaged.parquet");
+        LcmParquetWriter.write(f, COLS, 4, 3, docs(9));
+        org.junit.jupiter.api.Assertions.assertEquals(9, LcmParquetReader.readAll(f, COLS, 4).size(), "intact file reads");
+        byte[] bytes = java.nio.file.Files.readAllBytes(f);
+        // the first row group's pages start after the 4-byte magic; flip a byte inside them
+        bytes[40] ^= 0x5A;
+        java.nio.file.Files.write(f, bytes);
+        dev.lcm4j.LcmException e = org.junit.jupiter.api.Assertions.assertThrows(dev.lcm4j.LcmException.class,
+                () -> LcmParquetReader.readAll(f, COLS, 4));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("row group 0 of " + f + " is damaged: a page checksum"),
+                e.getMessage());
+        // the command a user runs on a whole dataset says the same in one line
+        Path ds = tmp.resolve("ds");
+        java.nio.file.Files.createDirectories(ds.resolve("split=train"));
+        java.nio.file.Files.copy(f, ds.resolve("split=train/part-0.parquet"));
+        dev.lcm4j.testing.Cli.Outcome o = dev.lcm4j.testing.Cli.exec("data", "verify", ds.toString());
+        dev.lcm4j.testing.Cli.assertUserError(o, "row group 0 of", "is damaged");
+        Path good = tmp.resolve("good");
+        java.nio.file.Files.createDirectories(good.resolve("split=train"));
+        LcmParquetWriter.write(good.resolve("split=train/part-0.parquet"), COLS, 4, 3, docs(9));
+        dev.lcm4j.testing.Cli.Outcome ok = dev.lcm4j.testing.Cli.exec("data", "verify", good.toString());
+        org.junit.jupiter.api.Assertions.assertEquals(0, ok.code(), ok.err());
+        org.junit.jupiter.api.Assertions.assertTrue(ok.out().contains("verified 1 files, 3 row groups, 9 documents"), ok.out());
+    }
 }
