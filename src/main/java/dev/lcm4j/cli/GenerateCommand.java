@@ -83,12 +83,13 @@ final class GenerateCommand implements Runnable {
                 false, trim, seed, temperature);
         LcmGenerator gen = new LcmGenerator(model, opts, samplingOptions, eos);
         List<float[][]> out = new ArrayList<>();
-        try (var bar = Progress.bar("generate", prompts.size())) {
+        // counts generated concepts (at most max_gen_len per prompt; rows that stop early end the bar early)
+        try (var bar = Progress.bar("generate: concepts", (long) prompts.size() * maxGenLen)) {
             for (int i = 0; i < prompts.size(); i += batchSize) {
                 List<float[][]> chunk = prompts.subList(i, Math.min(prompts.size(), i + batchSize));
-                out.addAll(gen.generate(chunk, maxGenLen, minGenLen, temperature, disableCache));
-                bar.stepBy(chunk.size());
+                out.addAll(gen.generate(chunk, maxGenLen, minGenLen, temperature, disableCache, bar::stepBy));
             }
+            bar.maxHint(bar.getCurrent());
         }
         ConceptFiles.write(output, out, cols);
         System.out.printf("generated %d sequences to %s%n", out.size(), output);

@@ -1,16 +1,13 @@
 package dev.lcm4j.cli;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import dev.lcm4j.io.ProgressBars;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Progress bars on stderr, so stdout stays machine-readable. */
+/** Progress bars of the commands (see {@link ProgressBars}: redrawn on a terminal, plain lines in logs). */
 final class Progress {
     private Progress() {}
 
     static ProgressBar bar(String task, long max) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+        return ProgressBars.bar(task, max);
     }
 }

@@ -1,10 +1,9 @@
 package dev.lcm4j.eval;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import dev.lcm4j.io.ProgressBars;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /** Runs one kind of task: reads its samples, predicts, scores, and reports metric values and raw lines to the sink. */
 interface TaskRunner {
@@ -26,8 +25,7 @@ interface TaskRunner {
     record Settings(Integer maxSamples, int batchSize, boolean showProgress, boolean logOnlyText) {
         /** A progress bar over {@code max} samples; without {@code showProgress} it counts but draws nothing. */
         ProgressBar progressBar(String name, long max) {
-            ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(name).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                    .setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(System.err));
+            ProgressBarBuilder b = ProgressBars.builder(name, max);
             if (!showProgress) b.setConsumer(new DelegatingProgressBarConsumer(s -> { }));
             return b.build();
         }

@@ -9,6 +9,7 @@ import dev.lcm4j.models.NextConceptStep;
 import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -54,6 +55,12 @@ public final class LcmGenerator {
      */
     public List<float[][]> generate(List<float[][]> prompts, Integer maxGenLen, Integer minGenLen, double temperature,
                                     boolean disableCache) {
+        return generate(prompts, maxGenLen, minGenLen, temperature, disableCache, n -> { });
+    }
+
+    /** As {@link #generate(List, Integer, Integer, double, boolean)}, telling {@code progress} how many concepts each step made. */
+    public List<float[][]> generate(List<float[][]> prompts, Integer maxGenLen, Integer minGenLen, double temperature,
+                                    boolean disableCache, IntConsumer progress) {
         // as the reference, 0 or null mean "the option's default"
         int maxGen = maxGenLen == null || maxGenLen == 0 ? options.max_seq_len() : maxGenLen;
         if (maxGen > options.max_seq_len()) throw new LcmException("max_gen_len " + maxGen + " exceeds max_seq_len " + options.max_seq_len());
@@ -97,12 +104,14 @@ public final class LcmGenerator {
                     flat = Tensors.toFloats(stepper.next(input).contiguous());             // [active, D]
                 }
                 List<Integer> keep = new ArrayList<>();    // positions (in the active batch) of rows that go on
+                int made = 0;
                 for (int j = 0; j < active.size(); j++) {
                     int i = active.get(j);
                     if (step < promptLen[i]) { keep.add(j); continue; } // still reading this row's prompt
                     float[] v = Arrays.copyOfRange(flat, j * d, (j + 1) * d);
                     seqs[i][step] = v;
                     int generatedBefore = step - promptLen[i];
+                    made++;
                     boolean stoppedOnEos = false;
                     if (generatedBefore >= minGen) {
                         if (eos != null && options.eos_threshold() != null && cosine(eos, v) >= options.eos_threshold()) stoppedOnEos = true;
@@ -117,6 +126,7 @@ public final class LcmGenerator {
                     System.arraycopy(seqs[i], 0, h, 0, len);
                     results[i] = h;
                 }
+                progress.accept(made);
                 if (keep.size() < active.size()) {
                     // drop finished rows from the batch and the KV cache (the reference's reorder_state)
                     if (!keep.isEmpty()) {

@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.manual_seed;
 import dev.lcm4j.config.TrainingConfig;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.dist.DistributedGroup;
+import dev.lcm4j.io.ProgressBars;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.nn.ParamFactory;
@@ -17,11 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Locale;
 import java.util.Map;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -208,9 +207,7 @@ public final class Trainer {
 
     /** The progress bar on rank 0; the other ranks' bars draw nowhere (their progress is rank 0's). */
     private static ProgressBar progressBar(long max, long start, boolean visible) {
-        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName("train").setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(500).continuousUpdate().startsFrom(start, Duration.ZERO)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err));
+        ProgressBarBuilder b = ProgressBars.builder("train", max).continuousUpdate().startsFrom(start, Duration.ZERO);
         if (!visible) b.setConsumer(new DelegatingProgressBarConsumer(line -> { }));
         return b.build();
     }
