@@ -9,7 +9,7 @@ import dev.lcm4j.LcmException;
  * {@code cluster: slurm} ({@code launcher=submitit}) submits a SLURM job shaped by {@code trainer.requirements}.
  *
  * @param _target_        reference launcher class; kept for recognisability. Default {@code stopes.core.Launcher}.
- * @param cluster         {@code debug} (standalone) or a SLURM cluster name; {@code debug} also sets
+ * @param cluster         {@code debug} (standalone) or {@code slurm} (submitit); {@code debug} also sets
  *                        {@code trainer.debug} in the reference. Default {@code debug}.
  * @param partition       SLURM partition ({@code sbatch --partition}). Default null (the cluster's default).
  * @param log_folder      executor log directory. Default {@code executor_logs} (defaults.yaml:
@@ -28,13 +28,27 @@ public record LauncherConfig(String _target_, String cluster, String partition, 
                              String config_dump_dir, String qos, String account, int rendezvous_timeout_s,
                              int collective_timeout_s) {
 
+    /** {@code cluster} of the standalone launcher: the run happens in the processes that were started. */
+    public static final String DEBUG = "debug";
+    /** {@code cluster} of {@code launcher=submitit} / {@code launcher=slurm}: the run is submitted as a SLURM job. */
+    public static final String SLURM = "slurm";
+
     public static LauncherConfig defaults() {
         return new Builder().build();
+    }
+
+    /** Whether {@code ./lcm train} outside a SLURM step submits a job instead of training. */
+    public boolean submitsToSlurm() {
+        return SLURM.equals(cluster);
     }
 
     /** Checks the values; {@code path} is this node's dotted path for messages. */
     public void validate(String path) {
         if (cluster == null) throw new LcmException(path + ".cluster is required (debug for the standalone launcher)");
+        if (!cluster.equals(DEBUG) && !cluster.equals(SLURM)) {
+            throw new LcmException(path + ".cluster must be " + DEBUG + " (launcher=standalone: train here, or in the workers "
+                    + "torchrun / ./lcm launch / srun started) or " + SLURM + " (launcher=submitit: submit a SLURM job), got '" + cluster + "'");
+        }
         if (rendezvous_timeout_s < 1) throw new LcmException(path + ".rendezvous_timeout_s must be at least 1, got " + rendezvous_timeout_s);
         if (collective_timeout_s < 1) throw new LcmException(path + ".collective_timeout_s must be at least 1, got " + collective_timeout_s);
     }

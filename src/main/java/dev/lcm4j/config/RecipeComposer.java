@@ -136,9 +136,6 @@ public final class RecipeComposer {
     }
 
     private static void checkOption(String group, String option, List<Path> searchPath) {
-        if ("launcher".equals(group) && "submitit".equals(option)) {
-            throw new LcmException("launcher=submitit is not supported by lcm4j; use launcher=standalone");
-        }
         if (find(searchPath, group + "/" + option + ".yaml") == null) {
             throw new LcmException("unknown option '" + option + "' for config group '" + group + "'; available: "
                     + String.join(", ", options(searchPath, group)));

@@ -66,10 +66,10 @@ import java.util.Map;
  * @param validation_data_loading_config validation loader. Default {@link DataLoadingConfig#validationDefaults()}.
  * @param training_data                training datasets. Required, non-empty.
  * @param validation_data              validation datasets. Default empty.
- * @param requirements                 cluster resources, recorded only. Default {@link RequirementsConfig#defaults()}.
+ * @param requirements                 the SLURM job's shape with launcher=submitit. Default {@link RequirementsConfig#defaults()}.
  * @param use_submitit                 launch through submitit; ignored by lcm4j. Default true.
  * @param fake_gang_device             reference test hook; ignored. Default null.
- * @param experiment_name              run name for loggers. Default null.
+ * @param experiment_name              run name for loggers and the SLURM job name. Default null ({@code lcm_train}).
  * @param wandb_project                W&amp;B project; unsupported, ignored. Default null.
  * @param wandb_run_name               W&amp;B run name; unsupported, ignored. Default null.
  * @param wandb_entity                 W&amp;B entity; unsupported, ignored. Default null.

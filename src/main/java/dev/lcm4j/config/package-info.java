@@ -8,7 +8,8 @@
  *
  * <p>Differences from the reference (Hydra + OmegaConf + dacite):
  * <ul>
- *   <li>The default launcher is {@code standalone}; {@code launcher=submitit} is rejected (no SLURM on the JVM).</li>
+ *   <li>The default launcher is {@code standalone}; {@code launcher=submitit} (or {@code slurm}) submits a SLURM job
+ *       from {@code trainer.requirements} (see {@code dev.lcm4j.launch.SlurmLauncher}).</li>
  *   <li>Unknown keys are errors (dacite's non-strict mode drops them silently), except
  *       {@code data_loading_config.min_length_after_batching}, found in the reference pretrain recipes, which is
  *       skipped with a warning (the reference ignores it silently; docs/quirks.md #17).</li>
@@ -17,7 +18,7 @@
  *   <li>An interpolation of a value that is still {@code ???} stays unresolved after composition; binding reports
  *       the missing key ({@code trainer.output_dir is required: add ++trainer.output_dir=DIR}).</li>
  *   <li>Interpolation resolvers ({@code ${oc.env:X}}) and nested defaults lists in group files are not supported.</li>
- *   <li>FSDP, submitit and W&amp;B fields bind (so reference recipes and dumps load) but have no effect.</li>
+ *   <li>FSDP, {@code use_submitit} and W&amp;B fields bind (so reference recipes and dumps load) but have no effect.</li>
  * </ul>
  */
 package dev.lcm4j.config;

@@ -29,12 +29,48 @@ import java.util.TreeSet;
  * writes {@code DIR/split=S/part-XXXXX.parquet} per split, each atomically. {@link Manifest} records finished shards,
  * so a rerun after a kill skips them (no re-encoding) and redoes only the rest; settings that differ from the
  * manifest's are refused unless {@code overwrite}. {@code DIR/datacard.yaml} is written last.
+ *
+ * <p>Split over a SLURM array ({@link #runTask}): every task streams the same documents, so shard numbers are the
+ * same everywhere, and prepares only the shards {@code i} with {@code i % N == task}, recording them in its own
+ * task file (see {@link Manifest}); {@link #merge} then folds the task files into the manifest and writes the
+ * datacard, exactly as a local run would have: the files are byte for byte those of a local run.
  */
 public final class Preparer {
     /** Progress callbacks (the CLI draws a bar with documents/s and sentences/s). */
     public interface Listener {
         /** A shard is finished; {@code resumed} when it was already done in an earlier run and was skipped. */
         void shard(int index, long documents, long sentences, boolean resumed);
+    }
+
+    /**
+     * Which shards one SLURM array task prepares: those whose index modulo {@code count} is {@code index}.
+     *
+     * @param index this task, 0 .. count-1 (SLURM_ARRAY_TASK_ID)
+     * @param count the array's size ({@code --nshards})
+     */
+    public record ArrayTask(int index, int count) {
+        public ArrayTask {
+            if (count < 1) throw new LcmException("--nshards must be at least 1, got " + count);
+            if (index < 0 || index >= count) {
+                throw new LcmException("--array-task must be between 0 and " + (count - 1) + " (--nshards " + count + "), got " + index);
+            }
+        }
+
+        public boolean owns(int shard) {
+            return shard % count == index;
+        }
+    }
+
+    /**
+     * What one array task did.
+     *
+     * @param task          which task
+     * @param totalShards   shards of the whole dataset
+     * @param ownedShards   shards that are this task's
+     * @param preparedShards of those, prepared now
+     * @param resumedShards  of those, found finished (by an earlier attempt of the task, or any other run)
+     */
+    public record TaskResult(ArrayTask task, int totalShards, int ownedShards, int preparedShards, int resumedShards) {
     }
 
     /** Totals of a run, including shards finished by earlier runs. */
@@ -83,28 +119,61 @@ public final class Preparer {
         return s;
     }
 
+    /** A local run: prepares every unfinished shard and writes the manifest, the datacard and nothing else. */
     public Result run(Listener listener) {
+        return (Result) execute(null, true, listener);
+    }
+
+    /**
+     * The last step after a SLURM array: folds the tasks' records into the manifest and writes the datacard, as a
+     * local run that finds every shard finished. A shard no task finished is an error (nothing is prepared here).
+     */
+    public Result merge(Listener listener) {
+        return (Result) execute(null, false, listener);
+    }
+
+    /**
+     * One task of a SLURM array: prepares the unfinished shards that are {@code task}'s and records them in its own
+     * task file; the manifest, the datacard and the other tasks' shards are left alone (they run at the same time).
+     */
+    public TaskResult runTask(ArrayTask task, Listener listener) {
+        return (TaskResult) execute(task, true, listener);
+    }
+
+    private Object execute(ArrayTask task, boolean mayPrepare, Listener listener) {
         Path dir = opt.output();
         Map<String, String> settings = settings();
         try (DocumentSource source = DocumentSources.open(opt.source())) {
-            Manifest.Content manifest = startOrResume(dir, settings);
+            Progress progress = task == null ? new Progress(startOrResume(dir, settings), null, null)
+                    : startTask(dir, settings, task);
             ExecutorService pool = Executors.newFixedThreadPool(opt.threads(), r -> {
                 Thread t = new Thread(r, "prepare");
                 t.setDaemon(true);
                 return t;
             });
             try {
-                return stream(source, manifest, pool, listener);
+                return stream(source, progress, task, mayPrepare, pool, listener);
             } finally {
                 pool.shutdownNow();
             }
         }
     }
 
-    private Result stream(DocumentSource source, Manifest.Content manifest, ExecutorService pool, Listener listener) {
+    /**
+     * Where finished shards are looked up and recorded: a local run has the manifest only; an array task reads the
+     * manifest and every task file ({@code done}) and writes its own file ({@code own}).
+     */
+    private record Progress(Manifest.Content manifest, Map<Integer, Manifest.Shard> done, Manifest.Content own) {
+        Manifest.Shard finished(int shard) {
+            return done != null ? done.get(shard) : manifest.shards().get(shard);
+        }
+    }
+
+    private Object stream(DocumentSource source, Progress progress, ArrayTask task, boolean mayPrepare, ExecutorService pool,
+                          Listener listener) {
         Embedder embedder = new Embedder(encoder, opt.lang(), opt.tokenBudget(), opt.maxBatchSentences(), pool);
         long kept = 0, empty = 0, otherLanguage = 0;
-        int shard = 0, resumed = 0;
+        int shard = 0, resumed = 0, owned = 0, prepared = 0;
         List<SourceDocument> batch = new ArrayList<>(opt.shardSize());
         while (true) {
             boolean full = opt.maxDocs() > 0 && kept == opt.maxDocs();
@@ -122,16 +191,30 @@ public final class Preparer {
                 batch.add(d);
             }
             if (batch.size() == opt.shardSize() || (d == null && !batch.isEmpty())) {
-                Manifest.Shard done = manifest.shards().get(shard);
-                boolean wasDone = done != null;
-                if (wasDone) {
-                    resumed++; // finished by an earlier run: its files are complete, nothing is re-encoded
-                } else {
-                    done = processShard(shard, batch, embedder, pool);
-                    manifest.shards().put(shard, done);
-                    Manifest.write(opt.output(), manifest);
+                if (task == null || task.owns(shard)) { // another task's shard: only counted, so numbers agree
+                    owned++;
+                    Manifest.Shard done = progress.finished(shard);
+                    boolean wasDone = done != null;
+                    if (wasDone) {
+                        resumed++; // finished by an earlier run: its files are complete, nothing is re-encoded
+                    } else if (!mayPrepare) {
+                        throw new LcmException("shard " + shard + " of " + opt.output() + " was not prepared by the array "
+                                + "tasks (neither " + Manifest.FILE + " nor " + Manifest.TASKS_DIR + "/ lists it); run the "
+                                + "same ./lcm prepare --launcher submitit command again: it prepares only what is missing");
+                    } else {
+                        done = processShard(shard, batch, embedder, pool);
+                        prepared++;
+                        if (task == null) {
+                            progress.manifest().shards().put(shard, done);
+                            Manifest.write(opt.output(), progress.manifest());
+                        } else {
+                            progress.own().shards().put(shard, done);
+                            progress.done().put(shard, done);
+                            Manifest.writeFile(Manifest.taskPath(opt.output(), task.index(), task.count()), progress.own());
+                        }
+                    }
+                    listener.shard(shard, sum(done.documents()), sum(done.sentences()), wasDone);
                 }
-                listener.shard(shard, sum(done.documents()), sum(done.sentences()), wasDone);
                 shard++;
                 batch = new ArrayList<>(opt.shardSize());
             }
@@ -141,8 +224,9 @@ public final class Preparer {
             throw new LcmException("no documents to prepare in " + opt.source().input() + " (" + empty + " empty"
                     + (opt.languageFilter() ? ", " + otherLanguage + " not identified as " + opt.lang() : "") + ")");
         }
+        if (task != null) return new TaskResult(task, shard, owned, prepared, resumed);
         Map<String, Long> docs = new TreeMap<>(), sentences = new TreeMap<>();
-        for (Manifest.Shard s : manifest.shards().values()) {
+        for (Manifest.Shard s : progress.manifest().shards().values()) {
             s.documents().forEach((k, v) -> docs.merge(k, v, Long::sum));
             s.sentences().forEach((k, v) -> sentences.merge(k, v, Long::sum));
         }
@@ -212,7 +296,8 @@ public final class Preparer {
         if (opt.overwrite()) clear(dir);
         Manifest.Content m = Files.isDirectory(dir) ? Manifest.read(dir) : null;
         if (m == null) {
-            List<Path> existing = parquetFiles(dir);
+            // parquet files with array tasks' records are a prepare run's (the tasks never write the manifest)
+            List<Path> existing = Manifest.taskFiles(dir).isEmpty() ? parquetFiles(dir) : List.of();
             if (!existing.isEmpty()) {
                 int dim = existingDim(existing.get(0));
                 if (dim != encoder.dim() && dim > 0) {
@@ -236,8 +321,83 @@ public final class Preparer {
             throw new LcmException(dir + " was prepared with other settings" + dims + ": " + String.join("; ", diff)
                     + "; rerun with the same options to resume, or pass --overwrite to start afresh");
         }
-        deleteTemporaries(dir);
+        deleteTemporaries(dir); // no array task runs now: their leftovers are as dead as a killed local run's
+        foldTaskFiles(dir, m);
         return m;
+    }
+
+    /**
+     * Moves the shards recorded by array tasks into the manifest: the manifest is written first, then the task files
+     * are deleted, so a kill in between loses nothing (the next run folds the same shards again).
+     */
+    private static void foldTaskFiles(Path dir, Manifest.Content m) {
+        List<Path> files = Manifest.taskFiles(dir);
+        if (files.isEmpty()) return;
+        for (Path f : files) {
+            Manifest.Content t = Manifest.readFile(f);
+            if (t == null) continue;
+            checkSameSettings(f, t.settings(), m.settings());
+            m.shards().putAll(t.shards());
+        }
+        Manifest.write(dir, m);
+        try {
+            for (Path f : files) Files.deleteIfExists(f);
+            deleteTree(dir.resolve(Manifest.TASKS_DIR));
+        } catch (IOException e) {
+            throw new LcmException("cannot remove the array tasks' files in " + dir.resolve(Manifest.TASKS_DIR) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkSameSettings(Path file, Map<String, String> found, Map<String, String> expected) {
+        if (found.equals(expected)) return;
+        List<String> diff = new ArrayList<>();
+        for (String k : new TreeSet<>(expected.keySet())) {
+            if (!expected.get(k).equals(found.get(k))) diff.add(k + " was " + found.get(k) + ", now " + expected.get(k));
+        }
+        throw new LcmException(file + " was written by an array task with other settings: " + String.join("; ", diff)
+                + "; rerun with the same options to resume, or pass --overwrite to start afresh");
+    }
+
+    /**
+     * An array task's start: checks its settings against the manifest and every task file, and collects the shards
+     * finished anywhere. It neither clears nor writes shared files (the other tasks run at the same time); the
+     * submitter checked the directory beforehand ({@link #checkOutputForArray}).
+     */
+    private Progress startTask(Path dir, Map<String, String> settings, ArrayTask task) {
+        if (!Files.isDirectory(dir)) {
+            throw new LcmException("--output " + dir + " is not a directory; array tasks expect the directory the submission prepared");
+        }
+        Map<Integer, Manifest.Shard> done = new TreeMap<>();
+        Manifest.Content m = Manifest.read(dir);
+        if (m != null) {
+            checkSameSettings(Manifest.path(dir), m.settings(), settings);
+            done.putAll(m.shards());
+        }
+        Path ownFile = Manifest.taskPath(dir, task.index(), task.count());
+        Manifest.Content own = new Manifest.Content(settings, new TreeMap<>());
+        for (Path f : Manifest.taskFiles(dir)) {
+            Manifest.Content t = Manifest.readFile(f);
+            if (t == null) continue;
+            checkSameSettings(f, t.settings(), settings);
+            done.putAll(t.shards());
+            if (f.equals(ownFile)) own.shards().putAll(t.shards()); // an earlier attempt of this same task
+        }
+        return new Progress(m, done, own);
+    }
+
+    /**
+     * Before an array is submitted: refuses a file or a foreign dataset at {@code dir} as a local run would, or with
+     * {@code overwrite} clears the previous dataset (once, here: the tasks must not clear each other's work).
+     */
+    public static void checkOutputForArray(Path dir, boolean overwrite) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new LcmException("--output " + dir + " is a file; pass a directory");
+        }
+        if (overwrite) clear(dir);
+        if (Manifest.read(dir) == null && Manifest.taskFiles(dir).isEmpty() && !parquetFiles(dir).isEmpty()) {
+            throw new LcmException(dir + " already holds parquet files not written by a prepare run (no "
+                    + Manifest.FILE + "); choose another --output, or --overwrite to replace them");
+        }
     }
 
     private int existingDim(Path file) {
@@ -280,13 +440,14 @@ public final class Preparer {
         }
     }
 
-    /** --overwrite: removes what a previous dataset put there (split dirs, manifest, datacard), nothing else. */
+    /** --overwrite: removes what a previous dataset put there (split dirs, manifest, task files, datacard), nothing else. */
     private static void clear(Path dir) {
         if (!Files.isDirectory(dir)) return;
         try (Stream<Path> top = Files.list(dir)) {
             for (Path p : top.toList()) {
                 String n = p.getFileName().toString();
-                if (n.startsWith("split=") || n.equals(Manifest.FILE) || n.equals("datacard.yaml")) deleteTree(p);
+                if (n.startsWith("split=") || n.equals(Manifest.FILE) || n.equals(Manifest.TASKS_DIR)
+                        || n.equals("datacard.yaml")) deleteTree(p);
             }
         } catch (IOException e) {
             throw new LcmException("cannot clear " + dir + " for --overwrite: " + e.getMessage(), e);

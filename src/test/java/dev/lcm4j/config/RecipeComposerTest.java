@@ -210,10 +210,14 @@ class RecipeComposerTest {
     }
 
     @Test
-    void submititLauncherIsRejectedClearly() {
-        LcmException e = assertThrows(LcmException.class, () -> compose("launcher=submitit"));
-        assertEquals("launcher=submitit is not supported by lcm4j; use launcher=standalone", e.getMessage());
+    void submititAndSlurmLaunchersSelectTheSlurmCluster() {
+        assertEquals("slurm", at(compose("launcher=submitit"), "launcher.cluster"));
+        assertEquals("slurm", at(compose("launcher=slurm"), "launcher.cluster"));
         assertEquals("debug", at(compose("launcher=standalone"), "launcher.cluster"));
+        // the launcher=... file's keys replace the defaults' node; defaults.yaml's own launcher: section still applies
+        assertEquals("${trainer.output_dir}/executor_logs", String.valueOf(at(compose("launcher=submitit"), "launcher.log_folder")));
+        LcmException e = assertThrows(LcmException.class, () -> compose("launcher=nope"));
+        assertTrue(e.getMessage().contains("slurm, standalone, submitit"), e.getMessage());
     }
 
     @Test
