@@ -4,28 +4,43 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.ConfigBinder;
+import dev.lcm4j.config.LauncherConfig;
+import dev.lcm4j.dist.DistributedEnvironment;
+import dev.lcm4j.dist.DistributedGroup.Timeouts;
+import dev.lcm4j.dist.DistributedGroup;
 import dev.lcm4j.eval.DatasetOptions;
 import dev.lcm4j.eval.Evaluator;
 import dev.lcm4j.eval.LcmPredictor;
 import dev.lcm4j.eval.Tasks;
 import dev.lcm4j.inference.GeneratorOptions;
+import dev.lcm4j.launch.LocalLauncher;
 import dev.lcm4j.models.ModelFamilies;
+import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import picocli.CommandLine;
+import java.util.concurrent.Callable;
+import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import java.util.Locale;
-import org.yaml.snakeyaml.Yaml;
+import picocli.CommandLine;
 
-/** {@code ./lcm evaluate}: the reference's evaluation command line over {@code eval.Evaluator}. */
-@Command(name = "evaluate", description = {"Evaluates a model on tasks with the reference's flags and output layout",
-        "(python -m lcm.evaluation): results/<task>.json, raw_results/<task>/, metrics.eval.jsonl, metadata.jsonl, tb/."})
-final class EvaluateCommand implements Runnable {
+/**
+ * {@code ./lcm evaluate}: the reference's evaluation command line over {@code eval.Evaluator}, in one process or as
+ * shards of a multi-process job ({@link EvaluateLaunch}).
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, description = {"Evaluates a model on tasks with the reference's flags and output layout",
+        "(python -m lcm.evaluation): results/<task>.json, raw_results/<task>/, metrics.eval.jsonl, metadata.jsonl, tb/.",
+        "Sharding: under torchrun, ./lcm launch --nproc-per-node N or srun -n N",
+        "every process is a shard; with --job_args '{\"nshards\": N}' evaluate starts",
+        "N local worker processes itself. Each run's batches are dealt out round-robin;",
+        "rank 0 merges them in order and writes what one process writes."})
+final class EvaluateCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Booleans as the reference's CLI reads them: on/off/true/false/yes/no/1/0. */
@@ -65,6 +80,17 @@ final class EvaluateCommand implements Runnable {
     @Option(names = "--show_progress", defaultValue = "true", arity = "0..1", fallbackValue = "true", converter = Bool.class,
             description = "Progress bars on stderr (default true; the reference's default is false)") boolean showProgress;
     @Option(names = "--dry_run", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean dryRun;
+    @Option(names = "--launcher", defaultValue = "standalone", description = "standalone (default) or local: this process,"
+            + " or with --job_args nshards N, N local worker processes. submitit or slurm: only inside an srun step, where every"
+            + " task is a shard; SLURM submission is not available yet. Under torchrun or ./lcm launch (WORLD_SIZE > 1) every"
+            + " process is a shard whatever the launcher.") String launcher;
+    @Option(names = "--job_args", description = "JSON: nshards (shards per run, >= 1; in a multi-process job it must equal"
+            + " the number of processes); launcher.rendezvous_timeout_s (how long the shards wait for each other to start,"
+            + " default 300); launcher.collective_timeout_s (how long rank 0 waits for a live but silent shard once its own"
+            + " part is done, default 1800). Accepted with NO effect in lcm4j, which submits no jobs and has no stopes cache:"
+            + " requirements {nodes, tasks_per_node, gpus_per_node, cpus_per_task, mem_gb, timeout_min, constraint,"
+            + " max_num_timeout} and launcher.{_target_, cluster, partition, qos, account, cache, log_folder,"
+            + " config_dump_dir}; a notice names them. See docs/distributed.md.") String jobArgs;
 
     // LCMGeneratorOptions
     @Option(names = "--max_seq_len", defaultValue = "200") int maxSeqLen;
@@ -108,7 +134,7 @@ final class EvaluateCommand implements Runnable {
     @Option(names = "--dataset.prompt_template", description = "Template with {{ column }} substitutions") String dsTemplate;
 
     @Override
-    public void run() {
+    public Integer call() {
         if (topK != 0 || topP != 0.0) throw new LcmException("--top_k/--top_p sampling does not apply to concept generation; leave them at 0");
         if (confidenceLevel != null) throw new LcmException("--confidence_level is not supported by lcm4j; remove it (per-sample scores are in raw_results/)");
         List<String> taskList = Tasks.expand(tasks);
@@ -145,25 +171,52 @@ final class EvaluateCommand implements Runnable {
         config.put("decoder_config", ordered("decoder", String.valueOf(decoder), "lang", decoderLang));
         config.put("generator_batch_size", generatorBatchSize);
         config.put("disable_cache", disableCache);
+        EvaluateLaunch.Launcher launch = EvaluateLaunch.Launcher.parse(launcher);
+        EvaluateLaunch.JobArgs job = EvaluateLaunch.JobArgs.parse(jobArgs);
+        List<String> runs = Evaluator.runNames(taskList, args);   // bad --task_args fail here, before any worker starts
+        DistributedEnvironment env = DistributedEnvironment.fromEnvironment();
+        EvaluateLaunch.Plan plan = EvaluateLaunch.plan(launch, job.nshards(), env, System.getenv());
         if (dryRun) {
-            System.out.println("dry run: tasks " + taskList + ", predictor " + predictor + ", dump_dir " + dumpDir);
-            return;
+            System.out.println("dry run: tasks " + taskList + " (runs " + runs + "), predictor " + predictor + ", dump_dir " + dumpDir
+                    + ", launcher " + launch.cliName() + ", " + plan.shards() + " shard(s)" + (plan.mode() == EvaluateLaunch.Mode.SPAWN ? " in local worker processes" : ""));
+            return 0;
         }
+        List<String> original = spec.commandLine().getParseResult().originalArgs();   // "evaluate" and its arguments
         try (LcmPredictor p = new LcmPredictor(pc)) {
             if (p.samplingOptions() != null) config.put("sampling_options", ConfigBinder.toTree(p.samplingOptions()));
             if (p.isDummy()) {
                 for (String t : taskList) if (!t.startsWith("dummy_")) throw new LcmException("--predictor dummy only runs the dummy_* tasks; " + t + " needs a model predictor ("
                         + String.join(", ", ModelFamilies.predictorNames()) + ")");
             }
+            if (plan.mode() == EvaluateLaunch.Mode.SPAWN) {
+                // the workers run this same command line; each sees WORLD_SIZE = nshards and becomes one shard (rank 0 writes)
+                return new LocalLauncher(new LocalLauncher.Options(plan.shards(), 0, 0, 0), System.out).run(original);
+            }
+            if (!job.noEffect().isEmpty() && env.isMain()) {
+                System.err.println("evaluate: --job_args " + String.join(", ", job.noEffect()) + " accepted with no effect in lcm4j"
+                        + " (it submits no jobs and keeps no stopes cache; see ./lcm evaluate --help)");
+            }
             Evaluator.Options o = new Evaluator.Options(taskList, d, datasetDir, args, maxSamples, batchSize, dumpDir, metricLogDir,
-                    tbLogDir, showProgress, noResume, logOnlyText, seed, "lcm " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), config);
-            Map<String, Map<String, Double>> results = new Evaluator(o, p).run();
+                    tbLogDir, showProgress, noResume, logOnlyText, seed, "lcm " + String.join(" ", original), config);
+            Map<String, Map<String, Double>> results;
+            if (plan.mode() == EvaluateLaunch.Mode.RANK) {
+                TorchRuntime.init();
+                LauncherConfig l = job.launcher();
+                Timeouts timeouts = new Timeouts(Duration.ofSeconds(l.rendezvous_timeout_s()), Duration.ofSeconds(l.collective_timeout_s()));
+                try (DistributedGroup group = DistributedGroup.join(env, timeouts)) {
+                    results = new Evaluator(o, p, group).run();
+                }
+                if (!env.isMain()) return 0; // rank 0 reports for the job
+            } else {
+                results = new Evaluator(o, p).run();
+            }
             for (Map.Entry<String, Map<String, Double>> e : results.entrySet()) {
                 StringBuilder sb = new StringBuilder(e.getKey());
                 e.getValue().forEach((k, v) -> sb.append(String.format(" %s=%.4f", k, v)));
                 System.out.println(sb);
             }
             System.out.println("results in " + dumpDir.resolve("results") + ", per-sample outputs in " + dumpDir.resolve("raw_results"));
+            return 0;
         }
     }
 

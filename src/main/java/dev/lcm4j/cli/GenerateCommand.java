@@ -104,7 +104,7 @@ final class GenerateCommand implements Runnable {
             List<String> prompt = p.split(text);
             float[][] concepts = p.encodeText(text);
             var eos = eosText == null ? null : Map.of("text", eosText);
-            var pred = p.generate(Collections.singletonList(concepts), null, minGenLen, maxGenLen, null, eos).get(0);
+            var pred = p.generate(Collections.singletonList(concepts), null, null, minGenLen, maxGenLen, null, eos).get(0);
             System.err.printf("prompt: %d sentences; generated %d with %s (encoder %s, decoder %s)%n", prompt.size(),
                     pred.texts().size(), card, p.encoderName(), p.decoderName());
             for (String s : pred.texts()) System.out.println(s);

@@ -65,7 +65,7 @@ final class PrepareCommand implements Callable<Integer> {
 
     @Option(names = "--launcher", defaultValue = "standalone",
             description = "standalone (here, default) or submitit / slurm (a SLURM array job of --nshards tasks)") String launcher;
-    @Option(names = "--nshards", description = "SLURM array tasks; task i prepares the shards whose index % N == i (default 1)")
+    @Option(names = "--nshards", description = "SLURM array tasks; task i prepares the shards whose index %% N == i (default 1)")
     Integer nshards;
     @Option(names = "--partition", description = "SLURM partition (default: the cluster's)") String partition;
     @Option(names = "--qos", description = "SLURM quality of service") String qos;

@@ -41,6 +41,9 @@ public class DistributedGroup implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DistributedGroup.class);
     private static final String HEARTBEAT = "lcm4j/heartbeat/";
     private static final long HEARTBEAT_MS = 1000;
+    /** A rank whose heartbeat has not moved for this long while others wait for its message is taken as lost. */
+    private static final long SILENT_MS = 15 * HEARTBEAT_MS;
+    private static final long POLL_MS = 100;
 
     /**
      * @param rendezvous how long the ranks wait for each other at the start (a missing rank fails everyone then)
@@ -58,12 +61,14 @@ public class DistributedGroup implements AutoCloseable {
     private final TCPStore heartbeatStore;
     private final Thread heartbeat;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Timeouts timeouts;
     private long sequence;
 
     private static final DistributedGroup SINGLE = new DistributedGroup(DistributedEnvironment.single());
 
     private DistributedGroup(DistributedEnvironment env) {
         this.env = env;
+        this.timeouts = Timeouts.defaults();
         this.gloo = null;
         this.store = null;
         this.heartbeatStore = null;
@@ -72,6 +77,7 @@ public class DistributedGroup implements AutoCloseable {
 
     private DistributedGroup(DistributedEnvironment env, Timeouts timeouts) {
         this.env = env;
+        this.timeouts = timeouts;
         String where = env.masterAddr() + ":" + env.masterPort();
         TCPStore s;
         try {
@@ -212,6 +218,106 @@ public class DistributedGroup implements AutoCloseable {
         });
         barrier(); // every rank has read the keys before anyone reuses the store
         return out;
+    }
+
+    /**
+     * Rank 0 gets every rank's {@code text} in rank order; the other ranks get an empty list. Made for results that
+     * take each rank a different, possibly long time to compute (evaluation shards): rank 0 waits for the others
+     * without a fixed deadline while their heartbeats go on, failing at once, naming the rank, when one stops, and
+     * after the collective timeout if a live rank still has not sent. The messages go through the rendezvous store
+     * and are deleted once read.
+     */
+    public List<String> gatherStrings(String text) {
+        if (!distributed()) return List.of(text);
+        String prefix = "lcm4j/gather/" + (sequence++) + "/";
+        if (!isMain()) {
+            run("gather", () -> store.set(prefix + rank(), bytes(text)));
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        out.add(text);
+        List<Integer> others = new ArrayList<>();
+        for (int r = 1; r < worldSize(); r++) others.add(r);
+        awaitKeys("gather", prefix, others, timeouts.collective());
+        run("gather", () -> {
+            for (int r = 1; r < worldSize(); r++) {
+                out.add(string(store.get(prefix + r)));
+                store.deleteKey(prefix + r);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Rank 0's {@code text} on every rank (the others pass anything, e.g. null). The other ranks wait for rank 0 as
+     * long as it is alive, however long that takes: rank 0 may itself be waiting for a slow rank in
+     * {@link #gatherStrings}, which bounds that wait.
+     */
+    public String broadcastString(String text) {
+        if (!distributed()) return text;
+        String key = "lcm4j/broadcast/" + (sequence++) + "/0";
+        if (isMain()) {
+            run("broadcast", () -> store.set(key, bytes(text)));
+            return text;
+        }
+        awaitKeys("broadcast", key.substring(0, key.length() - 1), List.of(0), null);
+        String[] out = new String[1];
+        run("broadcast", () -> out[0] = string(store.get(key)));
+        return out[0];
+    }
+
+    /**
+     * Waits until {@code prefix + r} is in the store for every rank r of {@code ranks}: fails naming a rank whose
+     * heartbeat stopped, and after {@code limit} (null: no limit) naming the ranks still missing.
+     */
+    private void awaitKeys(String what, String prefix, List<Integer> ranks, Duration limit) {
+        long start = System.nanoTime();
+        long[] beat = null;
+        long[] lastMove = new long[worldSize()];
+        java.util.Arrays.fill(lastMove, start);
+        List<Integer> missing = new ArrayList<>(ranks);
+        while (true) {
+            List<Integer> still = new ArrayList<>();
+            try {
+                for (int r : missing) {
+                    StringVector k = new StringVector();
+                    k.push_back(prefix + r);
+                    if (!store.check(k)) still.add(r);
+                }
+            } catch (RuntimeException e) {
+                throw lost(what, e);
+            }
+            missing = still;
+            if (missing.isEmpty()) return;
+            long now = System.nanoTime();
+            long[] b = beats(what);
+            for (int r : missing) {
+                if (beat == null || b[r] != beat[r]) lastMove[r] = now;
+                else if (now - lastMove[r] > SILENT_MS * 1_000_000L) {
+                    throw new LcmException("rank " + rank() + ": rank " + r + " (" + who(r) + ") stopped (no heartbeat for "
+                            + SILENT_MS / 1000 + " s) before sending its part of the " + what + "; this process stops too");
+                }
+            }
+            beat = b;
+            if (limit != null && now - start > limit.toNanos()) {
+                throw new LcmException("rank " + rank() + ": ranks " + missing + " are alive but sent nothing for the " + what + " within "
+                        + limit.toSeconds() + " s of this rank being ready (launcher.collective_timeout_s); a rank is stuck or far slower");
+            }
+            try {
+                Thread.sleep(POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LcmException("interrupted while waiting for the other ranks (" + what + ")");
+            }
+        }
+    }
+
+    private long[] beats(String what) {
+        try {
+            return beats();
+        } catch (RuntimeException e) {
+            throw lost(what, e);
+        }
     }
 
     private void run(String what, Runnable collective) {

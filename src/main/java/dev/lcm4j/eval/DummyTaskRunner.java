@@ -22,19 +22,24 @@ final class DummyTaskRunner implements TaskRunner {
 
     @Override
     public void run(Run run, DatasetOptions d, Results sink) {
-        for (Example e : examples(run, d)) {
-            double m1 = 0;
-            if (e.promptConcepts() != null && e.promptConcepts().length > 0) {
-                for (float[] v : e.promptConcepts()) m1 += ConceptMetrics.l2(v, v);
-                m1 /= e.promptConcepts().length;
+        List<Example> examples = examples(run, d);
+        for (int i = 0, b = 0; i < examples.size(); i += settings.batchSize(), b++) {
+            if (!settings.shard().owns(b)) continue;
+            Results.Batch out = sink.batch(b);
+            for (Example e : examples.subList(i, Math.min(examples.size(), i + settings.batchSize()))) {
+                double m1 = 0;
+                if (e.promptConcepts() != null && e.promptConcepts().length > 0) {
+                    for (float[] v : e.promptConcepts()) m1 += ConceptMetrics.l2(v, v);
+                    m1 /= e.promptConcepts().length;
+                }
+                out.add("m1", m1);
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("index", e.index());
+                line.put("text_prompts", e.promptText());
+                line.put("prediction", e.promptText());
+                line.put("metrics", Map.of("m1", m1));
+                out.addRaw(line);
             }
-            sink.add("m1", m1);
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("index", e.index());
-            line.put("text_prompts", e.promptText());
-            line.put("prediction", e.promptText());
-            line.put("metrics", Map.of("m1", m1));
-            sink.addRaw(line);
         }
     }
 

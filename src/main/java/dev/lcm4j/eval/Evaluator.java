@@ -1,5 +1,6 @@
 package dev.lcm4j.eval;
 
+import dev.lcm4j.dist.DistributedGroup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,6 +12,11 @@ import java.util.Optional;
  * Runs evaluation tasks with a predictor: each task is unrolled into runs ({@link TaskArgs#unroll}), each run not
  * already done is executed by the {@link TaskRunner} of its task kind, its metrics are averaged (NaNs ignored) and
  * its outputs are written by {@link ResultsWriter}, which documents the layout under {@code dump_dir}.
+ *
+ * <p>In a group of several processes every process is one {@link Shard}: it computes its batches of every run,
+ * rank 0 gathers all batches, puts them back in the run's order, averages and writes exactly what a single process
+ * writes; the other ranks write nothing. Rank 0 alone decides whether a run is already done (its results file) and
+ * tells the others, so that every rank skips or computes the same runs, with or without a shared file system.
  */
 public final class Evaluator {
     /** Command-level options. */
@@ -20,38 +26,77 @@ public final class Evaluator {
                           Map<String, Object> config) {
     }
 
+    /** Rank 0's word on a run: skip it with these metrics, or compute it. */
+    private static final String COMPUTE = "compute";
+
     private final Options opt;
     private final LcmPredictor predictor;
     private final ResultsWriter writer;
     private final TaskRunner.Settings settings;
+    private final DistributedGroup group;
 
+    /** A single-process evaluator. */
     public Evaluator(Options opt, LcmPredictor predictor) {
-        this.opt = opt;
-        this.predictor = predictor;
-        this.writer = new ResultsWriter(opt, predictor.card());
-        this.settings = new TaskRunner.Settings(opt.maxSamples(), opt.batchSize(), opt.showProgress(), opt.logOnlyText());
+        this(opt, predictor, DistributedGroup.single());
     }
 
-    /** Runs every task (and every grid point of its grouped task_args); returns run name -> metrics. */
+    /** An evaluator that is shard {@code group.rank()} of {@code group.worldSize()}. */
+    public Evaluator(Options opt, LcmPredictor predictor, DistributedGroup group) {
+        this.opt = opt;
+        this.predictor = predictor;
+        this.group = group;
+        this.writer = new ResultsWriter(opt, predictor.card());
+        this.settings = new TaskRunner.Settings(opt.maxSamples(), opt.batchSize(), opt.showProgress(), opt.logOnlyText(),
+                opt.seed(), new Shard(group.rank(), group.worldSize()));
+    }
+
+    /** The run names of {@code tasks} under {@code taskArgs}; checks every task argument (fails as {@link #run} would). */
+    public static List<String> runNames(List<String> tasks, Map<String, Object> taskArgs) {
+        List<String> names = new ArrayList<>();
+        for (String t : tasks) for (Run r : TaskArgs.unroll(t, taskArgs)) names.add(r.name());
+        return names;
+    }
+
+    /** Runs every task (and every grid point of its grouped task_args); returns run name -> metrics, on every rank. */
     public Map<String, Map<String, Double>> run() {
         List<Run> runs = new ArrayList<>();
         for (String t : opt.tasks()) runs.addAll(TaskArgs.unroll(t, opt.taskArgs()));
-        writer.writeMetadata(runs);
+        if (group.isMain()) writer.writeMetadata(runs);
         Map<String, Map<String, Double>> all = new LinkedHashMap<>();
         for (Run r : runs) all.put(r.name(), runOne(r));
+        // rank 0 serves the store the others read rank 0's last message from: it must not exit before they have
+        group.barrier();
         return all;
     }
 
     private Map<String, Double> runOne(Run run) {
-        Optional<Map<String, Double>> cached = writer.cached(run);
-        if (cached.isPresent()) return cached.get();
+        String decision = null;
+        if (group.isMain()) {
+            Optional<Map<String, Double>> cached = writer.cached(run);
+            decision = cached.isPresent() ? Results.metricsToJson(cached.get()) : COMPUTE;
+        }
+        decision = group.broadcastString(decision);
+        if (!decision.equals(COMPUTE)) return Results.metricsFromJson(decision);
+
         DatasetOptions d = opt.dataset().copy();
         run.spec().dataset().apply(d, opt.datasetDir(), run.args());
         Results results = new Results();
         runnerFor(run.spec().kind()).run(run, d, results);
-        Map<String, Double> metrics = results.means();
-        writer.write(run, d, results.raw(), metrics);
-        return metrics;
+        if (!group.distributed()) {
+            Map<String, Double> metrics = results.means();
+            writer.write(run, d, results.raw(), metrics);
+            return metrics;
+        }
+        List<String> shards = group.gatherStrings(results.toJson());
+        String metrics = null;
+        if (group.isMain()) {
+            Results merged = Results.merge(shards);
+            Map<String, Double> m = merged.means();
+            writer.write(run, d, merged.raw(), m);
+            metrics = Results.metricsToJson(m);
+        }
+        // the others learn the metrics once rank 0 has written them, so no rank goes on while the files are unwritten
+        return Results.metricsFromJson(group.broadcastString(metrics));
     }
 
     private TaskRunner runnerFor(TaskSpec.Kind kind) {

@@ -5,6 +5,7 @@ import dev.lcm4j.concepts.AffixEmbedding;
 import dev.lcm4j.data.Affixes;
 import dev.lcm4j.data.Dataset;
 import dev.lcm4j.data.Document;
+import dev.lcm4j.torch.Noise;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,11 +37,18 @@ final class GenerationTaskRunner implements TaskRunner {
         if (examples.isEmpty()) throw new LcmException("task " + run.name() + " found no samples to evaluate");
         TextScores scorer = new TextScores(run.spec(), a);
         try (ProgressBar pb = settings.progressBar(run.name(), examples.size())) {
-            for (int i = 0; i < examples.size(); i += settings.batchSize()) {
+            for (int i = 0, b = 0; i < examples.size(); i += settings.batchSize(), b++) {
+                if (!settings.shard().owns(b)) continue;
                 List<Example> batch = examples.subList(i, Math.min(examples.size(), i + settings.batchSize()));
+                Results.Batch out = sink.batch(b);
                 List<float[][]> prompts = new ArrayList<>();
-                for (Example e : batch) prompts.add(e.promptConcepts() != null ? e.promptConcepts() : predictor.encodeText(e.promptText()));
-                List<LcmPredictor.Prediction> preds = predictor.generate(prompts, TaskArgs.intArg(a, "max_prompt_len"),
+                long[] seeds = new long[batch.size()];
+                for (int k = 0; k < batch.size(); k++) {
+                    Example e = batch.get(k);
+                    prompts.add(e.promptConcepts() != null ? e.promptConcepts() : predictor.encodeText(e.promptText()));
+                    seeds[k] = Noise.seedFor(settings.seed(), e.index());
+                }
+                List<LcmPredictor.Prediction> preds = predictor.generate(prompts, seeds, TaskArgs.intArg(a, "max_prompt_len"),
                         TaskArgs.intArg(a, "min_gen_len"), TaskArgs.intArg(a, "max_gen_len"), TaskArgs.doubleArg(a, "max_gen_len_ratio"),
                         a.get("eos_config"));
                 for (int k = 0; k < batch.size(); k++) {
@@ -49,8 +57,8 @@ final class GenerationTaskRunner implements TaskRunner {
                     String prediction = pred.text();
                     if (run.spec().firstSentenceOnly()) prediction = prediction.split("\\.", -1)[0];
                     Map<String, Double> scores = scorer.score(prediction, e);
-                    scores.forEach(sink::add);
-                    sink.addRaw(rawLine(e, pred, prediction, scores));
+                    scores.forEach(out::add);
+                    out.addRaw(rawLine(e, pred, prediction, scores));
                 }
                 pb.stepBy(batch.size());
             }

@@ -211,11 +211,16 @@ public final class LcmPredictor implements AutoCloseable {
     /**
      * Generates after every prompt and decodes the generated part.
      *
+     * @param seeds          one seed per prompt: each prompt draws its noise from its own generator (see
+     *                       {@link LcmGenerator#generate(List, Integer, Integer, double, boolean, long[])}), so its
+     *                       prediction does not depend on the other prompts, the generator batch size or the shard;
+     *                       null: torch's global generator, seeded with {@code --seed} at every generator call
      * @param maxGenLenRatio if set, each sample's max_gen_len is max(1, floor(prompt_len * ratio)) (per sample; the
      *                       reference's version only works at batch size 1; docs/quirks.md #24)
      */
-    public List<Prediction> generate(List<float[][]> prompts, Integer maxPromptLen, Integer minGenLen, Integer maxGenLen,
+    public List<Prediction> generate(List<float[][]> prompts, long[] seeds, Integer maxPromptLen, Integer minGenLen, Integer maxGenLen,
                                      Double maxGenLenRatio, Object eosConfig) {
+        if (seeds != null && seeds.length != prompts.size()) throw new IllegalArgumentException(seeds.length + " seeds for " + prompts.size() + " prompts");
         float[] eosVec = eos(eosConfig);
         GeneratorOptions g = cfg.generator();
         GeneratorOptions opts = new GeneratorOptions(g.max_seq_len(), g.min_seq_len(), eosVec == null ? null : g.eos_threshold(),
@@ -230,7 +235,8 @@ public final class LcmPredictor implements AutoCloseable {
         for (int i = 0; i < cut.size(); i += bs) {
             List<float[][]> chunk = cut.subList(i, Math.min(cut.size(), i + bs));
             Integer mg = maxGenLenRatio == null ? maxGenLen : Math.max(1, (int) (chunk.get(0).length * maxGenLenRatio));
-            List<float[][]> out = gen.generate(chunk, mg, minGenLen, cfg.temperature(), cfg.disableCache());
+            List<float[][]> out = gen.generate(chunk, mg, minGenLen, cfg.temperature(), cfg.disableCache(),
+                    seeds == null ? null : Arrays.copyOfRange(seeds, i, i + chunk.size()));
             for (int k = 0; k < chunk.size(); k++) generated.add(Arrays.copyOfRange(out.get(k), chunk.get(k).length, out.get(k).length));
         }
         // decode all generated concepts at once (the reference re-batches for the SONAR decoder the same way)

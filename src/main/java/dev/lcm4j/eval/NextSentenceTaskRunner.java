@@ -6,6 +6,7 @@ import dev.lcm4j.data.Document;
 import dev.lcm4j.eval.metrics.ConceptMetrics;
 import dev.lcm4j.inference.TeacherForcedPredictor;
 import dev.lcm4j.models.EmbeddingsBatch;
+import dev.lcm4j.torch.Noise;
 import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,14 +47,19 @@ final class NextSentenceTaskRunner implements TaskRunner {
         boolean roundTrip = !Boolean.FALSE.equals(run.args().get("round_trip"));
         TeacherForcedPredictor tf = new TeacherForcedPredictor(predictor.model(), predictor.samplingOptions());
         try (ProgressBar pb = settings.progressBar(run.name(), docs.size())) {
-            for (int i = 0; i < docs.size(); i += settings.batchSize()) {
+            for (int i = 0, b = 0; i < docs.size(); i += settings.batchSize(), b++) {
+                if (!settings.shard().owns(b)) continue;
                 List<Document> batch = docs.subList(i, Math.min(docs.size(), i + settings.batchSize()));
                 List<float[][]> targets = new ArrayList<>();
-                for (Document doc : batch) targets.add(firstConcepts(doc.embeddings(), maxPrompt));
-                List<float[][]> preds = predictNext(tf, targets, dim);
+                long[] seeds = new long[batch.size()];
+                for (int k = 0; k < batch.size(); k++) {
+                    targets.add(firstConcepts(batch.get(k).embeddings(), maxPrompt));
+                    seeds[k] = Noise.seedFor(settings.seed(), i + k);
+                }
+                List<float[][]> preds = predictNext(tf, targets, dim, seeds);
                 List<ConceptMetrics.Position> pos = ConceptMetrics.teacherForced(targets, preds);
                 RoundTrip rt = roundTrip ? roundTrip(pos, preds, targets) : null;
-                score(i, batch, pos, rt, sink);
+                score(i, batch, pos, rt, sink.batch(b));
                 pb.stepBy(batch.size());
             }
         }
@@ -66,13 +72,14 @@ final class NextSentenceTaskRunner implements TaskRunner {
 
     /**
      * Teacher-forced predictions: for each document x [N][D], an array p [N][D] where p[n] is the model's prediction
-     * of x[n] from x[0..n-1] and p[0] is null (nothing precedes the first concept).
+     * of x[n] from x[0..n-1] and p[0] is null (nothing precedes the first concept). A sampling model (two-tower)
+     * draws each document's noise from its own generator, seeded with {@code seeds}.
      */
-    private static List<float[][]> predictNext(TeacherForcedPredictor tf, List<float[][]> docs, int dim) {
+    private static List<float[][]> predictNext(TeacherForcedPredictor tf, List<float[][]> docs, int dim, long[] seeds) {
         EmbeddingsBatch eb = EmbeddingsBatch.of(docs, null);
         List<float[][]> preds = new ArrayList<>();
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            Tensor out = tf.predict(eb);   // [B, T, D]: position t predicts concept t + 1; T is the longest document
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard(); Noise noise = Noise.perRow(seeds)) {
+            Tensor out = tf.predict(eb, noise);   // [B, T, D]: position t predicts concept t + 1; T is the longest document
             float[] flat = Tensors.toFloats(out.contiguous());   // row-major [B][T][D]
             long tmax = out.size(1);
             for (int b = 0; b < docs.size(); b++) {
@@ -103,7 +110,7 @@ final class NextSentenceTaskRunner implements TaskRunner {
      * Reports every position's metrics (the run's metrics average over all positions) and one raw line per document
      * with its own means; {@code first} is the batch's offset in the task's documents, {@code rt} null without round trip.
      */
-    private static void score(int first, List<Document> batch, List<ConceptMetrics.Position> pos, RoundTrip rt, Results sink) {
+    private static void score(int first, List<Document> batch, List<ConceptMetrics.Position> pos, RoundTrip rt, Results.Batch sink) {
         Map<Integer, Map<String, List<Double>>> perDoc = new TreeMap<>();
         Map<Integer, List<String>> perDocText = new TreeMap<>();
         for (int k = 0; k < pos.size(); k++) {

@@ -5,7 +5,12 @@ import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
-/** Runs one kind of task: reads its samples, predicts, scores, and reports metric values and raw lines to the sink. */
+/**
+ * Runs one kind of task: reads its samples, cuts them into batches of {@code batch_size}, and for each batch of its
+ * {@link Shard} predicts, scores, and reports metric values and raw lines to that batch of the sink. Every random draw
+ * of a sample is seeded from {@code --seed} and the sample's index in the run ({@link dev.lcm4j.torch.Noise#seedFor}),
+ * so a sample's prediction does not depend on which shard computes it.
+ */
 interface TaskRunner {
     /**
      * @param run     the task, its arguments and run name
@@ -21,11 +26,16 @@ interface TaskRunner {
      * @param batchSize    samples per predictor call
      * @param showProgress draw a progress bar on stderr
      * @param logOnlyText  leave the prediction's embedding shape out of the raw results
+     * @param seed         the user's {@code --seed}, from which every sample's own seed is derived
+     * @param shard        the batches this process computes
      */
-    record Settings(Integer maxSamples, int batchSize, boolean showProgress, boolean logOnlyText) {
-        /** A progress bar over {@code max} samples; without {@code showProgress} it counts but draws nothing. */
-        ProgressBar progressBar(String name, long max) {
-            ProgressBarBuilder b = ProgressBars.builder(name, max);
+    record Settings(Integer maxSamples, int batchSize, boolean showProgress, boolean logOnlyText, long seed, Shard shard) {
+        /**
+         * A progress bar over this shard's part of {@code samples} samples; without {@code showProgress} it counts but
+         * draws nothing.
+         */
+        ProgressBar progressBar(String name, int samples) {
+            ProgressBarBuilder b = ProgressBars.builder(name + shard.label(), shard.samplesOf(samples, batchSize));
             if (!showProgress) b.setConsumer(new DelegatingProgressBarConsumer(s -> { }));
             return b.build();
         }

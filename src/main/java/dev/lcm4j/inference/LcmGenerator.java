@@ -6,6 +6,7 @@ import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.models.ModelFamily;
 import dev.lcm4j.models.NextConceptStep;
+import dev.lcm4j.torch.Noise;
 import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,12 +56,35 @@ public final class LcmGenerator {
      */
     public List<float[][]> generate(List<float[][]> prompts, Integer maxGenLen, Integer minGenLen, double temperature,
                                     boolean disableCache) {
-        return generate(prompts, maxGenLen, minGenLen, temperature, disableCache, n -> { });
+        return generate(prompts, maxGenLen, minGenLen, temperature, disableCache, null, n -> { });
     }
 
     /** As {@link #generate(List, Integer, Integer, double, boolean)}, telling {@code progress} how many concepts each step made. */
     public List<float[][]> generate(List<float[][]> prompts, Integer maxGenLen, Integer minGenLen, double temperature,
                                     boolean disableCache, IntConsumer progress) {
+        return generate(prompts, maxGenLen, minGenLen, temperature, disableCache, null, progress);
+    }
+
+    /** As {@link #generate(List, Integer, Integer, double, boolean, long[], IntConsumer)} without progress reports. */
+    public List<float[][]> generate(List<float[][]> prompts, Integer maxGenLen, Integer minGenLen, double temperature,
+                                    boolean disableCache, long[] rowSeeds) {
+        return generate(prompts, maxGenLen, minGenLen, temperature, disableCache, rowSeeds, n -> { });
+    }
+
+    /**
+     * As {@link #generate(List, Integer, Integer, double, boolean)}, but with {@code rowSeeds} (one per prompt) every
+     * row draws its noise from its own generator seeded with its seed, instead of from torch's global generator
+     * seeded with {@code options.seed}: a row's output then depends on its prompt and seed, not on the other rows
+     * of the call, so a sample generates the same concepts in any batch, shard or process.
+     *
+     * @param rowSeeds null for the global generator
+     * @param progress told how many concepts each step made
+     */
+    public List<float[][]> generate(List<float[][]> prompts, Integer maxGenLen, Integer minGenLen, double temperature,
+                                    boolean disableCache, long[] rowSeeds, IntConsumer progress) {
+        if (rowSeeds != null && rowSeeds.length != prompts.size()) {
+            throw new IllegalArgumentException(rowSeeds.length + " row seeds for " + prompts.size() + " prompts");
+        }
         // as the reference, 0 or null mean "the option's default"
         int maxGen = maxGenLen == null || maxGenLen == 0 ? options.max_seq_len() : maxGenLen;
         if (maxGen > options.max_seq_len()) throw new LcmException("max_gen_len " + maxGen + " exceeds max_seq_len " + options.max_seq_len());
@@ -68,7 +92,7 @@ public final class LcmGenerator {
         int minGen = Math.max(1, minGenLen == null || minGenLen == 0 ? options.min_seq_len() : minGenLen);
         double temp = temperature == 0.0 ? options.lcm_temperature() : temperature;
         boolean sample = options.sample_latent_variable();
-        if (options.seed() != null && options.seed() != 0) manual_seed(options.seed());
+        if (rowSeeds == null && options.seed() != null && options.seed() != 0) manual_seed(options.seed());
         int b = prompts.size();
         int d = prompts.get(0)[0].length;
         int[] promptLen = new int[b];
@@ -90,8 +114,9 @@ public final class LcmGenerator {
         for (int i = 0; i < b; i++) active.add(i);
         model.train(false);
         boolean cached = !disableCache;
-        NextConceptStep stepper = family.nextConceptStepOf(model, new NextConceptStep.Settings(cached, sample, temp), samplingOptions);
-        try (NoGradGuard g = new NoGradGuard(); stepper) {
+        Noise noise = rowSeeds == null ? Noise.global() : Noise.perRow(rowSeeds);
+        NextConceptStep stepper = family.nextConceptStepOf(model, new NextConceptStep.Settings(cached, sample, temp, noise), samplingOptions);
+        try (NoGradGuard g = new NoGradGuard(); noise; stepper) {
             if (cached && minPrompt > 1) {
                 try (PointerScope s = new PointerScope()) {
                     stepper.prefill(tensor(seqs, active, 0, minPrompt - 1, d));
@@ -99,6 +124,9 @@ public final class LcmGenerator {
             }
             for (int step = minPrompt; step < total && !active.isEmpty(); step++) {
                 float[] flat;
+                boolean[] drawing = new boolean[active.size()];   // rows still reading their prompt draw no noise
+                for (int j = 0; j < drawing.length; j++) drawing[j] = step >= promptLen[active.get(j)];
+                noise.drawOnlyFor(drawing);
                 try (PointerScope s = new PointerScope()) {
                     Tensor input = cached ? tensor(seqs, active, step - 1, step, d) : tensor(seqs, active, 0, step, d);
                     flat = Tensors.toFloats(stepper.next(input).contiguous());             // [active, D]

@@ -4,6 +4,7 @@ import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.models.ModelFamily;
+import dev.lcm4j.torch.Noise;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -23,9 +24,14 @@ public final class TeacherForcedPredictor {
         this.samplingOptions = family.samplingOptionsOf(samplingOptions);
     }
 
-    /** batch.seqs [B, T, C] -> [B, T, C] (denormalized; padded positions hold values to ignore). */
+    /** batch.seqs [B, T, C] -> [B, T, C] (denormalized; padded positions hold values to ignore); a sampling family draws from torch's global generator. */
     public Tensor predict(EmbeddingsBatch batch) {
+        return predict(batch, Noise.global());
+    }
+
+    /** {@link #predict(EmbeddingsBatch)} drawing from {@code noise} (per-row noise: one row per document of the batch). */
+    public Tensor predict(EmbeddingsBatch batch, Noise noise) {
         model.train(false);
-        return family.predictNextConceptsOf(model, batch, samplingOptions);
+        return family.predictNextConceptsOf(model, batch, samplingOptions, noise);
     }
 }

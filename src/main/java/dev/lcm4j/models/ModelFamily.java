@@ -6,6 +6,7 @@ import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.Noise;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -143,9 +144,10 @@ public abstract class ModelFamily<C extends Record, M extends Lcm, O extends Rec
 
     /**
      * Teacher-forced prediction: for right-padded documents [B, T, C], output position t is the prediction of
-     * concept t + 1 from concepts 0..t (denormalized; padded positions hold values to ignore).
+     * concept t + 1 from concepts 0..t (denormalized; padded positions hold values to ignore). A family that samples
+     * draws from {@code noise}.
      */
-    public abstract Tensor predictNextConcepts(M model, EmbeddingsBatch batch, O options);
+    public abstract Tensor predictNextConcepts(M model, EmbeddingsBatch batch, O options, Noise noise);
 
     // ------------------------------------------------- the same, for code that holds family-independent types
 
@@ -188,8 +190,9 @@ public abstract class ModelFamily<C extends Record, M extends Lcm, O extends Rec
         return nextConceptStep(model(model), settings, samplingOptionsOf(options));
     }
 
-    public final Tensor predictNextConceptsOf(Lcm model, EmbeddingsBatch batch, Record options) {
-        return predictNextConcepts(model(model), batch, samplingOptionsOf(options));
+    /** @param noise where a sampling family draws (one row per document of the batch, or the global generator) */
+    public final Tensor predictNextConceptsOf(Lcm model, EmbeddingsBatch batch, Record options, Noise noise) {
+        return predictNextConcepts(model(model), batch, samplingOptionsOf(options), noise);
     }
 
     private C config(Record config) {

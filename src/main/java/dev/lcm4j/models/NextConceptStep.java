@@ -1,5 +1,6 @@
 package dev.lcm4j.models;
 
+import dev.lcm4j.torch.Noise;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -18,8 +19,15 @@ public interface NextConceptStep extends AutoCloseable {
      * @param sampleLatentVariable the reference's {@code sample_latent_variable}: families with a deterministic
      *                             output may add noise of scale {@code temperature}
      * @param temperature          sampling temperature (the call's, else {@code lcm_temperature})
+     * @param noise                where the step draws its noise: torch's global generator, or one generator per row
+     *                             (then a row draws only for the concepts it keeps, so its draws do not depend on the
+     *                             other rows of its batch); a step calls {@link Noise#keepRows} when rows leave
      */
-    record Settings(boolean cached, boolean sampleLatentVariable, double temperature) {
+    record Settings(boolean cached, boolean sampleLatentVariable, double temperature, Noise noise) {
+        /** Settings drawing from torch's global generator. */
+        public Settings(boolean cached, boolean sampleLatentVariable, double temperature) {
+            this(cached, sampleLatentVariable, temperature, Noise.global());
+        }
     }
 
     /** Runs the model over the common prompt prefix [rows, P, C] (cached steps only). */

@@ -126,6 +126,33 @@ class LcmGeneratorTest {
         assertNotEquals(greedy.get(0)[ps.get(0).length][0], a.get(0)[ps.get(0).length][0]);
     }
 
+    /**
+     * Per-row seeds: a prompt generates the same sampled concepts alone, in a batch, in another order, with or
+     * without the cache (what makes a sharded evaluation equal a single-process one), and other seeds sample others.
+     */
+    @Test
+    void perRowSeedsMakeEachRowIndependentOfItsBatch() {
+        BaseLcm m = tinyModel("learned");
+        GeneratorOptions sampled = new GeneratorOptions(200, 1, null, true, null, false, false, 42L, 1.0);
+        List<float[][]> ps = prompts(4, 4, 17);   // prompt lengths 1..4: rows read their prompts for different steps
+        long[] seeds = {101, 202, 303, 404};
+        List<float[][]> batch = new LcmGenerator(m, sampled, null).generate(ps, 3, null, 0.5, false, seeds);
+        for (int i = 0; i < ps.size(); i++) {
+            List<float[][]> alone = new LcmGenerator(m, sampled, null).generate(List.<float[][]>of(ps.get(i)), 3, null, 0.5, false, new long[] {seeds[i]});
+            assertSame(List.<float[][]>of(batch.get(i)), alone, 1e-6);
+            List<float[][]> uncached = new LcmGenerator(m, sampled, null).generate(List.<float[][]>of(ps.get(i)), 3, null, 0.5, true, new long[] {seeds[i]});
+            assertSame(alone, uncached, 1e-5);
+        }
+        List<float[][]> reversed = new LcmGenerator(m, sampled, null).generate(List.<float[][]>of(ps.get(3), ps.get(2), ps.get(1), ps.get(0)), 3, null, 0.5, false,
+                new long[] {404, 303, 202, 101});
+        assertSame(List.<float[][]>of(batch.get(3), batch.get(2), batch.get(1), batch.get(0)), reversed, 1e-6);
+        List<float[][]> other = new LcmGenerator(m, sampled, null).generate(ps, 3, null, 0.5, false, new long[] {1, 2, 3, 4});
+        int p = ps.get(0).length;
+        assertNotEquals(batch.get(0)[p][0], other.get(0)[p][0], "other seeds draw other noise");
+        List<float[][]> greedy = new LcmGenerator(m, opts(null, null), null).generate(ps, 3, null, 0, false, seeds);
+        assertNotEquals(greedy.get(0)[p][0], batch.get(0)[p][0], "the noise is applied");
+    }
+
     @Test
     void repetitionStopCountsAsEosForTrimming() {
         BaseLcm m = tinyModel("learned");

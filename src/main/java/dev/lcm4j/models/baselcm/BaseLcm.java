@@ -11,6 +11,7 @@ import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.PositionEncoder;
 import dev.lcm4j.nn.TransformerDecoder;
+import dev.lcm4j.torch.Noise;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import dev.lcm4j.LcmException;
@@ -84,6 +85,19 @@ public final class BaseLcm extends Lcm {
         Tensor x = n == null ? seqs : n.normalize(seqs);
         Tensor y = forward(x, state);
         if (sample && temperature > 0) y = y.add(randn_like(y).mul(Tensors.scalar(temperature)));
+        return n == null ? y : n.denormalize(y);
+    }
+
+    /**
+     * {@link #predictNextSentence} of the last position only, [B, T, C] -> [B, C], its noise (when {@code noise} is
+     * not null) drawn from {@code noise} for that position alone.
+     */
+    public Tensor predictLastSentence(Tensor seqs, Noise noise, double temperature, IncrementalState state) {
+        SonarNormalizer n = frontend.normalizer;
+        Tensor x = n == null ? seqs : n.normalize(seqs);
+        Tensor y = forward(x, state);
+        y = y.select(1, y.size(1) - 1);                                                  // [B, C]
+        if (noise != null && temperature > 0) y = y.add(noise.randnLike(y).mul(Tensors.scalar(temperature)));
         return n == null ? y : n.denormalize(y);
     }
 

@@ -10,6 +10,8 @@ import dev.lcm4j.models.NoSamplingOptions;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.IncrementalState;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.Noise;
+import dev.lcm4j.torch.Tensors;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -103,31 +105,40 @@ public final class BaseLcmFamily extends ModelFamily<BaseLcmConfig, BaseLcm, NoS
 
     /** The reference's {@code predict_next_sentence} at every position, without noise. */
     @Override
-    public Tensor predictNextConcepts(BaseLcm model, EmbeddingsBatch batch, NoSamplingOptions options) {
+    public Tensor predictNextConcepts(BaseLcm model, EmbeddingsBatch batch, NoSamplingOptions options, Noise noise) {
         return model.predictNextSentence(batch.seqs(), false, 0, null);
     }
 
-    /** One forward pass per step: {@code predict_next_sentence} on the cache, last position. */
+    /**
+     * One forward pass per step: {@code predict_next_sentence} on the cache, last position. With the global generator
+     * the noise is drawn for every position the model sees, as the reference does; with per-row noise only for the
+     * last one, so a row's draws are one concept per step whatever its batch, prompt lengths or cache setting.
+     */
     private static final class MseStep implements NextConceptStep {
         private final BaseLcm model;
         private final IncrementalState state;
         private final boolean sample;
         private final double temperature;
+        private final Noise noise;
+        private final boolean perRow;
 
         MseStep(BaseLcm model, Settings settings) {
             this.model = model;
             this.state = settings.cached() ? new IncrementalState() : null;
             this.sample = settings.sampleLatentVariable();
             this.temperature = settings.temperature();
+            this.noise = settings.noise();
+            this.perRow = noise != Noise.global();
         }
 
         @Override
         public void prefill(Tensor prefix) {
-            model.predictNextSentence(prefix, sample, temperature, state);
+            model.predictNextSentence(prefix, sample && !perRow, temperature, state);
         }
 
         @Override
         public Tensor next(Tensor input) {
+            if (perRow) return model.predictLastSentence(input, sample ? noise : null, temperature, state);  // [rows, C]
             Tensor out = model.predictNextSentence(input, sample, temperature, state);  // [rows, 1 | step, C]
             return out.select(1, out.size(1) - 1);                                       // [rows, C]
         }
@@ -135,6 +146,7 @@ public final class BaseLcmFamily extends ModelFamily<BaseLcmConfig, BaseLcm, NoS
         @Override
         public void keepRows(Tensor rowIndex) {
             if (state != null) state.reorder(rowIndex);
+            noise.keepRows(Tensors.toLongs(rowIndex));
         }
 
         @Override

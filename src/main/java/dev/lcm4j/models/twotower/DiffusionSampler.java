@@ -6,6 +6,7 @@ import dev.lcm4j.models.diffusion.DiffusionOptions;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.nn.schedulers.DdimSchedulerConfig;
+import dev.lcm4j.torch.Noise;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -35,9 +36,17 @@ public final class DiffusionSampler {
     private final DdimScheduler scheduler;
     private final int[] schedule;
     private final int trainSteps;
+    private final Noise noise;
 
+    /** A sampler drawing its latents and DDIM noise from torch's global generator. */
     public DiffusionSampler(TwoTowerDiffusionLcm model, DiffusionOptions options) {
+        this(model, options, Noise.global());
+    }
+
+    /** A sampler drawing its latents and DDIM noise from {@code noise} (one row per batch row when per-row). */
+    public DiffusionSampler(TwoTowerDiffusionLcm model, DiffusionOptions options, Noise noise) {
         options.validate();
+        this.noise = noise;
         this.model = model;
         this.options = options;
         DdimSchedulerConfig c = model.config().noise_scheduler();
@@ -68,9 +77,9 @@ public final class DiffusionSampler {
         return schedule.clone();
     }
 
-    /** x_T for [B, S] positions: N(0, 1) * initial_noise_scale, clipped to +-clip_noise (draws from the torch RNG). */
+    /** x_T for [B, S] positions: N(0, 1) * initial_noise_scale, clipped to +-clip_noise (drawn from the sampler's noise). */
     public Tensor initialLatents(long b, long s) {
-        Tensor x = randn(new long[] {b, s, model.sonarEmbedDim()}).mul(Tensors.scalar(options.initial_noise_scale()));
+        Tensor x = noise.randn(new long[] {b, s, model.sonarEmbedDim()}, null).mul(Tensors.scalar(options.initial_noise_scale()));
         return clip(x);
     }
 
@@ -134,7 +143,7 @@ public final class DiffusionSampler {
     }
 
     private Tensor stepNoise(Tensor latents) {
-        return options.ddim_eta() > 0 ? randn_like(latents) : null;
+        return options.ddim_eta() > 0 ? noise.randnLike(latents) : null;
     }
 
     private Tensor clip(Tensor x) {

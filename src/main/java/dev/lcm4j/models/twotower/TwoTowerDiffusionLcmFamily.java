@@ -13,6 +13,8 @@ import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.IncrementalState;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
+import dev.lcm4j.torch.Noise;
+import dev.lcm4j.torch.Tensors;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -101,7 +103,7 @@ public final class TwoTowerDiffusionLcmFamily
 
     @Override
     public NextConceptStep nextConceptStep(TwoTowerDiffusionLcm model, NextConceptStep.Settings settings, DiffusionOptions options) {
-        return new DiffusionStep(model, new DiffusionSampler(model, options), settings.cached());
+        return new DiffusionStep(model, new DiffusionSampler(model, options, settings.noise()), settings.cached(), settings.noise());
     }
 
     /**
@@ -109,8 +111,8 @@ public final class TwoTowerDiffusionLcmFamily
      * concepts are sampled in parallel, each latent cross-attending to the zero vector and context positions 0..t.
      */
     @Override
-    public Tensor predictNextConcepts(TwoTowerDiffusionLcm model, EmbeddingsBatch batch, DiffusionOptions options) {
-        DiffusionSampler sampler = new DiffusionSampler(model, options);
+    public Tensor predictNextConcepts(TwoTowerDiffusionLcm model, EmbeddingsBatch batch, DiffusionOptions options, Noise noise) {
+        DiffusionSampler sampler = new DiffusionSampler(model, options, noise);
         Tensor ctx = model.encode(model.normalizer().normalize(batch.seqs()), null);    // [B,T,D]
         long t = ctx.size(1);
         Tensor allowed = CrossAttentionMask.nextPositions(t, t, batch.lengths(), ctx.device());
@@ -127,11 +129,13 @@ public final class TwoTowerDiffusionLcmFamily
         private final DiffusionSampler sampler;
         private final IncrementalState state;
         private final ModulationCache modulations;
+        private final Noise noise;
         private Tensor context; // [rows, L, model_dim], outlives the per-step pointer scopes
 
-        DiffusionStep(TwoTowerDiffusionLcm model, DiffusionSampler sampler, boolean cached) {
+        DiffusionStep(TwoTowerDiffusionLcm model, DiffusionSampler sampler, boolean cached, Noise noise) {
             if (model.normalizer() == null) throw new LcmException("a two_tower_diffusion_lcm needs its normalizer to generate");
             this.model = model;
+            this.noise = noise;
             this.sampler = sampler;
             this.state = cached ? new IncrementalState() : null;
             this.modulations = new ModulationCache(model);
@@ -155,6 +159,7 @@ public final class TwoTowerDiffusionLcmFamily
         public void keepRows(Tensor rowIndex) {
             if (state != null) state.reorder(rowIndex);
             if (context != null) setContext(context.index_select(0, rowIndex));
+            noise.keepRows(Tensors.toLongs(rowIndex));
         }
 
         private void setContext(Tensor c) {

@@ -147,7 +147,7 @@ public final class LinearLcmFamily extends ModelFamily<LinearLcmConfig, LinearLc
     }
 
     @Override
-    public Tensor predictNextConcepts(LinearLcm model, EmbeddingsBatch batch, Options options) {
+    public Tensor predictNextConcepts(LinearLcm model, EmbeddingsBatch batch, Options options, dev.lcm4j.torch.Noise noise) {
         return model.forward(batch.seqs());
     }
 }

@@ -113,6 +113,23 @@ class TwoTowerGenerationTest {
         assertTrue(maxDiff(generate(m, plain, 5, false, ps), a) > 1e-4, "guidance changes the result");
     }
 
+    /** Per-row seeds: each prompt's diffusion latents (DDIM noise too) depend on its seed, not on its batch. */
+    @Test
+    void perRowSeedsMakeEachRowIndependentOfItsBatch() {
+        TwoTowerDiffusionLcm m = model(true, 1);
+        DiffusionOptions d = DiffusionOptions.readme().withTimesteps(5, false).toBuilder().ddim_eta(0.5).build();
+        GeneratorOptions o = new GeneratorOptions(200, 1, null, false, null, false, false, 7L, 1.0);
+        List<float[][]> ps = prompts(new int[] {3, 1, 2}, 3);
+        long[] seeds = {11, 22, 33};
+        List<float[][]> batch = new LcmGenerator(m, o, d, null).generate(ps, 3, 1, 0.0, false, seeds);
+        for (int i = 0; i < ps.size(); i++) {
+            List<float[][]> alone = new LcmGenerator(m, o, d, null).generate(List.<float[][]>of(ps.get(i)), 3, 1, 0.0, false, new long[] {seeds[i]});
+            assertTrue(maxDiff(List.<float[][]>of(batch.get(i)), alone) < 1e-5, "row " + i + ": " + maxDiff(List.<float[][]>of(batch.get(i)), alone));
+        }
+        List<float[][]> other = new LcmGenerator(m, o, d, null).generate(ps, 3, 1, 0.0, false, new long[] {12, 23, 34});
+        assertTrue(maxDiff(batch, other) > 1e-4, "other seeds sample other latents");
+    }
+
     @Test
     void guidanceWithRescaleMatchesTheFormula() {
         TwoTowerDiffusionLcm m = model(true, 1);
