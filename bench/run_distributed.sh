@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Data-parallel benchmark on one machine: the same global batch (8 x 128 x 1024, toy_base_lcm) in 1 process and in
-# 2 processes (Gloo over loopback), replicated or with the sharded optimizer (use_fsdp). Prints JSON lines and writes
+# 2 processes (Gloo over loopback): replicated with the gradient sum after backward (what the trainer does),
+# replicated with libtorch's DDP Reducer overlapping the sum with backward, or with the sharded optimizer (use_fsdp).
+# Every run ends with the same parameters (param_abs_sum). Prints JSON lines and writes
 # bench/results/distributed-<date>.md. On a 2-core machine 2 processes cannot be faster: the point is the
 # communication share of a step and the optimizer memory per rank.
 #
@@ -21,10 +23,10 @@ fi
 javac -d "$OUTDIR/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/train/*.java
 CP="$OUTDIR/classes:target/lcm4j.jar:target/lib/*"
 lines=()
-for run in "1 false" "2 false" "2 true"; do
+for run in "1 replicated" "2 replicated" "2 overlapped" "2 sharded"; do
   set -- $run
-  echo "== nproc $1 sharded $2" >&2
-  line=$(java -Xmx8g -cp "$CP" dev.lcm4j.train.DataParallelBench --nproc "$1" --sharded "$2" --steps "$STEPS" --warmup "$WARMUP" \
+  echo "== nproc $1 updater $2" >&2
+  line=$(java -Xmx8g -cp "$CP" dev.lcm4j.train.DataParallelBench --nproc "$1" --updater "$2" --steps "$STEPS" --warmup "$WARMUP" \
     | grep '^\[rank 0\] {' | sed 's/^\[rank 0\] //')
   echo "$line"
   lines+=("$line")
@@ -35,10 +37,10 @@ done
   echo "- $(nproc) cores; toy_base_lcm; global batch 8 documents x 128 sentences x 1024; step = fwd + MSE + bwd +"
   echo "  gradient sum over the ranks + clip + AdamW; median of $STEPS timed steps after $WARMUP warm-up."
   echo
-  echo "| processes | optimizer | ms/step | communication ms/step | communication share | optimizer state MB/rank | peak RSS MB per rank |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| processes | updater | ms/step | communication ms/step | communication share | optimizer state MB/rank | peak RSS MB per rank | sum of abs(parameters) after the run |"
+  echo "|---|---|---|---|---|---|---|---|"
   for l in "${lines[@]}"; do
-    echo "$l" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("| %d | %s | %.0f | %.0f | %.1f%% | %.0f | %s |" % (d["nproc"], "sharded" if d["sharded"] else "replicated", d["ms_per_step"], d["communication_ms"], 100*d["communication_share"], d["optimizer_state_mb_per_rank"], d["peak_rss_mb"]))'
+    echo "$l" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("| %d | %s | %.0f | %s | %s | %.0f | %s | %.6f |" % (d["nproc"], d["updater"], d["ms_per_step"], "%.0f" % d["communication_ms"] if d["updater"] != "overlapped" else "overlapped", "%.1f%%" % (100*d["communication_share"]) if d["updater"] != "overlapped" else "-", d["optimizer_state_mb_per_rank"], d["peak_rss_mb"], d["param_abs_sum"]))'
   done
 } > "$RESULT"
 cat "$RESULT"

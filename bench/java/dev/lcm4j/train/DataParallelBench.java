@@ -29,11 +29,12 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Data-parallel step time on one machine: the trainer's own TrainStep and updaters on toy_base_lcm (29.4M parameters)
  * with a global batch of 8 documents x 128 sentences x 1024, as 1 process or as 2 (Gloo on loopback, each with half
- * the batch and half the cores), replicated or with the sharded optimizer. The Java half of
+ * the batch and half the cores), replicated (allreduce after backward, or overlapped with backward by libtorch's DDP Reducer) or with
+ * the sharded optimizer. The Java half of
  * {@code bench/run_distributed.sh}.
  *
  * <pre>
- * java -cp ... dev.lcm4j.train.DataParallelBench --nproc 1|2 --sharded false|true --steps N --warmup W
+ * java -cp ... dev.lcm4j.train.DataParallelBench --nproc 1|2 --updater replicated|sharded|overlapped --steps N --warmup W
  * </pre>
  *
  * Prints one JSON line per run (rank 0): median ms/step, median communication ms/step and its share, optimizer
@@ -44,15 +45,15 @@ public final class DataParallelBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--worker")) {
-            worker(Boolean.parseBoolean(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            worker(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             return;
         }
         int nproc = 1, steps = 4, warmup = 1;
-        boolean sharded = false;
+        String updater = "replicated";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--nproc" -> nproc = Integer.parseInt(args[++i]);
-                case "--sharded" -> sharded = Boolean.parseBoolean(args[++i]);
+                case "--updater" -> updater = args[++i];
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -60,11 +61,11 @@ public final class DataParallelBench {
         }
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / nproc);
         int code = LocalLauncher.forMainClass(new LocalLauncher.Options(nproc, 0, 0, threads), DataParallelBench.class.getName(), System.out)
-                .run(List.of("--worker", String.valueOf(sharded), String.valueOf(steps), String.valueOf(warmup)));
+                .run(List.of("--worker", updater, String.valueOf(steps), String.valueOf(warmup)));
         System.exit(code);
     }
 
-    static void worker(boolean sharded, int steps, int warmup) throws Exception {
+    static void worker(String kind, int steps, int warmup) throws Exception {
         TorchRuntime.init();
         try (DistributedGroup group = DistributedGroup.join(DistributedEnvironment.fromEnvironment(),
                 new DistributedGroup.Timeouts(Duration.ofSeconds(120), Duration.ofSeconds(600)))) {
@@ -75,9 +76,13 @@ public final class DataParallelBench {
             CriterionConfig cc = CriterionConfig.builder().name("next_sentence_mse").compute_rmse(false).build();
             Criterion criterion = ModelFamilies.of(model).criterionOf(cc, model);
             Map<String, Tensor> params = model.namedParameters();
-            ParameterUpdater updater = sharded && group.distributed()
-                    ? new ShardedUpdater(params, 0.9, 0.95, 1e-5, 0.1, group)
-                    : new ReplicatedUpdater(new AdamW(params, 0.9, 0.95, 1e-5, 0.1), new ArrayList<>(params.values()), group);
+            ParameterUpdater updater = switch (kind) {
+                case "sharded" -> new ShardedUpdater(params, 0.9, 0.95, 1e-5, 0.1, group);
+                case "overlapped" -> new OverlappedReducerUpdater(new AdamW(params, 0.9, 0.95, 1e-5, 0.1),
+                        new ArrayList<>(params.values()), group.environment());
+                case "replicated" -> new ReplicatedUpdater(new AdamW(params, 0.9, 0.95, 1e-5, 0.1), new ArrayList<>(params.values()), group);
+                default -> throw new IllegalArgumentException("--updater replicated|sharded|overlapped, not " + kind);
+            };
             TrainingConfig cfg = TrainingConfig.builder().output_dir("unused").criterion(cc).max_grad_norm(25).build();
             LrSchedule schedule = LrSchedule.create("noop", 4e-4, 0, 0, 0, 1000, List.of(0.1, 0.4, 0.5));
             TrainStep step = new TrainStep(cfg, model, criterion, updater, schedule, group, false);
@@ -105,13 +110,15 @@ public final class DataParallelBench {
                 }
             }
             List<String> rss = group.allgatherStrings(String.valueOf(peakRssMb()));
+            double checksum = 0; // the same after the same steps whichever updater: a check that they agree
+            for (Tensor p : params.values()) checksum += p.abs().sum().item_double();
             if (group.isMain()) {
                 double m = median(ms), c2 = median(comm);
-                System.out.printf(Locale.ROOT, "{\"nproc\": %d, \"sharded\": %s, \"parameters\": %d, \"ms_per_step\": %.1f,"
+                System.out.printf(Locale.ROOT, "{\"nproc\": %d, \"updater\": \"%s\", \"parameters\": %d, \"ms_per_step\": %.1f,"
                                 + " \"communication_ms\": %.1f, \"communication_share\": %.3f, \"optimizer_state_mb_per_rank\": %.1f,"
-                                + " \"peak_rss_mb\": %s, \"ms_per_step_all\": %s}%n",
-                        group.worldSize(), sharded, model.parameterCount(), m, c2, c2 / m, updater.optimizerStateBytes() / 1e6,
-                        rss, Arrays.toString(ms));
+                                + " \"peak_rss_mb\": %s, \"param_abs_sum\": %.6f, \"ms_per_step_all\": %s}%n",
+                        group.worldSize(), kind, model.parameterCount(), m, c2, c2 / m, updater.optimizerStateBytes() / 1e6,
+                        rss, checksum, Arrays.toString(ms));
             }
         }
     }

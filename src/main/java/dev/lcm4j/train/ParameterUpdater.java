@@ -10,6 +10,12 @@ import java.util.Map;
 interface ParameterUpdater {
     void zeroGrad();
 
+    /**
+     * Called before each micro-batch's backward. An updater that reduces gradients while backward runs (PyTorch's
+     * DDP {@code Reducer}) arms itself for the last micro-batch here; the built-in updaters reduce after backward.
+     */
+    default void beforeBackward(boolean lastMicroBatch) { }
+
     /** Sums the gradients of all ranks (the backward of every micro-batch is done) and returns their global L2 norm. */
     double reduceGradients();
 

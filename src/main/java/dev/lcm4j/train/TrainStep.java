@@ -96,6 +96,7 @@ final class TrainStep {
             manual_seed(mix(cfg.seed(), (step * accumulation + micro) * group.worldSize() + group.rank()));
             try (PointerScope scope = new PointerScope()) {
                 Criterion.Loss out = forward(toBatch(docs, criterion.supervised()));
+                updater.beforeBackward(micro == accumulation - 1);
                 out.loss().backward();
                 loss += out.loss().item_double();
                 targets += out.numTargets();
