@@ -81,6 +81,11 @@ import java.util.Map;
  * @param freezing_strategy            {@code none}, {@code modules}, {@code ffn}, {@code ffn-adaln}, {@code adaln}.
  *                                     Default {@code none}.
  * @param max_subword_length           max subword tokens when decoding text in training. Default 512.
+ * @param keep_best_checkpoint         lcm4j: checkpoint at every validation, never prune the checkpoint with the lowest
+ *                                     validation loss, and point the run's {@code model_card.yaml} at it instead of the
+ *                                     last one. Needs validation data. Default false.
+ * @param early_stopping_patience      lcm4j: stop when the validation loss has not improved for this many validations
+ *                                     in a row; 0 = never. Needs validation data. Default 0.
  */
 public record TrainingConfig(String _trainer_, String model_arch, Map<String, Object> model_arch_overrides,
                              Object model_config_or_name, CriterionConfig criterion, String output_dir,
@@ -101,7 +106,8 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
                              boolean use_submitit, String fake_gang_device, String experiment_name,
                              String wandb_project, String wandb_run_name, String wandb_entity, boolean raise_oom,
                              boolean raise_nan_or_inf, int max_ooms, int max_nans_or_infs,
-                             List<String> freeze_modules, String freezing_strategy, int max_subword_length) {
+                             List<String> freeze_modules, String freezing_strategy, int max_subword_length,
+                             boolean keep_best_checkpoint, int early_stopping_patience) {
 
     public static final List<String> LR_SCHEDULES = List.of("noop", "myle", "cosine", "wsd", "polynomial");
     public static final List<String> DTYPES = List.of("torch.float32", "torch.bfloat16", "torch.float16");
@@ -198,6 +204,15 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
                 validation_data.get(i).validate("trainer.validation_data[" + i + "]");
             }
         }
+        if (early_stopping_patience < 0) {
+            throw new LcmException("trainer.early_stopping_patience must be >= 0 (0 = never stop early), got " + early_stopping_patience);
+        }
+        boolean noValidation = validation_data == null || validation_data.isEmpty();
+        if ((keep_best_checkpoint || early_stopping_patience > 0) && noValidation) {
+            throw new LcmException("trainer." + (keep_best_checkpoint ? "keep_best_checkpoint" : "early_stopping_patience")
+                    + " compares validation losses, but trainer.validation_data is empty; add"
+                    + " ++trainer.validation_data=[{name: DATASET=validation}]");
+        }
     }
 
     private static void oneOf(String key, String value, List<String> allowed) {
@@ -282,6 +297,8 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
         private List<String> freeze_modules = null;
         private String freezing_strategy = "none";
         private int max_subword_length = 512;
+        private boolean keep_best_checkpoint = false;
+        private int early_stopping_patience = 0;
 
         private Builder() {
         }
@@ -347,6 +364,8 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
             this.freeze_modules = c.freeze_modules;
             this.freezing_strategy = c.freezing_strategy;
             this.max_subword_length = c.max_subword_length;
+            this.keep_best_checkpoint = c.keep_best_checkpoint;
+            this.early_stopping_patience = c.early_stopping_patience;
         }
 
         public Builder _trainer_(String v) {
@@ -644,13 +663,23 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
             return this;
         }
 
+        public Builder keep_best_checkpoint(boolean v) {
+            this.keep_best_checkpoint = v;
+            return this;
+        }
+
+        public Builder early_stopping_patience(int v) {
+            this.early_stopping_patience = v;
+            return this;
+        }
+
         public Builder max_subword_length(int v) {
             this.max_subword_length = v;
             return this;
         }
 
         public TrainingConfig build() {
-            return new TrainingConfig(_trainer_, model_arch, model_arch_overrides, model_config_or_name, criterion, output_dir, log_folder, tb_dir, dtype, use_optimizer_in_fp32, use_fsdp, fsdp_fp32_reduce, fsdp_wrap_granularity, fsdp_memory_policy, lr, lr_schedule, start_lr, final_lr, lr_stage_ratios, num_lr_warmup_steps, max_steps, gradient_accumulation, max_grad_norm, turn_off_grad_normalization, weight_decay, adam_betas, adam_eps, loss_scaler_init_scale, loss_scaler_scale_window, use_autocast, validate_every_n_steps, checkpoint_every_n_steps, save_model_every_n_steps, keep_last_n_checkpoints, preserve_consolidated_models, publish_metrics_every_n_steps, gc_every_n_steps, seed, profile, profiler_skip_first, profiler_active, debug, data_loading_config, validation_data_loading_config, training_data, validation_data, requirements, use_submitit, fake_gang_device, experiment_name, wandb_project, wandb_run_name, wandb_entity, raise_oom, raise_nan_or_inf, max_ooms, max_nans_or_infs, freeze_modules, freezing_strategy, max_subword_length);
+            return new TrainingConfig(_trainer_, model_arch, model_arch_overrides, model_config_or_name, criterion, output_dir, log_folder, tb_dir, dtype, use_optimizer_in_fp32, use_fsdp, fsdp_fp32_reduce, fsdp_wrap_granularity, fsdp_memory_policy, lr, lr_schedule, start_lr, final_lr, lr_stage_ratios, num_lr_warmup_steps, max_steps, gradient_accumulation, max_grad_norm, turn_off_grad_normalization, weight_decay, adam_betas, adam_eps, loss_scaler_init_scale, loss_scaler_scale_window, use_autocast, validate_every_n_steps, checkpoint_every_n_steps, save_model_every_n_steps, keep_last_n_checkpoints, preserve_consolidated_models, publish_metrics_every_n_steps, gc_every_n_steps, seed, profile, profiler_skip_first, profiler_active, debug, data_loading_config, validation_data_loading_config, training_data, validation_data, requirements, use_submitit, fake_gang_device, experiment_name, wandb_project, wandb_run_name, wandb_entity, raise_oom, raise_nan_or_inf, max_ooms, max_nans_or_infs, freeze_modules, freezing_strategy, max_subword_length, keep_best_checkpoint, early_stopping_patience);
         }
     }
 }

@@ -39,7 +39,8 @@ final class Checkpointer {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
 
     /** What a checkpoint holds besides the model and optimizer tensors. */
-    record TrainerState(long step, long passes, Map<String, Object> loader, String rng) {}
+    /** @param bestValidation {@link BestValidation#toMap()} as saved, or null (saved before it existed) */
+    record TrainerState(long step, long passes, Map<String, Object> loader, String rng, Map<String, Object> bestValidation) {}
 
     private final TrainingRun run;
     private final DistributedGroup group;
@@ -86,21 +87,21 @@ final class Checkpointer {
     /**
      * Writes {@code step_<step>} atomically, then prunes old checkpoints. Every rank calls it: the ranks' data
      * positions and RNG states are gathered (and, for a sharded optimizer, its slices), rank 0 writes, and no rank
-     * returns before the checkpoint is complete.
+     * returns before the checkpoint is complete. Pruning never deletes {@code best}'s step.
      */
-    void save(long step, long passes, Lcm model, ParameterUpdater updater, Map<String, Object> loaderState) {
+    void save(long step, long passes, Lcm model, ParameterUpdater updater, Map<String, Object> loaderState, BestValidation best) {
         Map<String, Object> mine = new LinkedHashMap<>();
         mine.put("data_passes", passes);
         mine.put("training_data_loader", loaderState);
         mine.put("rng_state", rngState());
         List<String> perRank = group.allgatherStrings(new Yaml().dump(mine));
         Map<String, Object> optimizerState = updater.stateDict();
-        if (group.isMain()) write(step, model, optimizerState, perRank);
+        if (group.isMain()) write(step, model, optimizerState, perRank, best);
         group.barrier();
     }
 
     @SuppressWarnings("unchecked")
-    private void write(long step, Lcm model, Map<String, Object> optimizerState, List<String> perRank) {
+    private void write(long step, Lcm model, Map<String, Object> optimizerState, List<String> perRank, BestValidation best) {
         Path finalDir = run.checkpointDir.resolve("step_" + step);
         Path tmp = run.checkpointDir.resolve("step_" + step + ".tmp-" + ProcessHandle.current().pid());
         try {
@@ -111,6 +112,7 @@ final class Checkpointer {
             Map<String, Object> ts = new LinkedHashMap<>();
             ts.put("step", step);
             ts.put("world_size", perRank.size());
+            ts.put("best_validation", best.toMap());
             if (perRank.size() == 1) {
                 ts.putAll((Map<String, Object>) new Yaml().load(perRank.get(0)));
             } else {
@@ -125,14 +127,15 @@ final class Checkpointer {
         } catch (IOException e) {
             throw new LcmException("cannot write checkpoint " + finalDir + ": " + e.getMessage());
         }
-        prune();
+        prune(best.step());
     }
 
-    private void prune() {
+    private void prune(long bestStep) {
         int keep = run.cfg.keep_last_n_checkpoints();
         if (keep <= 0) return;
         List<Path> all = stepDirs(run.checkpointDir);
         for (int i = 0; i < all.size() - keep; i++) {
+            if (stepOf(all.get(i)) == bestStep && run.cfg.keep_best_checkpoint()) continue; // the run's model card points at it
             try {
                 deleteTree(all.get(i));
             } catch (IOException e) {
@@ -167,7 +170,8 @@ final class Checkpointer {
         try {
             Map<String, Object> mine = saved == 1 ? ts : (Map<String, Object>) ((List<Object>) ts.get("ranks")).get(group.rank());
             return new TrainerState(((Number) ts.get("step")).longValue(), ((Number) mine.get("data_passes")).longValue(),
-                    (Map<String, Object>) mine.get("training_data_loader"), (String) mine.get("rng_state"));
+                    (Map<String, Object>) mine.get("training_data_loader"), (String) mine.get("rng_state"),
+                    (Map<String, Object>) ts.get("best_validation"));
         } catch (RuntimeException e) {
             throw damaged(dir, stateFile, e);
         }

@@ -136,12 +136,18 @@ public final class Trainer {
 
         // resume: model, optimizer, data position and RNG of the last checkpoint
         long step = 0;
+        BestValidation best = new BestValidation();
         if (last != null) {
             step = lastStep;
             Checkpointer.TrainerState st = checkpointer.restore(last, model, updater);
             data.restore(st.passes(), st.loader());
+            best = BestValidation.fromMap(st.bestValidation());
             Checkpointer.setRngState(st.rng());
             LOG.info("resuming {} from step {}", run.outputDir, step);
+        }
+        if (best.exhausted(cfg.early_stopping_patience())) {
+            LOG.info("nothing to do: the run stopped early at step {} (validation loss not improved since step {})", step, best.step());
+            return new Result(step, Double.NaN, null, run.outputDir);
         }
         if (step >= cfg.max_steps()) {
             LOG.info("nothing to do: step {} >= max_steps {}", step, cfg.max_steps());
@@ -158,9 +164,10 @@ public final class Trainer {
         double lastLoss = Double.NaN;
         Double lastValid = null;
         boolean preempted = false;
+        boolean stopEarly = false;
         try (MetricsLog metrics = group.isMain() ? new MetricsLog(run.outputDir, tbDir(), step) : null;
              ProgressBar bar = progressBar(cfg.max_steps(), step, group.isMain())) {
-            while (step < cfg.max_steps() && step < stopAfterStep && !preempted) {
+            while (step < cfg.max_steps() && step < stopAfterStep && !preempted && !stopEarly) {
                 TrainStep.Stats stats = trainStep.run(step, data);
                 if (stats == null) continue; // skipped: not finite
                 step++;
@@ -172,19 +179,34 @@ public final class Trainer {
                 if (metrics != null && (step % cfg.publish_metrics_every_n_steps() == 0 || step == cfg.max_steps())) {
                     metrics.publish("Train", step, window.publishAndReset(stats, schedule.lr(step)));
                 }
+                boolean validated = false;
                 if (cfg.validate_every_n_steps() > 0 && step % cfg.validate_every_n_steps() == 0 && !cfg.validation_data().isEmpty()) {
                     lastValid = validation.run(model, trainStep, metrics, step);
+                    validated = true;
+                    best.record(step, lastValid); // every rank holds the same reduced loss, so all decide alike
+                    if (best.exhausted(cfg.early_stopping_patience())) {
+                        stopEarly = true;
+                        LOG.info("early stopping at step {}: the validation loss has not improved for {} validations (best {} at step {})",
+                                step, best.withoutImprovement(), String.format(Locale.ROOT, "%.6g", best.loss()), best.step());
+                    }
                 }
                 // every rank stops at the same step when any of them was warned
                 preempted = group.allreduceMax(Preemption.requested() ? 1 : 0) == 1;
-                if (step % cfg.checkpoint_every_n_steps() == 0 || step == cfg.max_steps() || step == stopAfterStep || preempted) {
-                    checkpointer.save(step, data.passes(), model, updater, data.loaderState());
+                if (step % cfg.checkpoint_every_n_steps() == 0 || step == cfg.max_steps() || step == stopAfterStep || preempted
+                        || stopEarly || (validated && cfg.keep_best_checkpoint())) {
+                    checkpointer.save(step, data.passes(), model, updater, data.loaderState(), best);
                 }
             }
         }
         if (group.isMain()) {
-            Path lastDir = checkpointer.latest();
-            run.writeModelCard(run.outputDir.resolve("model_card.yaml"), run.outputDir, lastDir.resolve("model.pt"), Checkpointer.stepOf(lastDir));
+            Path cardDir = checkpointer.latest();
+            Path bestDir = run.checkpointDir.resolve("step_" + best.step());
+            if (cfg.keep_best_checkpoint() && best.step() >= 0 && Files.isDirectory(bestDir)) {
+                cardDir = bestDir;
+                LOG.info("model_card.yaml points at step {}, the lowest validation loss ({})", best.step(),
+                        String.format(Locale.ROOT, "%.6g", best.loss()));
+            }
+            run.writeModelCard(run.outputDir.resolve("model_card.yaml"), run.outputDir, cardDir.resolve("model.pt"), Checkpointer.stepOf(cardDir));
         }
         if (preempted) LOG.warn("stopped at step {} for the scheduler's preemption warning; a requeued run resumes from it", step);
         return new Result(step, lastLoss, lastValid, run.outputDir, preempted);
