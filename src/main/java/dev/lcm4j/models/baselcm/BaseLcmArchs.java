@@ -13,12 +13,33 @@ public final class BaseLcmArchs {
         Map<String, Supplier<BaseLcmConfig>> m = new LinkedHashMap<>();
         m.put("toy_base_lcm", BaseLcmArchs::toy);
         m.put("base_lcm_1_6B", BaseLcmArchs::base1_6B);
+        m.put("demo_base_lcm", BaseLcmArchs::demo);
         return m;
     }
 
     /** 2 layers, d=1024, 8 heads, learned positions, LayerNorm, ReLU FFN 4096: 29,388,800 parameters. */
     static BaseLcmConfig toy() {
         return BaseLcmConfig.defaults();
+    }
+
+    /**
+     * lcm4j's arch for {@code ./lcm demo}: 384-d concepts (the offline MiniLM space), 1 layer, d=256, 8 heads, ReLU
+     * FFN 512 and dropout 0.3 everywhere, sized to about ten thousand training sentences, on which the 29M-parameter
+     * toy overfits within a few dozen steps: 790,144 parameters.
+     */
+    static BaseLcmConfig demo() {
+        return BaseLcmConfig.builder()
+                .sonar_embed_dim(384)
+                .max_seq_len(256)
+                .model_dim(256)
+                .lcm(TransformerConfig.builder()
+                        .num_layers(1)
+                        .num_attn_heads(8)
+                        .ffn_inner_dim(512)
+                        .dropout_p(0.3)
+                        .final_dropout_p(0.3)
+                        .build())
+                .build();
     }
 
     /**
