@@ -14,6 +14,10 @@ import dev.lcm4j.eval.LcmPredictor;
 import dev.lcm4j.eval.Tasks;
 import dev.lcm4j.inference.GeneratorOptions;
 import dev.lcm4j.launch.LocalLauncher;
+import dev.lcm4j.launch.Slurm;
+import dev.lcm4j.launch.SlurmJobFollower;
+import dev.lcm4j.launch.SlurmJobSpec;
+import dev.lcm4j.launch.SlurmLauncher;
 import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Files;
@@ -32,14 +36,16 @@ import picocli.CommandLine;
 
 /**
  * {@code ./lcm evaluate}: the reference's evaluation command line over {@code eval.Evaluator}, in one process or as
- * shards of a multi-process job ({@link EvaluateLaunch}).
+ * shards of a multi-process job ({@link EvaluateLaunch}); with {@code --launcher submitit} outside a SLURM step it
+ * submits a SLURM job whose tasks run this same command, one shard each.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, description = {"Evaluates a model on tasks with the reference's flags and output layout",
         "(python -m lcm.evaluation): results/<task>.json, raw_results/<task>/, metrics.eval.jsonl, metadata.jsonl, tb/.",
         "Sharding: under torchrun, ./lcm launch --nproc-per-node N or srun -n N",
         "every process is a shard; with --job_args '{\"nshards\": N}' evaluate starts",
-        "N local worker processes itself. Each run's batches are dealt out round-robin;",
-        "rank 0 merges them in order and writes what one process writes."})
+        "N local worker processes itself, or with --launcher submitit submits a SLURM job",
+        "of N tasks (logs in DUMP_DIR/executor_logs; --wait follows it). Each run's batches",
+        "are dealt out round-robin; rank 0 merges them in order and writes what one process writes."})
 final class EvaluateCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,6 +62,8 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    /** Where sbatch, scontrol and scancel are looked up and run: the process environment (a test's stand-ins otherwise). */
+    Map<String, String> slurmEnvironment = System.getenv();
     @Option(names = "--tasks", required = true, description = "Comma-separated task names or * patterns (e.g. lcm_generation, cnn_dailymail_llm.test, xlsum_llm.*.test)") String tasks;
     @Option(names = "--predictor", required = true, description = "A model family's predictor (base_lcm, two_tower_diffusion_lcm, ...) or dummy") String predictor;
     @Option(names = "--dump_dir", required = true) Path dumpDir;
@@ -81,16 +89,21 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Progress bars on stderr (default true; the reference's default is false)") boolean showProgress;
     @Option(names = "--dry_run", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean dryRun;
     @Option(names = "--launcher", defaultValue = "standalone", description = "standalone (default) or local: this process,"
-            + " or with --job_args nshards N, N local worker processes. submitit or slurm: only inside an srun step, where every"
-            + " task is a shard; SLURM submission is not available yet. Under torchrun or ./lcm launch (WORLD_SIZE > 1) every"
-            + " process is a shard whatever the launcher.") String launcher;
+            + " or with --job_args nshards N, N local worker processes. submitit or slurm: outside a SLURM step, submit one"
+            + " SLURM job (sbatch) of nshards tasks, each task running this command as one shard (--wait follows it);"
+            + " inside an srun step every task is a shard. Under torchrun or ./lcm launch (WORLD_SIZE > 1) every process is"
+            + " a shard (with standalone or local).") String launcher;
     @Option(names = "--job_args", description = "JSON: nshards (shards per run, >= 1; in a multi-process job it must equal"
             + " the number of processes); launcher.rendezvous_timeout_s (how long the shards wait for each other to start,"
             + " default 300); launcher.collective_timeout_s (how long rank 0 waits for a live but silent shard once its own"
-            + " part is done, default 1800). Accepted with NO effect in lcm4j, which submits no jobs and has no stopes cache:"
-            + " requirements {nodes, tasks_per_node, gpus_per_node, cpus_per_task, mem_gb, timeout_min, constraint,"
-            + " max_num_timeout} and launcher.{_target_, cluster, partition, qos, account, cache, log_folder,"
-            + " config_dump_dir}; a notice names them. See docs/distributed.md.") String jobArgs;
+            + " part is done, default 1800). With --launcher submitit, the job's shape: requirements {nodes (default 1),"
+            + " gpus_per_node (0), cpus_per_task (4), mem_gb (0: the partition's default), timeout_min (1440), constraint;"
+            + " tasks_per_node is nshards / nodes} and launcher.{partition, qos, account, log_folder (default"
+            + " DUMP_DIR/executor_logs)}. Accepted with NO effect (a notice names them): launcher.{_target_, cluster, cache,"
+            + " config_dump_dir}, requirements.max_num_timeout, and the job's shape when no job is submitted. See"
+            + " docs/distributed.md.") String jobArgs;
+    @Option(names = {"--wait", "--follow"}, description = "With --launcher submitit: wait for the job, print its log as it is"
+            + " written, and exit with the job's exit status.") boolean wait;
 
     // LCMGeneratorOptions
     @Option(names = "--max_seq_len", defaultValue = "200") int maxSeqLen;
@@ -176,10 +189,27 @@ final class EvaluateCommand implements Callable<Integer> {
         List<String> runs = Evaluator.runNames(taskList, args);   // bad --task_args fail here, before any worker starts
         DistributedEnvironment env = DistributedEnvironment.fromEnvironment();
         EvaluateLaunch.Plan plan = EvaluateLaunch.plan(launch, job.nshards(), env, System.getenv());
+        boolean submit = plan.mode() == EvaluateLaunch.Mode.SUBMIT;
+        if (wait && !submit) {
+            throw new LcmException("--wait follows the SLURM job evaluate submits; it needs --launcher submitit outside a SLURM step"
+                    + " (this evaluation runs here)");
+        }
+        // the job's shape is checked now, so that a dry run shows its errors too
+        SlurmJobSpec jobSpec = submit ? job.slurmJob(plan.shards(), dumpDir, Path.of("").toAbsolutePath()) : null;
         if (dryRun) {
+            String how = switch (plan.mode()) {
+                case SPAWN -> " in local worker processes";
+                case SUBMIT -> " as the tasks of one SLURM job (" + jobSpec.jobName() + ", logs in " + jobSpec.logFolder() + ")";
+                default -> "";
+            };
             System.out.println("dry run: tasks " + taskList + " (runs " + runs + "), predictor " + predictor + ", dump_dir " + dumpDir
-                    + ", launcher " + launch.cliName() + ", " + plan.shards() + " shard(s)" + (plan.mode() == EvaluateLaunch.Mode.SPAWN ? " in local worker processes" : ""));
+                    + ", launcher " + launch.cliName() + ", " + plan.shards() + " shard(s)" + how);
             return 0;
+        }
+        Slurm slurm = null;
+        if (submit) {
+            slurm = new Slurm(slurmEnvironment);
+            slurm.require("sbatch", "use --launcher standalone to evaluate on this machine");
         }
         List<String> original = spec.commandLine().getParseResult().originalArgs();   // "evaluate" and its arguments
         try (LcmPredictor p = new LcmPredictor(pc)) {
@@ -188,13 +218,25 @@ final class EvaluateCommand implements Callable<Integer> {
                 for (String t : taskList) if (!t.startsWith("dummy_")) throw new LcmException("--predictor dummy only runs the dummy_* tasks; " + t + " needs a model predictor ("
                         + String.join(", ", ModelFamilies.predictorNames()) + ")");
             }
+            // the job's shape acts when this process submits the job, and in the tasks of a job evaluate submitted
+            boolean jobShaped = submit || (launch.slurm() && System.getenv(SlurmLauncher.EVALUATION_JOB_VARIABLE) != null);
+            List<String> noEffect = job.noEffect(jobShaped);
+            if (!noEffect.isEmpty() && env.isMain() && plan.mode() != EvaluateLaunch.Mode.SPAWN) {
+                System.err.println("evaluate: --job_args " + String.join(", ", noEffect) + " accepted with no effect here"
+                        + " (launcher._target_, cluster, cache, config_dump_dir and requirements.max_num_timeout never act in lcm4j;"
+                        + " requirements and launcher.partition, qos, account, log_folder shape the job of --launcher submitit;"
+                        + " see ./lcm evaluate --help)");
+            }
+            if (submit) {
+                // the model card, predictor and tasks were checked above: a job that cannot start is refused here
+                SlurmLauncher launcher = new SlurmLauncher(slurm, System.out);
+                SlurmLauncher.Submitted s = launcher.submitEvaluation(jobSpec, jobCommand());
+                if (!wait) return 0;
+                return launcher.follow(List.of(new SlurmJobFollower.Watched(s.jobId(), "evaluation job", s.logs())));
+            }
             if (plan.mode() == EvaluateLaunch.Mode.SPAWN) {
                 // the workers run this same command line; each sees WORLD_SIZE = nshards and becomes one shard (rank 0 writes)
                 return new LocalLauncher(new LocalLauncher.Options(plan.shards(), 0, 0, 0), System.out).run(original);
-            }
-            if (!job.noEffect().isEmpty() && env.isMain()) {
-                System.err.println("evaluate: --job_args " + String.join(", ", job.noEffect()) + " accepted with no effect in lcm4j"
-                        + " (it submits no jobs and keeps no stopes cache; see ./lcm evaluate --help)");
             }
             Evaluator.Options o = new Evaluator.Options(taskList, d, datasetDir, args, maxSamples, batchSize, dumpDir, metricLogDir,
                     tbLogDir, showProgress, noResume, logOnlyText, seed, "lcm " + String.join(" ", original), config);
@@ -218,6 +260,22 @@ final class EvaluateCommand implements Callable<Integer> {
             System.out.println("results in " + dumpDir.resolve("results") + ", per-sample outputs in " + dumpDir.resolve("raw_results"));
             return 0;
         }
+    }
+
+    /**
+     * This command line for the job's tasks: as given, {@code @files} expanded (the kept script then shows every
+     * argument that runs, and a {@code --wait} inside such a file is found), without {@code --wait}/{@code --follow},
+     * which belong to the submission (in a task they would be refused).
+     */
+    private List<String> jobCommand() {
+        List<String> out = new ArrayList<>();
+        // the root's arguments: a subcommand's own parse result lists only those after its name
+        for (String a : spec.root().commandLine().getParseResult().expandedArgs()) {
+            // picocli never takes an option's name as another option's value, so every such word is the flag itself
+            if (a.equals("--wait") || a.equals("--follow") || a.startsWith("--wait=") || a.startsWith("--follow=")) continue;
+            out.add(a);
+        }
+        return out;
     }
 
     private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {

@@ -71,7 +71,15 @@ public final class Main implements Runnable {
 
     /** Runs a command and returns its exit code (used by tests without exiting the JVM). */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return execute(CommandLine.defaultFactory(), args);
+    }
+
+    /**
+     * {@link #execute(String...)} with the commands made by {@code factory}: lets a test hand a command what it would
+     * otherwise take from the process (e.g. the environment SLURM's client commands are looked up in).
+     */
+    static int execute(CommandLine.IFactory factory, String... args) {
+        CommandLine cl = new CommandLine(new Main(), factory);
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         helpEverywhere(cl);
         // everything after the worker command's name belongs to the workers

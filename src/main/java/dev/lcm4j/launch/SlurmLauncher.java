@@ -20,6 +20,8 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@link #submitTraining}: one batch job whose {@code srun} starts one worker per task; the workers read their
  *       rank from SLURM's variables ({@link DistributedEnvironment}) and train data-parallel;</li>
+ *   <li>{@link #submitEvaluation}: the same for {@code ./lcm evaluate}: one task per shard, each evaluating its share
+ *       of every run's batches, rank 0 writing the results;</li>
  *   <li>{@link #submitArray}: an array job of N single-process tasks plus a job that runs after all of them
  *       succeeded (how {@code ./lcm prepare --launcher submitit} splits a corpus);</li>
  *   <li>{@link #requeueAfterPreemption}: what rank 0 does when the trainer stopped for SLURM's warning signal.</li>
@@ -27,7 +29,7 @@ import java.util.stream.Stream;
  * Each job's script is kept in its log folder as {@code <job id>_submission.sbatch}, next to its log.
  */
 public final class SlurmLauncher {
-    /** What {@link #submitTraining} and {@link #submitArray} print and return. */
+    /** What {@link #submitTraining}, {@link #submitEvaluation} and {@link #submitArray} return. */
     public record Submitted(String jobId, Path script, List<SlurmJobFollower.Log> logs) {
     }
 
@@ -62,9 +64,41 @@ public final class SlurmLauncher {
     /** Submits a training job running {@code lcm <lcmArgs>} in every task of {@code spec}. */
     public Submitted submitTraining(SlurmJobSpec spec, List<String> lcmArgs) {
         String comment = "written by ./lcm train (launcher=submitit); every task is one worker (rank = SLURM_PROCID)";
-        Submitted s = submit(spec, comment, trainingBody(lcmArgs));
-        out.printf("submitted SLURM job %s (%s: %d node%s x %d task%s%s)%n", s.jobId(), spec.jobName(), spec.nodes(),
-                spec.nodes() == 1 ? "" : "s", spec.tasksPerNode(), spec.tasksPerNode() == 1 ? "" : "s",
+        return announce(submit(spec, comment, trainingBody(lcmArgs)), spec, "");
+    }
+
+    /** The variable by which a task of a job {@link #submitEvaluation} submitted knows that the job was shaped for it. */
+    public static final String EVALUATION_JOB_VARIABLE = "LCM_EVALUATE_SUBMITTED";
+
+    /**
+     * The body of an evaluation job: as {@link #trainingBody}, after clearing torchrun's variables (a
+     * {@code torchrun --nproc-per-node 1} around the submitting command sets {@code WORLD_SIZE=1}, which
+     * {@code --export=ALL} would carry into every task and which wins over SLURM's: each task would evaluate
+     * everything on its own) and marking the tasks as those of a submitted evaluation job.
+     */
+    public List<String> evaluationBody(List<String> lcmArgs) {
+        List<String> body = new ArrayList<>(SbatchScript.threadEnvironment());
+        body.add("unset RANK WORLD_SIZE LOCAL_RANK LOCAL_WORLD_SIZE MASTER_ADDR MASTER_PORT TORCHELASTIC_RESTART_COUNT");
+        body.add("export " + EVALUATION_JOB_VARIABLE + "=1");
+        List<String> argv = new ArrayList<>(jvm);
+        argv.addAll(lcmArgs);
+        body.add("srun --kill-on-bad-exit=1 --label " + SbatchScript.commandLine(argv));
+        return body;
+    }
+
+    /**
+     * Submits an evaluation job running {@code lcm <lcmArgs>} in every task of {@code spec}: each task is one shard
+     * (rank = SLURM_PROCID), rank 0 merges the shards' batches and writes the results.
+     */
+    public Submitted submitEvaluation(SlurmJobSpec spec, List<String> lcmArgs) {
+        String comment = "written by ./lcm evaluate (--launcher submitit); every task is one shard (rank = SLURM_PROCID), rank 0 writes";
+        return announce(submit(spec, comment, evaluationBody(lcmArgs)), spec, ", one shard each");
+    }
+
+    /** Prints the job id, its shape, its script and its log, as every submission does. */
+    private Submitted announce(Submitted s, SlurmJobSpec spec, String perTask) {
+        out.printf("submitted SLURM job %s (%s: %d node%s x %d task%s%s%s)%n", s.jobId(), spec.jobName(), spec.nodes(),
+                spec.nodes() == 1 ? "" : "s", spec.tasksPerNode(), spec.tasksPerNode() == 1 ? "" : "s", perTask,
                 spec.partition() == null || spec.partition().isBlank() ? "" : ", partition " + spec.partition());
         out.printf("script %s%nlog %s%n", s.script(), s.logs().get(0).file());
         return s;

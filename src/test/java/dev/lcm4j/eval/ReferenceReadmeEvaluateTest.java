@@ -225,16 +225,18 @@ class ReferenceReadmeEvaluateTest {
 
     @Test
     void examplesCommands() throws Exception {
-        // the SLURM example: its job_args parse (the shell variables filled in; $qos is never set in that README),
-        // then the one line that says SLURM submission is not available
+        // the SLURM example: its job_args parse and shape a job of 2 tasks (the shell variables filled in; $qos is never
+        // set in that README); a dry run, so that no job is submitted (SlurmClusterTest submits one)
         List<String> submitit = words(EXAMPLES_SUBMITIT, "uv run -m lcm.evaluation", "slurm_partition", "learn", "qos", "", "shards", "2",
                 "timeout_min", "60");
         submitit = new ArrayList<>(submitit.stream().map(w -> w.replace("path/to/the/model_card.yaml", twoTower.resolve("model_card.yaml").toString())
                 .replace("parquet_dataset/cnn_dailymail", data.resolve("split=validation").toString())
                 .replace("output_results", tmp.resolve("slurm_out").toString())).toList());
+        submitit.add("--dry_run");
         Cli.Outcome o = Cli.exec(submitit);
-        Cli.assertUserError(o, "--launcher submitit: SLURM submission of evaluate is not available yet; run inside an salloc/srun allocation"
-                + " (every task becomes a shard) or use --launcher standalone");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("launcher submitit, 2 shard(s) as the tasks of one SLURM job (lcm_eval_slurm_out, logs in "
+                + tmp.resolve("slurm_out/executor_logs").toAbsolutePath() + ")"), o.out());
         assertTrue(!Files.exists(tmp.resolve("slurm_out")));
         // the LCM example generates 200 sentences per prompt with 100 diffusion steps each (too slow for a unit test):
         // every flag is checked by a dry run

@@ -1,20 +1,20 @@
 package dev.lcm4j.eval;
 
+import static dev.lcm4j.testing.TinyEvaluation.GEN;
+import static dev.lcm4j.testing.TinyEvaluation.NEXT;
+import static dev.lcm4j.testing.TinyEvaluation.assertSameOutputs;
+import static dev.lcm4j.testing.TinyEvaluation.lines;
+import static dev.lcm4j.testing.TinyEvaluation.withoutKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lcm4j.cli.Main;
-import dev.lcm4j.data.SyntheticData;
+import dev.lcm4j.testing.TinyEvaluation;
 import dev.lcm4j.torch.TorchRuntime;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -37,9 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("slow")
 class ShardedEvaluateTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String GEN = "lcm_generation.prompt_len_2.max_gen_len_2";
-    private static final String NEXT = "lcm_next_sentence.round_trip_false";
     @TempDir static Path tmp;
     static Path data, run, one, two;
 
@@ -47,36 +43,16 @@ class ShardedEvaluateTest {
     static void setUp() throws Exception {
         TorchRuntime.init();
         data = tmp.resolve("synth");
-        SyntheticData.write(data, "shardsynth", 40, 16, 7);
-        System.setProperty("LCM_CARDS_PATH", data.toString());
         run = tmp.resolve("run");
-        assertEquals(0, Main.execute("train", "+pretrain=mse", "++trainer.output_dir=" + run, "++trainer.model_arch=toy_base_lcm",
-                "++trainer.model_arch_overrides={sonar_embed_dim: 16, model_dim: 32, max_seq_len: 256, lcm: {num_layers: 1, num_attn_heads: 2, ffn_inner_dim: 64}}",
-                "++trainer.training_data=[{name: shardsynth=train}]", "++trainer.validation_data=[]", "++trainer.dtype=torch.float32",
-                "++trainer.num_lr_warmup_steps=1", "++trainer.max_steps=2", "++trainer.data_loading_config.max_tokens=200"));
-        assertEquals(0, Main.execute("bank", "build", data.toString()));
+        TinyEvaluation.build(data, "shardsynth", run);
         one = tmp.resolve("one");
         two = tmp.resolve("two");
         assertEquals(0, Main.execute(evaluate(one)));
         assertEquals(0, Main.execute(evaluate(two, "--launcher", "standalone", "--job_args", "{\"nshards\": 2}")));
     }
 
-    @AfterAll
-    static void tearDown() {
-        System.clearProperty("LCM_CARDS_PATH");
-    }
-
-    /** The evaluation: no datacard names (worker JVMs do not see this JVM's LCM_CARDS_PATH property). */
     static String[] evaluate(Path dump, String... extra) {
-        List<String> a = new ArrayList<>(List.of("evaluate", "--tasks", "lcm_generation,lcm_next_sentence", "--predictor", "base_lcm",
-                "--model_card", run.toString(), "--dataset.parquet_path", data.resolve("split=train").toString(),
-                "--dataset.source_column", "text_sentences_sonar_emb", "--dataset.source_text_column", "text_sentences",
-                "--task_args", "{\"lcm_generation\": {\"prompt_len\": 2, \"max_gen_len\": 2}, \"lcm_next_sentence\": {\"round_trip\": false}}",
-                "--decoder_config.decoder", "bank:" + data, "--sample_latent_variable", "true", "--lcm_temperature", "0.5",
-                "--data_loading.max_samples", "10", "--data_loading.batch_size", "3", "--generator_batch_size", "2",
-                "--show_progress", "false", "--dump_dir", dump.toString()));
-        a.addAll(List.of(extra));
-        return a.toArray(String[]::new);
+        return TinyEvaluation.evaluate(data, run, dump, extra).toArray(String[]::new);
     }
 
     @Test
@@ -130,109 +106,6 @@ class ShardedEvaluateTest {
         assertEquals(3, log.size());
         assertEquals(ref.get(1), log.get(2));
         assertEquals(2, lines(resume.resolve("metadata.jsonl")).size(), "one metadata line per invocation");
-    }
-
-    /** Same files under results/ and raw_results/ (byte for byte), metrics and metadata lines (but for times and the command), TensorBoard scalars. */
-    static void assertSameOutputs(Path a, Path b) throws IOException {
-        for (String dir : List.of("results", "raw_results")) {
-            List<Path> fa = files(a.resolve(dir)), fb = files(b.resolve(dir));
-            assertEquals(fa.stream().map(p -> a.relativize(p).toString()).toList(), fb.stream().map(p -> b.relativize(p).toString()).toList());
-            for (int i = 0; i < fa.size(); i++) assertEquals(Files.readString(fa.get(i)), Files.readString(fb.get(i)), fa.get(i).toString());
-        }
-        assertEquals(withoutKeys(lines(a.resolve("metrics.eval.jsonl")), "created_at"), withoutKeys(lines(b.resolve("metrics.eval.jsonl")), "created_at"));
-        assertEquals(withoutKeys(lines(a.resolve("metadata.jsonl")), "timestamp", "command"), withoutKeys(lines(b.resolve("metadata.jsonl")), "timestamp", "command"));
-        List<String> sa = scalars(a.resolve("tb")), sb = scalars(b.resolve("tb"));
-        assertTrue(sa.size() >= 6, "TensorBoard has the runs' metrics: " + sa);
-        assertEquals(sa, sb);
-    }
-
-    static List<JsonNode> lines(Path f) throws IOException {
-        List<JsonNode> out = new ArrayList<>();
-        for (String l : Files.readAllLines(f)) if (!l.isBlank()) out.add(JSON.readTree(l));
-        return out;
-    }
-
-    static List<JsonNode> withoutKeys(List<JsonNode> nodes, String... keys) {
-        for (JsonNode n : nodes) for (String k : keys) ((ObjectNode) n).remove(k);
-        return nodes;
-    }
-
-    static List<Path> files(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).sorted().toList();
-        }
-    }
-
-    /** "tag=value@step" of every scalar in the event files under {@code dir}: TFRecord frames around Event protobufs. */
-    static List<String> scalars(Path dir) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (Path f : files(dir)) {
-            ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN);
-            while (buf.remaining() > 0) {
-                int len = (int) buf.getLong();
-                buf.getInt();
-                byte[] event = new byte[len];
-                buf.get(event);
-                buf.getInt();
-                long step = 0;
-                String tagValue = null;
-                ByteBuffer e = ByteBuffer.wrap(event).order(ByteOrder.LITTLE_ENDIAN);
-                while (e.remaining() > 0) {
-                    long key = varint(e);
-                    int field = (int) (key >>> 3), wire = (int) (key & 7);
-                    if (field == 2 && wire == 0) step = varint(e);
-                    else if (field == 5 && wire == 2) tagValue = summaryValue(slice(e));
-                    else skip(e, wire);
-                }
-                if (tagValue != null) out.add(tagValue + "@" + step);
-            }
-        }
-        return out;
-    }
-
-    private static String summaryValue(ByteBuffer summary) {
-        ByteBuffer value = null;
-        while (summary.remaining() > 0) {
-            long key = varint(summary);
-            if ((key >>> 3) == 1 && (key & 7) == 2) value = slice(summary);
-            else skip(summary, (int) (key & 7));
-        }
-        String tag = null;
-        float v = Float.NaN;
-        while (value != null && value.remaining() > 0) {
-            long key = varint(value);
-            int field = (int) (key >>> 3), wire = (int) (key & 7);
-            if (field == 1 && wire == 2) tag = StandardCharsets.UTF_8.decode(slice(value)).toString();
-            else if (field == 2 && wire == 5) v = value.getFloat();
-            else skip(value, wire);
-        }
-        return tag + "=" + v;
-    }
-
-    private static ByteBuffer slice(ByteBuffer b) {
-        int n = (int) varint(b);
-        ByteBuffer s = b.slice(b.position(), n).order(ByteOrder.LITTLE_ENDIAN);
-        b.position(b.position() + n);
-        return s;
-    }
-
-    private static void skip(ByteBuffer b, int wire) {
-        switch (wire) {
-            case 0 -> varint(b);
-            case 1 -> b.position(b.position() + 8);
-            case 2 -> slice(b);
-            case 5 -> b.position(b.position() + 4);
-            default -> throw new IllegalStateException("wire type " + wire);
-        }
-    }
-
-    private static long varint(ByteBuffer b) {
-        long v = 0;
-        for (int shift = 0; ; shift += 7) {
-            byte x = b.get();
-            v |= (long) (x & 0x7F) << shift;
-            if ((x & 0x80) == 0) return v;
-        }
     }
 
     /** The command that starts the CLI in a JVM like this one (its java, JVM options and class path). */

@@ -92,6 +92,40 @@ class SbatchScriptTest {
     }
 
     @Test
+    void wholeEvaluationScript() {
+        // what ./lcm evaluate --launcher submitit --job_args '{"nshards": 3, ...}' submits: one task per shard
+        SlurmJobSpec spec = new SlurmJobSpec("lcm_eval_out", 1, 3, 0, 2, 0, 60, null, "debug", null, null, Path.of("/r/out/executor_logs"),
+                "%j.log", Path.of("/w"), null, null, false, true);
+        SlurmLauncher l = new SlurmLauncher(Slurm.fromEnvironment(), System.out, JVM);
+        List<String> args = List.of("evaluate", "--tasks", "lcm_generation", "--predictor", "base_lcm", "--dump_dir", "/r/out",
+                "--launcher", "submitit", "--job_args", "{\"nshards\": 3, \"launcher.partition\": \"debug\"}");
+        assertEquals("""
+                #!/bin/bash
+                #SBATCH --job-name=lcm_eval_out
+                #SBATCH --nodes=1
+                #SBATCH --ntasks-per-node=3
+                #SBATCH --cpus-per-task=2
+                #SBATCH --time=60
+                #SBATCH --partition=debug
+                #SBATCH --output=/r/out/executor_logs/%j.log
+                #SBATCH --error=/r/out/executor_logs/%j.log
+                #SBATCH --open-mode=append
+                #SBATCH --chdir=/w
+                #SBATCH --export=ALL
+                #SBATCH --requeue
+
+                # a test
+                set -u
+                export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}" LCM_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"
+                unset RANK WORLD_SIZE LOCAL_RANK LOCAL_WORLD_SIZE MASTER_ADDR MASTER_PORT TORCHELASTIC_RESTART_COUNT
+                export LCM_EVALUATE_SUBMITTED=1
+                srun --kill-on-bad-exit=1 --label /opt/jdk/bin/java -Xmx2g -cp '/opt/lcm/lcm4j.jar:/opt/lcm/lib/*' dev.lcm4j.cli.Main \
+                evaluate --tasks lcm_generation --predictor base_lcm --dump_dir /r/out --launcher submitit --job_args \
+                '{"nshards": 3, "launcher.partition": "debug"}'
+                """, SbatchScript.render(spec, "a test", l.evaluationBody(args)));
+    }
+
+    @Test
     void quotingSurvivesTheShell() throws Exception {
         List<String> words = List.of("plain", "with space", "it's", "$HOME", "a*b", "", "back\\slash", "{x: [1, 2]}", "tab\there");
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", "printf '%s\\n' " + SbatchScript.commandLine(words)).redirectErrorStream(true);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.data.SyntheticData;
 import dev.lcm4j.testing.Cli;
+import dev.lcm4j.testing.TinyEvaluation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,10 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code launcher=submitit} and {@code prepare --launcher submitit} against a real SLURM: the one-node cluster of
- * {@code scripts/slurm-local.sh} (started here when it is not running, and stopped again afterwards). Where it
- * cannot start (not root, no packages) the tests that need it are skipped with the script's reason; the checks of
- * bad input that need no cluster run anyway. The CLI runs as a separate JVM, as {@code ./lcm} would, so that the
+ * {@code launcher=submitit}, {@code prepare --launcher submitit} and {@code evaluate --launcher submitit} against a
+ * real SLURM: the one-node cluster of {@code scripts/slurm-local.sh} (started here when it is not running, and stopped
+ * again afterwards). Where it cannot start (not root, no packages) the tests that need it are skipped with the
+ * script's reason; the checks of bad input that need no cluster run anyway. The CLI runs as a separate JVM, as {@code ./lcm} would, so that the
  * jobs run the same java, class path and environment.
  */
 @Tag("slow")
@@ -275,6 +276,31 @@ class SlurmClusterTest {
         assertTrue(again.out().contains("[task 0] array task 0 of 2: 2 of 4 shards are this task's; 0 prepared now, 2 already done"), again.out());
         assertTrue(again.out().contains("[task 1] array task 1 of 2: 2 of 4 shards are this task's; 2 prepared now, 0 already done"), again.out());
         assertSameDataset(local, array);
+    }
+
+    @Test
+    void twoShardEvaluateJobWritesWhatOneProcessWrites() throws Exception {
+        assumeCluster();
+        Path data = tmp.resolve("evalsynth"), model = tmp.resolve("evalmodel");
+        TinyEvaluation.build(data, "evalsynth", model);
+        Path one = tmp.resolve("eval_one"), job = tmp.resolve("eval_job");
+        Cli.Outcome local = Cli.exec(TinyEvaluation.evaluate(data, model, one));
+        assertEquals(0, local.code(), local.err());
+        // 2 tasks of 1 core each: the 2-core test node runs them at once
+        Outcome o = lcm(TinyEvaluation.evaluate(data, model, job, "--launcher", "submitit", "--job_args", "{\"nshards\": 2,"
+                + " \"launcher.partition\": \"debug\", \"requirements\": {\"cpus_per_task\": 1, \"timeout_min\": 10}}", "--wait"), Map.of(), 300);
+        String id = jobId(o.out());
+        System.out.printf("SlurmClusterTest: evaluation job %s (2 shards) finished in %.1f s%n", id, o.seconds());
+        assertEquals(0, o.code(), o.out());
+        assertTrue(o.out().contains("submitted SLURM job " + id + " (lcm_eval_eval_job: 1 node x 2 tasks, one shard each, partition debug)"), o.out());
+        assertTrue(o.out().contains("slurm: evaluation job " + id + " COMPLETED"), o.out());
+        // srun --label: each task's lines start with its rank; each task is one shard of the srun step
+        assertTrue(o.out().contains("0: ") && o.out().contains("rank 0 of 2 joined the process group") && o.out().contains("(slurm)"), o.out());
+        assertTrue(o.out().contains("1: ") && o.out().contains("rank 1 of 2 joined the process group"), o.out());
+        String script = Files.readString(job.resolve("executor_logs/" + id + "_submission.sbatch"));
+        assertTrue(script.contains("#SBATCH --ntasks-per-node=2\n") && script.contains("#SBATCH --partition=debug\n"), script);
+        assertFalse(script.contains("--wait"), script);
+        TinyEvaluation.assertSameOutputs(one, job);
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.IntSupplier;
 
 /** Runs the command line in-process, as {@code ./lcm} does, with its standard output and error captured. */
 public final class Cli {
@@ -20,12 +21,17 @@ public final class Cli {
 
     /** {@code Main.execute(args)} with {@code System.out} and {@code System.err} captured (UTF-8) and restored. */
     public static Outcome exec(String... args) {
+        return capture(() -> Main.execute(args));
+    }
+
+    /** {@code command} (which returns an exit code) with {@code System.out} and {@code System.err} captured (UTF-8) and restored. */
+    public static Outcome capture(IntSupplier command) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            int code = Main.execute(args);
+            int code = command.getAsInt();
             return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);
