@@ -99,7 +99,7 @@ final class EvaluateLaunch {
             }
             if (!(v instanceof Map<?, ?> m)) throw new LcmException("--job_args must be a JSON object, e.g. '{\"nshards\": 2}', got: " + json);
             Integer nshards = null;
-            RequirementsConfig requirements = EVAL_REQUIREMENTS;
+            Map<String, Object> requirementsTree = new LinkedHashMap<>();
             Map<String, Object> launcher = new LinkedHashMap<>();
             List<String> given = new ArrayList<>();
             for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -112,19 +112,23 @@ final class EvaluateLaunch {
                     if (!(value instanceof Map<?, ?> r)) {
                         throw new LcmException("--job_args requirements must be a JSON object, e.g. {\"gpus_per_node\": 1, \"timeout_min\": 120}");
                     }
-                    Map<String, Object> tree = new LinkedHashMap<>();
-                    r.forEach((k, x) -> tree.put(String.valueOf(k), hydraValue(x)));
-                    // unknown requirement keys fail here, each named with its dotted path
-                    requirements = ConfigBinder.bindOnto(tree, EVAL_REQUIREMENTS, RequirementsConfig.class, "requirements");
-                    for (String k : tree.keySet()) given.add("requirements." + k);
+                    r.forEach((k, x) -> requirementsTree.put(String.valueOf(k), hydraValue(x)));
+                } else if (key.startsWith("requirements.") && key.length() > "requirements.".length()) {
+                    // the dotted form some of the reference's commands use: "requirements.gpus_per_node": 1
+                    requirementsTree.put(key.substring("requirements.".length()), hydraValue(value));
                 } else if (key.startsWith("launcher.") && key.length() > "launcher.".length()) {
                     launcher.put(key.substring("launcher.".length()), hydraValue(value));
                     given.add(key);
                 } else {
-                    throw new LcmException("--job_args has an unknown key '" + key + "'; known keys: nshards, requirements, launcher.<field> ("
+                    throw new LcmException("--job_args has an unknown key '" + key + "'; known keys: nshards, requirements"
+                            + " (or requirements.<field>), launcher.<field> ("
                             + String.join(", ", ConfigBinder.toTree(LauncherConfig.defaults()).keySet()) + ")");
                 }
             }
+            // unknown requirement keys fail here, each named with its dotted path
+            RequirementsConfig requirements = requirementsTree.isEmpty() ? EVAL_REQUIREMENTS
+                    : ConfigBinder.bindOnto(requirementsTree, EVAL_REQUIREMENTS, RequirementsConfig.class, "requirements");
+            for (String k : requirementsTree.keySet()) given.add("requirements." + k);
             // unknown launcher fields fail here, each named with its dotted path
             LauncherConfig l = ConfigBinder.bind(launcher, LauncherConfig.class, "launcher");
             l.validate("launcher");

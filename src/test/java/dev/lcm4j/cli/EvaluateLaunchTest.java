@@ -69,6 +69,12 @@ class EvaluateLaunchTest {
         assertEquals(List.of("launcher._target_", "launcher.cluster", "launcher.config_dump_dir", "requirements.max_num_timeout"),
                 never.noEffect(true));
         assertNull(JobArgs.parse(null).nshards());
+        // the dotted form of the reference's commands means the same as the nested one
+        JobArgs dotted = JobArgs.parse("{\"requirements.gpus_per_node\": 2, \"requirements\": {\"timeout_min\": 30}}");
+        assertEquals(2, dotted.requirements().gpus_per_node());
+        assertEquals(30, dotted.requirements().timeout_min());
+        String m = assertThrows(LcmException.class, () -> JobArgs.parse("{\"requirements.gpu\": 1}")).getMessage();
+        assertTrue(m.contains("requirements.gpu"), m);
     }
 
     @Test

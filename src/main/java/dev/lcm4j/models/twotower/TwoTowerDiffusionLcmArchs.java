@@ -16,6 +16,7 @@ public final class TwoTowerDiffusionLcmArchs {
         m.put("toy_two_tower_diffusion_lcm", TwoTowerDiffusionLcmArchs::toy);
         m.put("two_tower_diffusion_lcm_1_6B", () -> published(2048, 16, 13));
         m.put("two_tower_diffusion_lcm_7B", () -> published(4096, 32, 14));
+        m.put("demo_two_tower_diffusion_lcm", TwoTowerDiffusionLcmArchs::demo);
         return m;
     }
 
@@ -26,6 +27,30 @@ public final class TwoTowerDiffusionLcmArchs {
     static TwoTowerDiffusionLcmConfig toy() {
         return TwoTowerDiffusionLcmConfig.builder()
                 .sonar_normalizer_name("dummy_sonar_normalizer")
+                .build();
+    }
+
+    /**
+     * lcm4j's arch for {@code ./lcm demo}: 384-d concepts (the offline MiniLM space), a 1-layer context encoder and a
+     * 1-layer denoiser at d=256 (8 heads, ReLU FFN 512, dropout 0.3), 100 diffusion steps, trained with classifier-free
+     * guidance; sized to about ten thousand training sentences, which the 84M-parameter toy overfits.
+     */
+    static TwoTowerDiffusionLcmConfig demo() {
+        int modelDim = 256;
+        TransformerConfig.Builder tower = TransformerConfig.builder()
+                .num_layers(1)
+                .num_attn_heads(8)
+                .ffn_inner_dim(512)
+                .dropout_p(0.3)
+                .final_dropout_p(0.3);
+        return TwoTowerDiffusionLcmConfig.builder()
+                .sonar_embed_dim(384)
+                .max_seq_len(256)
+                .model_dim(modelDim)
+                .context_encoder(tower.build())
+                .noise_scheduler(DdimSchedulerConfig.builder().num_diffusion_train_steps(100).build())
+                .denoiser(DenoiserConfig.of(tower.pos_embedding_style("none").build(), modelDim))
+                .trained_with_cf_guidance(true)
                 .build();
     }
 
