@@ -3,7 +3,6 @@ package dev.lcm4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
-import dev.lcm4j.config.ConfigBinder;
 import dev.lcm4j.config.LauncherConfig;
 import dev.lcm4j.dist.DistributedEnvironment;
 import dev.lcm4j.dist.DistributedGroup.Timeouts;
@@ -11,6 +10,7 @@ import dev.lcm4j.dist.DistributedGroup;
 import dev.lcm4j.eval.DatasetOptions;
 import dev.lcm4j.eval.Evaluator;
 import dev.lcm4j.eval.LcmPredictor;
+import dev.lcm4j.eval.Predictor;
 import dev.lcm4j.eval.Tasks;
 import dev.lcm4j.inference.GeneratorOptions;
 import dev.lcm4j.launch.LocalLauncher;
@@ -182,9 +182,9 @@ final class EvaluateCommand implements Callable<Integer> {
             return 0;
         }
         List<String> original = spec.commandLine().getParseResult().originalArgs();   // "evaluate" and its arguments
-        try (LcmPredictor p = new LcmPredictor(pc)) {
-            if (p.samplingOptions() != null) config.put("sampling_options", ConfigBinder.toTree(p.samplingOptions()));
-            if (p.isDummy()) {
+        try (Predictor p = Predictor.create(pc)) {
+            config.putAll(p.resultsConfig());
+            if (predictor.equals(LcmPredictor.DUMMY)) {
                 for (String t : taskList) if (!t.startsWith("dummy_")) throw new LcmException("--predictor dummy only runs the dummy_* tasks; " + t + " needs a model predictor ("
                         + String.join(", ", ModelFamilies.predictorNames()) + ")");
             }
