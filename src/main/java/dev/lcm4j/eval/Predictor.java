@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * What the evaluation tasks ask of a predictor, whatever makes its predictions: next concepts from true prefixes
  * (lcm_next_sentence), continuations of prompts (the generation tasks), and a way between text and concepts. A trained
- * model ({@link LcmPredictor}) implements it; the task runners never ask what they hold.
+ * model ({@link LcmPredictor}) and the trivial baselines ({@link Baselines}) implement it; the task runners never ask
+ * which one they hold.
  */
 public interface Predictor extends AutoCloseable {
     /** Generated sentences (decoded) and their concepts, prompt excluded. */
@@ -28,13 +29,25 @@ public interface Predictor extends AutoCloseable {
     record ConceptSpace(String encoder, String origin) {
     }
 
-    /** Every predictor name: one per model family and {@value LcmPredictor#DUMMY}. */
+    /** Every predictor name: one per model family, {@value LcmPredictor#DUMMY}, and the baselines. */
     static List<String> names() {
-        return new ArrayList<>(LcmPredictor.names());
+        List<String> n = new ArrayList<>(LcmPredictor.names());
+        n.addAll(Baselines.names());
+        return n;
     }
 
-    /** The predictor {@code cfg.predictor()} names. */
-    static Predictor create(LcmPredictor.Config cfg) {
+    /**
+     * The predictor {@code cfg.predictor()} names.
+     *
+     * @param baselineData the baselines' training data ({@code --baseline_data}), null when not given; refused for
+     *                     the predictors that do not read it
+     */
+    static Predictor create(LcmPredictor.Config cfg, String baselineData) {
+        if (Baselines.names().contains(cfg.predictor())) return new Baselines(Baselines.Config.of(cfg, baselineData));
+        if (baselineData != null && names().contains(cfg.predictor())) {
+            throw new LcmException("--baseline_data is read by the baseline predictors only (" + String.join(", ", Baselines.DATA_READERS)
+                    + "); remove it for --predictor " + cfg.predictor());
+        }
         if (!names().contains(cfg.predictor())) {
             throw new LcmException("unknown predictor '" + cfg.predictor() + "'; valid: " + String.join(", ", names())
                     + " (LLM predictors such as huggingface/llama3 are not part of lcm4j)");
