@@ -3,14 +3,15 @@ package dev.lcm4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
-import dev.lcm4j.config.ConfigBinder;
 import dev.lcm4j.config.LauncherConfig;
 import dev.lcm4j.dist.DistributedEnvironment;
 import dev.lcm4j.dist.DistributedGroup.Timeouts;
 import dev.lcm4j.dist.DistributedGroup;
 import dev.lcm4j.eval.DatasetOptions;
 import dev.lcm4j.eval.Evaluator;
+import dev.lcm4j.eval.Baselines;
 import dev.lcm4j.eval.LcmPredictor;
+import dev.lcm4j.eval.Predictor;
 import dev.lcm4j.eval.Tasks;
 import dev.lcm4j.inference.GeneratorOptions;
 import dev.lcm4j.launch.LocalLauncher;
@@ -39,7 +40,7 @@ import picocli.CommandLine;
  * shards of a multi-process job ({@link EvaluateLaunch}); with {@code --launcher submitit} outside a SLURM step it
  * submits a SLURM job whose tasks run this same command, one shard each.
  */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, description = {"Evaluates a model on tasks with the reference's flags and output layout",
+@Command(name = "evaluate", mixinStandardHelpOptions = true, description = {"Evaluates a model (or a baseline) on tasks with the reference's flags and output layout",
         "(python -m lcm.evaluation): results/<task>.json, raw_results/<task>/, metrics.eval.jsonl, metadata.jsonl, tb/.",
         "Sharding: under torchrun, ./lcm launch --nproc-per-node N or srun -n N",
         "every process is a shard; with --job_args '{\"nshards\": N}' evaluate starts",
@@ -65,9 +66,18 @@ final class EvaluateCommand implements Callable<Integer> {
     /** Where sbatch, scontrol and scancel are looked up and run: the process environment (a test's stand-ins otherwise). */
     Map<String, String> slurmEnvironment = System.getenv();
     @Option(names = "--tasks", required = true, description = "Comma-separated task names or * patterns (e.g. lcm_generation, cnn_dailymail_llm.test, xlsum_llm.*.test)") String tasks;
-    @Option(names = "--predictor", required = true, description = "A model family's predictor (base_lcm, two_tower_diffusion_lcm, ...) or dummy") String predictor;
+    @Option(names = "--predictor", required = true, description = "A model family's predictor (base_lcm, two_tower_diffusion_lcm, ...),"
+            + " dummy (the dummy_* tasks), or a baseline that runs no model: baseline_mean (the mean concept of --baseline_data"
+            + " every time), baseline_copy (the previous concept; generation repeats the prompt's last one), baseline_repeat"
+            + " (an alias of baseline_copy, for reports of generation: repeat-last), baseline_random (random concepts of"
+            + " --baseline_data, seeded per sample from --seed). Baselines take the generator's stopping options"
+            + " (--max_seq_len, --min_seq_len, EOS and repetition) and refuse the model-only ones") String predictor;
     @Option(names = "--dump_dir", required = true) Path dumpDir;
-    @Option(names = "--model_card", description = "Card name, model_card.yaml, training output dir or checkpoint") String modelCard;
+    @Option(names = "--model_card", description = "Card name, model_card.yaml, training output dir or checkpoint. With a"
+            + " baseline predictor only the card's concept_encoder and concept_decoder are used (no model is loaded)") String modelCard;
+    @Option(names = "--baseline_data", paramLabel = "NAME[=SPLIT]|DIR[=SPLIT]", description = "The training data of baseline_mean and"
+            + " baseline_random: a datacard name (as --dataset.name) or a dataset directory with its datacard.yaml; split train"
+            + " by default. Every concept of the split is read (baseline_random keeps them all: concepts x dim x 4 bytes)") String baselineData;
     @Option(names = "--dataset_dir", description = "Directory of the text tasks' files (cnn_daily_mail/<split>.jsonl, xsum/..., xlsum/<lang>/...)") String datasetDir;
     @Option(names = "--task_args", description = "JSON: arguments for all tasks, or grouped under a task name (list values make a grid)") String taskArgs;
     @Option(names = "--prompt_file", description = "YAML of --dataset.* fields (e.g. source_prefix_text)") Path promptFile;
@@ -151,6 +161,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (topK != 0 || topP != 0.0) throw new LcmException("--top_k/--top_p sampling does not apply to concept generation; leave them at 0");
         if (confidenceLevel != null) throw new LcmException("--confidence_level is not supported by lcm4j; remove it (per-sample scores are in raw_results/)");
         List<String> taskList = Tasks.expand(tasks);
+        if (Baselines.names().contains(predictor)) refuseModelOnlyOptions();
         Map<String, Object> args = parseTaskArgs(taskArgs);
         DatasetOptions d = new DatasetOptions();
         if (promptFile != null) {
@@ -212,9 +223,9 @@ final class EvaluateCommand implements Callable<Integer> {
             slurm.require("sbatch", "use --launcher standalone to evaluate on this machine");
         }
         List<String> original = spec.commandLine().getParseResult().originalArgs();   // "evaluate" and its arguments
-        try (LcmPredictor p = new LcmPredictor(pc)) {
-            if (p.samplingOptions() != null) config.put("sampling_options", ConfigBinder.toTree(p.samplingOptions()));
-            if (p.isDummy()) {
+        try (Predictor p = Predictor.create(pc, baselineData)) {
+            config.putAll(p.resultsConfig());
+            if (predictor.equals(LcmPredictor.DUMMY)) {
                 for (String t : taskList) if (!t.startsWith("dummy_")) throw new LcmException("--predictor dummy only runs the dummy_* tasks; " + t + " needs a model predictor ("
                         + String.join(", ", ModelFamilies.predictorNames()) + ")");
             }
@@ -276,6 +287,25 @@ final class EvaluateCommand implements Callable<Integer> {
             out.add(a);
         }
         return out;
+    }
+
+    /** The generator flags that only act on a model's sampling, which a baseline would silently ignore. */
+    private static final List<String> MODEL_ONLY = List.of("--sample_latent_variable", "--lcm_temperature", "--temperature",
+            "--disable_cache", "--generator_batch_size");
+
+    /** A baseline runs no model: flags that only steer a model's sampling would be accepted and ignored, so they are refused. */
+    private void refuseModelOnlyOptions() {
+        List<String> modelOnly = new ArrayList<>(MODEL_ONLY);
+        CommandLine.Model.CommandSpec mixin = spec.mixins().get("sampling");
+        for (CommandLine.Model.OptionSpec o : mixin.options()) modelOnly.add(o.longestName());
+        List<String> given = new ArrayList<>();
+        for (CommandLine.Model.OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            if (modelOnly.contains(o.longestName()) && !given.contains(o.longestName())) given.add(o.longestName());
+        }
+        if (!given.isEmpty()) {
+            throw new LcmException("--predictor " + predictor + " runs no model; remove " + String.join(", ", given)
+                    + " (they only steer a model's sampling)");
+        }
     }
 
     private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {

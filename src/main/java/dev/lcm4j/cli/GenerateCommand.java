@@ -101,12 +101,12 @@ final class GenerateCommand implements Runnable {
         var cfg = new LcmPredictor.Config(ModelCards.resolve(card).family(), card, opts,
                 sampling.given(), encoder, lang, decoder, lang, null, disableCache, temperature, null);
         try (var p = new LcmPredictor(cfg)) {
-            List<String> prompt = p.split(text);
-            float[][] concepts = p.encodeText(text);
+            List<String> prompt = p.concepts().split(text);
+            float[][] concepts = p.concepts().encodeText(text);
             var eos = eosText == null ? null : Map.of("text", eosText);
             var pred = p.generate(Collections.singletonList(concepts), null, null, minGenLen, maxGenLen, null, eos).get(0);
             System.err.printf("prompt: %d sentences; generated %d with %s (encoder %s, decoder %s)%n", prompt.size(),
-                    pred.texts().size(), card, p.encoderName(), p.decoderName());
+                    pred.texts().size(), card, p.concepts().encoderName(), p.concepts().decoderName());
             for (String s : pred.texts()) System.out.println(s);
         }
     }

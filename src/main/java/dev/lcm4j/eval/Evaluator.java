@@ -30,18 +30,18 @@ public final class Evaluator {
     private static final String COMPUTE = "compute";
 
     private final Options opt;
-    private final LcmPredictor predictor;
+    private final Predictor predictor;
     private final ResultsWriter writer;
     private final TaskRunner.Settings settings;
     private final DistributedGroup group;
 
     /** A single-process evaluator. */
-    public Evaluator(Options opt, LcmPredictor predictor) {
+    public Evaluator(Options opt, Predictor predictor) {
         this(opt, predictor, DistributedGroup.single());
     }
 
     /** An evaluator that is shard {@code group.rank()} of {@code group.worldSize()}. */
-    public Evaluator(Options opt, LcmPredictor predictor, DistributedGroup group) {
+    public Evaluator(Options opt, Predictor predictor, DistributedGroup group) {
         this.opt = opt;
         this.predictor = predictor;
         this.group = group;

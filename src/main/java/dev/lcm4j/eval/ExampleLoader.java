@@ -244,16 +244,17 @@ public final class ExampleLoader {
     }
 
     /**
-     * {@link #lcmDataset(String, DatasetOptions)} for the predictor's model: data whose datacard names another concept
-     * encoder than the model card is refused, since its vectors are in a space the model was not trained in.
+     * {@link #lcmDataset(String, DatasetOptions)} for the predictor: data whose datacard names another concept encoder
+     * than the predictor's space (a model card's, a baseline's training data) is refused, since its vectors are in a
+     * space the predictor was not fitted in.
      */
-    static Dataset lcmDataset(String task, DatasetOptions d, LcmPredictor predictor) {
+    static Dataset lcmDataset(String task, DatasetOptions d, Predictor predictor) {
         Dataset ds = lcmDataset(task, d);
         Object dataEncoder = ds.card() == null ? null : ds.card().extra().get("concept_encoder");
-        Object modelEncoder = predictor.card() == null ? null : predictor.card().raw().get("concept_encoder");
-        if (dataEncoder != null && modelEncoder != null && !String.valueOf(dataEncoder).equals(String.valueOf(modelEncoder))) {
-            throw new LcmException("dataset " + ds.name() + " is in the concept space of " + dataEncoder + " but model card '"
-                    + predictor.card().name() + "' was trained in that of " + modelEncoder + "; evaluate on data embedded with " + modelEncoder);
+        Predictor.ConceptSpace space = predictor.space();
+        if (dataEncoder != null && space != null && !String.valueOf(dataEncoder).equals(space.encoder())) {
+            throw new LcmException("dataset " + ds.name() + " is in the concept space of " + dataEncoder + " but " + space.origin()
+                    + " is in that of " + space.encoder() + "; evaluate on data embedded with " + space.encoder());
         }
         return ds;
     }

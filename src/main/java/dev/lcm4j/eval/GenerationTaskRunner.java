@@ -20,10 +20,10 @@ final class GenerationTaskRunner implements TaskRunner {
     /** How many sentences after the prompt are the reference when {@code max_gen_len} is given as null. */
     private static final int DEFAULT_MAX_GEN_LEN = 128;
 
-    private final LcmPredictor predictor;
+    private final Predictor predictor;
     private final Settings settings;
 
-    GenerationTaskRunner(LcmPredictor predictor, Settings settings) {
+    GenerationTaskRunner(Predictor predictor, Settings settings) {
         this.predictor = predictor;
         this.settings = settings;
     }
@@ -45,15 +45,15 @@ final class GenerationTaskRunner implements TaskRunner {
                 long[] seeds = new long[batch.size()];
                 for (int k = 0; k < batch.size(); k++) {
                     Example e = batch.get(k);
-                    prompts.add(e.promptConcepts() != null ? e.promptConcepts() : predictor.encodeText(e.promptText()));
+                    prompts.add(e.promptConcepts() != null ? e.promptConcepts() : predictor.concepts().encodeText(e.promptText()));
                     seeds[k] = Noise.seedFor(settings.seed(), e.index());
                 }
-                List<LcmPredictor.Prediction> preds = predictor.generate(prompts, seeds, TaskArgs.intArg(a, "max_prompt_len"),
+                List<Predictor.Prediction> preds = predictor.generate(prompts, seeds, TaskArgs.intArg(a, "max_prompt_len"),
                         TaskArgs.intArg(a, "min_gen_len"), TaskArgs.intArg(a, "max_gen_len"), TaskArgs.doubleArg(a, "max_gen_len_ratio"),
                         a.get("eos_config"));
                 for (int k = 0; k < batch.size(); k++) {
                     Example e = batch.get(k);
-                    LcmPredictor.Prediction pred = preds.get(k);
+                    Predictor.Prediction pred = preds.get(k);
                     String prediction = pred.text();
                     if (run.spec().firstSentenceOnly()) prediction = prediction.split("\\.", -1)[0];
                     Map<String, Double> scores = scorer.score(prediction, e);
@@ -72,18 +72,18 @@ final class GenerationTaskRunner implements TaskRunner {
     private List<Example> lcmExamples(Run run, DatasetOptions d) {
         Map<String, Object> a = run.args();
         Dataset ds = ExampleLoader.lcmDataset(run.name(), d, predictor);
-        int dim = predictor.model().sonarEmbedDim();
+        int dim = predictor.dim();
         Integer promptLen = TaskArgs.intArg(a, "prompt_len");
         List<Document> docs = ExampleLoader.documents(ds, dim, settings.maxSamples(),
                 doc -> doc.hasTarget() || promptLen == null || doc.sourceLength() > promptLen);
         Affixes affixes = new Affixes(d.str("source_prefix_text"), d.str("source_suffix_text"), d.str("target_prefix_text"), d.str("target_suffix_text"));
         Integer maxGenLen = TaskArgs.intArg(a, "max_gen_len");
         return ExampleLoader.lcmGenerationExamples(run.name(), docs, promptLen, maxGenLen == null ? DEFAULT_MAX_GEN_LEN : maxGenLen,
-                affixes.withVectors(affixes.isEmpty() ? Map.of() : AffixEmbedding.embed(affixes, predictor.encoder(), predictor.encoderLang()), dim));
+                affixes.withVectors(affixes.isEmpty() ? Map.of() : AffixEmbedding.embed(affixes, predictor.concepts().encoder(), predictor.concepts().encoderLang()), dim));
     }
 
     /** The raw-results line of one sample. */
-    private Map<String, Object> rawLine(Example e, LcmPredictor.Prediction pred, String prediction, Map<String, Double> scores) {
+    private Map<String, Object> rawLine(Example e, Predictor.Prediction pred, String prediction, Map<String, Double> scores) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("index", e.index());
         if (e.id() != null) line.put("id", e.id());

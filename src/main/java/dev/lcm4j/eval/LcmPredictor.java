@@ -1,12 +1,11 @@
 package dev.lcm4j.eval;
 
 import dev.lcm4j.LcmException;
-import dev.lcm4j.concepts.ConceptDecoder;
-import dev.lcm4j.concepts.ConceptEncoder;
-import dev.lcm4j.concepts.ConceptModels;
+import dev.lcm4j.config.ConfigBinder;
 import dev.lcm4j.inference.GeneratorOptions;
 import dev.lcm4j.inference.LcmGenerator;
-import dev.lcm4j.io.Npy;
+import dev.lcm4j.inference.TeacherForcedPredictor;
+import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.ModelCard;
 import dev.lcm4j.models.ModelCards;
@@ -14,15 +13,17 @@ import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.models.ModelFamily;
 import dev.lcm4j.models.ModelLoader;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.text.SentenceSplitter;
-import dev.lcm4j.text.SentenceSplitters;
+import dev.lcm4j.torch.Noise;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * The reference's {@code base_lcm} / {@code two_tower_diffusion_lcm} predictors: text prompts are split into sentences
@@ -34,7 +35,7 @@ import java.util.Map;
  * {@code concept_encoder} / {@code concept_decoder} (lcm4j's trainer records the training data's), else SONAR's
  * {@code text_sonar_basic_encoder} / {@code text_sonar_basic_decoder} as in the reference.
  */
-public final class LcmPredictor implements AutoCloseable {
+public final class LcmPredictor implements Predictor {
     /** The predictor that runs no model (the dummy_* tasks). */
     public static final String DUMMY = "dummy";
 
@@ -49,29 +50,21 @@ public final class LcmPredictor implements AutoCloseable {
                          boolean disableCache, double temperature, String splitter) {
     }
 
-    /** Generated sentences (decoded) and their concepts, prompt excluded. */
-    public record Prediction(List<String> texts, float[][] embed) {
-        public String text() {
-            return String.join(" ", texts);
-        }
-    }
-
     private final Config cfg;
     private final ModelCard card;
     private final Record samplingOptions;
+    private final ConceptCodec concepts;
     private Lcm model;
-    private ConceptEncoder encoder;
-    private ConceptDecoder decoder;
-    private SentenceSplitter splitter;
-    private float[] eos;
-    private String eosKey;
+    private TeacherForcedPredictor teacherForced;
 
     public LcmPredictor(Config cfg) {
         this.cfg = cfg;
         if (!names().contains(cfg.predictor())) {
-            throw new LcmException("unknown predictor '" + cfg.predictor() + "'; valid: " + String.join(", ", names())
+            throw new LcmException("unknown predictor '" + cfg.predictor() + "'; valid: " + String.join(", ", Predictor.names())
                     + " (LLM predictors such as huggingface/llama3 are not part of lcm4j)");
         }
+        concepts = new ConceptCodec(() -> encoderName(cfg.encoder(), card()), () -> decoderName(cfg.decoder(), card(), encoderName(cfg.encoder(), card())),
+                cfg.encoderLang(), cfg.decoderLang(), cfg.splitter(), this::checkDim);
         if (cfg.predictor().equals(DUMMY)) {
             card = null;
             samplingOptions = null;
@@ -88,11 +81,42 @@ public final class LcmPredictor implements AutoCloseable {
         samplingOptions = family.samplingOptions(cfg.samplingOptions() == null ? Map.of() : cfg.samplingOptions(), "sampling options");
     }
 
-    /** Every predictor name: one per model family, and {@value #DUMMY}. */
+    /** The model predictors: one per model family, and {@value #DUMMY}. */
     public static List<String> names() {
         List<String> n = new ArrayList<>(ModelFamilies.predictorNames());
         n.add(DUMMY);
         return n;
+    }
+
+    /** The concept encoder's card name: the flag, else the model card's concept_encoder, else SONAR's. */
+    static String encoderName(String flag, ModelCard card) {
+        if (flag != null) return flag;
+        Object c = card == null ? null : card.raw().get("concept_encoder");
+        return c != null ? String.valueOf(c) : "text_sonar_basic_encoder";
+    }
+
+    /** The concept decoder: the flag, else the model card's concept_decoder, else SONAR's for a SONAR encoder. */
+    static String decoderName(String flag, ModelCard card, String encoderName) {
+        if (flag != null) return flag;
+        String d = cardDecoder(card);
+        if (d != null) return d;
+        if (encoderName.startsWith("text_sonar")) return "text_sonar_basic_decoder";
+        throw new LcmException("model card '" + (card == null ? "?" : card.name()) + "' names no concept_decoder and its encoder " + encoderName
+                + " is not SONAR's; give --decoder_config.decoder CARD or bank:DATASET_DIR (a retrieval decoder over a prepared dataset)");
+    }
+
+    /** The card's concept_decoder, a sentence bank the card names relative to itself resolved; null if it names none. */
+    static String cardDecoder(ModelCard card) {
+        Object c = card == null ? null : card.raw().get("concept_decoder");
+        if (c == null) return null;
+        String d = String.valueOf(c);
+        // lcm4j's trainer writes the bank relative to the card, since runs can move
+        return d.startsWith("bank:") ? "bank:" + card.resolve(d.substring(5)) : d;
+    }
+
+    @Override
+    public String name() {
+        return cfg.predictor();
     }
 
     /** The model family's sampling options in effect (its defaults merged with what the user set); null for dummy. */
@@ -100,12 +124,36 @@ public final class LcmPredictor implements AutoCloseable {
         return samplingOptions;
     }
 
+    @Override
     public ModelCard card() {
         return card;
     }
 
     public boolean isDummy() {
         return card == null;
+    }
+
+    @Override
+    public int dim() {
+        return model().sonarEmbedDim();
+    }
+
+    @Override
+    public ConceptSpace space() {
+        Object e = card == null ? null : card.raw().get("concept_encoder");
+        return e == null ? null : new ConceptSpace(String.valueOf(e), "model card '" + card.name() + "'");
+    }
+
+    @Override
+    public ConceptCodec concepts() {
+        return concepts;
+    }
+
+    @Override
+    public Map<String, Object> resultsConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (samplingOptions != null) m.put("sampling_options", ConfigBinder.toTree(samplingOptions));
+        return m;
     }
 
     public synchronized Lcm model() {
@@ -118,42 +166,6 @@ public final class LcmPredictor implements AutoCloseable {
         return model;
     }
 
-    /** The concept encoder's card name (flag, model card, or SONAR). */
-    public String encoderName() {
-        if (cfg.encoder() != null) return cfg.encoder();
-        Object c = card == null ? null : card.raw().get("concept_encoder");
-        return c != null ? String.valueOf(c) : "text_sonar_basic_encoder";
-    }
-
-    public String decoderName() {
-        if (cfg.decoder() != null) return cfg.decoder();
-        Object c = card == null ? null : card.raw().get("concept_decoder");
-        if (c != null) {
-            String d = String.valueOf(c);
-            // a sentence bank the card names relative to itself (lcm4j's trainer writes it so; runs can move)
-            return d.startsWith("bank:") ? "bank:" + card.resolve(d.substring(5)) : d;
-        }
-        if (encoderName().startsWith("text_sonar")) return "text_sonar_basic_decoder";
-        throw new LcmException("model card '" + (card == null ? "?" : card.name()) + "' names no concept_decoder and its encoder " + encoderName()
-                + " is not SONAR's; give --decoder_config.decoder CARD or bank:DATASET_DIR (a retrieval decoder over a prepared dataset)");
-    }
-
-    public synchronized ConceptEncoder encoder() {
-        if (encoder == null) {
-            encoder = ConceptModels.encoder(encoderName());
-            checkDim("concept encoder " + encoderName(), encoder.dim());
-        }
-        return encoder;
-    }
-
-    public synchronized ConceptDecoder decoder() {
-        if (decoder == null) {
-            decoder = ConceptModels.decoder(decoderName());
-            checkDim("concept decoder " + decoderName(), decoder.dim());
-        }
-        return decoder;
-    }
-
     private void checkDim(String what, int dim) {
         int m = model().sonarEmbedDim();
         if (dim != m) {
@@ -162,66 +174,47 @@ public final class LcmPredictor implements AutoCloseable {
         }
     }
 
-    public String encoderLang() {
-        return cfg.encoderLang();
-    }
-
-    /** Sentences of a text prompt, split as the predictor does before encoding. */
-    public synchronized List<String> split(String text) {
-        if (splitter == null) splitter = SentenceSplitters.create(cfg.splitter() == null ? SentenceSplitters.DEFAULT : cfg.splitter());
-        List<String> s = new ArrayList<>();
-        for (String x : splitter.split(text, cfg.encoderLang())) if (!x.isBlank()) s.add(x.strip());
-        return s;
-    }
-
-    /** A text prompt as concepts: split into sentences, encode each. */
-    public float[][] encodeText(String text) {
-        List<String> sents = split(text);
-        if (sents.isEmpty()) throw new LcmException("empty prompt: '" + text + "' has no sentence to encode");
-        return encoder().encode(sents, cfg.encoderLang());
-    }
-
-    public List<String> decode(float[][] vectors) {
-        if (vectors.length == 0) return List.of();
-        return decoder().decode(vectors, cfg.decoderLang());
-    }
-
-    /**
-     * The EOS concept of {@code eos_config}: {@code text} (encoded with the predictor's encoder) or {@code ckpt} (a .npy
-     * float32 vector), or null.
-     */
-    public synchronized float[] eos(Object eosConfig) {
-        if (!(eosConfig instanceof Map<?, ?> m) || m.isEmpty()) return null;
-        String key = String.valueOf(m);
-        if (key.equals(eosKey)) return eos;
-        float[] v;
-        if (m.get("ckpt") != null && Files.exists(Path.of(String.valueOf(m.get("ckpt"))))) {
-            v = Npy.read(Path.of(String.valueOf(m.get("ckpt")))).toFloatArray();
-        } else if (m.get("text") != null) {
-            v = encoder().encode(List.of(String.valueOf(m.get("text"))), cfg.encoderLang())[0];
-        } else {
-            throw new LcmException("eos_config " + m + " needs \"text\" (e.g. {\"text\": \"End of text.\"}) or \"ckpt\" (an existing .npy vector)");
+    /** A sampling model (two-tower) draws each document's noise from its own generator, seeded with {@code seeds}. */
+    @Override
+    public List<float[][]> predictNext(List<float[][]> docs, long[] seeds) {
+        int dim = dim();
+        TeacherForcedPredictor tf;
+        synchronized (this) {
+            if (teacherForced == null) teacherForced = new TeacherForcedPredictor(model(), samplingOptions);
+            tf = teacherForced;
         }
-        if (v.length != model().sonarEmbedDim()) throw new LcmException("eos_config " + m + " gives a " + v.length + "-d vector; the model's concepts are " + model().sonarEmbedDim() + "-d");
-        eos = v;
-        eosKey = key;
-        return v;
+        EmbeddingsBatch eb = EmbeddingsBatch.of(docs, null);
+        List<float[][]> preds = new ArrayList<>();
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard(); Noise noise = Noise.perRow(seeds)) {
+            Tensor out = tf.predict(eb, noise);   // [B, T, D]: position t predicts concept t + 1; T is the longest document
+            float[] flat = Tensors.toFloats(out.contiguous());   // row-major [B][T][D]
+            long tmax = out.size(1);
+            for (int b = 0; b < docs.size(); b++) {
+                float[][] x = docs.get(b);
+                float[][] p = new float[x.length][];
+                for (int n = 1; n < x.length; n++) {
+                    p[n] = new float[dim];
+                    System.arraycopy(flat, (int) ((b * tmax + (n - 1)) * dim), p[n], 0, dim);   // out[b, n - 1, :]
+                }
+                preds.add(p);
+            }
+        }
+        return preds;
     }
 
     /**
-     * Generates after every prompt and decodes the generated part.
+     * {@inheritDoc}
      *
-     * @param seeds          one seed per prompt: each prompt draws its noise from its own generator (see
-     *                       {@link LcmGenerator#generate(List, Integer, Integer, double, boolean, long[])}), so its
-     *                       prediction does not depend on the other prompts, the generator batch size or the shard;
-     *                       null: torch's global generator, seeded with {@code --seed} at every generator call
-     * @param maxGenLenRatio if set, each sample's max_gen_len is max(1, floor(prompt_len * ratio)) (per sample; the
-     *                       reference's version only works at batch size 1; docs/quirks.md #24)
+     * <p>With seeds, each prompt draws its noise from its own generator (see
+     * {@link LcmGenerator#generate(List, Integer, Integer, double, boolean, long[])}); without, torch's global
+     * generator is seeded with {@code --seed} at every generator call. The per-sample max_gen_len of
+     * {@code maxGenLenRatio} works at any batch size (the reference's only at batch size 1; docs/quirks.md #24).
      */
+    @Override
     public List<Prediction> generate(List<float[][]> prompts, long[] seeds, Integer maxPromptLen, Integer minGenLen, Integer maxGenLen,
                                      Double maxGenLenRatio, Object eosConfig) {
         if (seeds != null && seeds.length != prompts.size()) throw new IllegalArgumentException(seeds.length + " seeds for " + prompts.size() + " prompts");
-        float[] eosVec = eos(eosConfig);
+        float[] eosVec = concepts.eos(eosConfig, dim());
         GeneratorOptions g = cfg.generator();
         GeneratorOptions opts = new GeneratorOptions(g.max_seq_len(), g.min_seq_len(), eosVec == null ? null : g.eos_threshold(),
                 g.sample_latent_variable(), g.stop_on_repetition_cosine_threshold(), g.include_eos_token(), g.trim_hypotheses(),
@@ -234,27 +227,31 @@ public final class LcmPredictor implements AutoCloseable {
         if (maxGenLenRatio != null) bs = 1;
         for (int i = 0; i < cut.size(); i += bs) {
             List<float[][]> chunk = cut.subList(i, Math.min(cut.size(), i + bs));
-            Integer mg = maxGenLenRatio == null ? maxGenLen : Math.max(1, (int) (chunk.get(0).length * maxGenLenRatio));
+            // Integer.valueOf: an int branch would unbox a null max_gen_len (which means max_seq_len) into an NPE
+            Integer mg = maxGenLenRatio == null ? maxGenLen : Integer.valueOf(Math.max(1, (int) (chunk.get(0).length * maxGenLenRatio)));
             List<float[][]> out = gen.generate(chunk, mg, minGenLen, cfg.temperature(), cfg.disableCache(),
                     seeds == null ? null : Arrays.copyOfRange(seeds, i, i + chunk.size()));
             for (int k = 0; k < chunk.size(); k++) generated.add(Arrays.copyOfRange(out.get(k), chunk.get(k).length, out.get(k).length));
         }
-        // decode all generated concepts at once (the reference re-batches for the SONAR decoder the same way)
+        return decodeAll(concepts, generated);
+    }
+
+    /** Decodes all generated concepts at once (the reference re-batches for the SONAR decoder the same way). */
+    static List<Prediction> decodeAll(ConceptCodec concepts, List<float[][]> generated) {
         List<float[]> flat = new ArrayList<>();
-        for (float[][] g2 : generated) flat.addAll(Arrays.asList(g2));
-        List<String> texts = decode(flat.toArray(new float[0][]));
+        for (float[][] g : generated) flat.addAll(Arrays.asList(g));
+        List<String> texts = concepts.decode(flat.toArray(new float[0][]));
         List<Prediction> preds = new ArrayList<>();
         int off = 0;
-        for (float[][] g2 : generated) {
-            preds.add(new Prediction(new ArrayList<>(texts.subList(off, off + g2.length)), g2));
-            off += g2.length;
+        for (float[][] g : generated) {
+            preds.add(new Prediction(new ArrayList<>(texts.subList(off, off + g.length)), g));
+            off += g.length;
         }
         return preds;
     }
 
     @Override
     public void close() {
-        if (encoder != null) encoder.close();
-        if (decoder != null) decoder.close();
+        concepts.close();
     }
 }

@@ -4,10 +4,7 @@ import dev.lcm4j.LcmException;
 import dev.lcm4j.data.Dataset;
 import dev.lcm4j.data.Document;
 import dev.lcm4j.eval.metrics.ConceptMetrics;
-import dev.lcm4j.inference.TeacherForcedPredictor;
-import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.torch.Noise;
-import dev.lcm4j.torch.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -15,20 +12,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import me.tongfei.progressbar.ProgressBar;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
 
 /**
  * lcm_next_sentence, the paper's teacher-forced pre-training metrics: for every document of two or more sentences the
- * model predicts each concept from the true ones before it; l2, CA, CA reference and PAR are averaged over all
+ * predictor predicts each concept from the true ones before it; l2, CA, CA reference and PAR are averaged over all
  * positions, and with {@code round_trip} (default) each prediction is decoded and re-encoded for round_trip_l2.
  */
 final class NextSentenceTaskRunner implements TaskRunner {
-    private final LcmPredictor predictor;
+    private final Predictor predictor;
     private final Settings settings;
 
-    NextSentenceTaskRunner(LcmPredictor predictor, Settings settings) {
+    NextSentenceTaskRunner(Predictor predictor, Settings settings) {
         this.predictor = predictor;
         this.settings = settings;
     }
@@ -40,12 +34,11 @@ final class NextSentenceTaskRunner implements TaskRunner {
     @Override
     public void run(Run run, DatasetOptions d, Results sink) {
         Dataset ds = ExampleLoader.lcmDataset(run.name(), d, predictor);
-        int dim = predictor.model().sonarEmbedDim();
+        int dim = predictor.dim();
         Integer maxPrompt = TaskArgs.intArg(run.args(), "max_prompt_len");
         List<Document> docs = ExampleLoader.documents(ds, dim, settings.maxSamples(), doc -> doc.sourceLength() >= 2);
         if (docs.isEmpty()) throw new LcmException("task " + run.name() + ": no document of " + ds.name() + " has 2 or more sentences");
         boolean roundTrip = !Boolean.FALSE.equals(run.args().get("round_trip"));
-        TeacherForcedPredictor tf = new TeacherForcedPredictor(predictor.model(), predictor.samplingOptions());
         try (ProgressBar pb = settings.progressBar(run.name(), docs.size())) {
             for (int i = 0, b = 0; i < docs.size(); i += settings.batchSize(), b++) {
                 if (!settings.shard().owns(b)) continue;
@@ -56,7 +49,7 @@ final class NextSentenceTaskRunner implements TaskRunner {
                     targets.add(firstConcepts(batch.get(k).embeddings(), maxPrompt));
                     seeds[k] = Noise.seedFor(settings.seed(), i + k);
                 }
-                List<float[][]> preds = predictNext(tf, targets, dim, seeds);
+                List<float[][]> preds = predictor.predictNext(targets, seeds);
                 List<ConceptMetrics.Position> pos = ConceptMetrics.teacherForced(targets, preds);
                 RoundTrip rt = roundTrip ? roundTrip(pos, preds, targets) : null;
                 score(i, batch, pos, rt, sink.batch(b));
@@ -70,37 +63,12 @@ final class NextSentenceTaskRunner implements TaskRunner {
         return maxPrompt != null && maxPrompt > 0 && x.length > maxPrompt ? Arrays.copyOf(x, maxPrompt) : x;
     }
 
-    /**
-     * Teacher-forced predictions: for each document x [N][D], an array p [N][D] where p[n] is the model's prediction
-     * of x[n] from x[0..n-1] and p[0] is null (nothing precedes the first concept). A sampling model (two-tower)
-     * draws each document's noise from its own generator, seeded with {@code seeds}.
-     */
-    private static List<float[][]> predictNext(TeacherForcedPredictor tf, List<float[][]> docs, int dim, long[] seeds) {
-        EmbeddingsBatch eb = EmbeddingsBatch.of(docs, null);
-        List<float[][]> preds = new ArrayList<>();
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard(); Noise noise = Noise.perRow(seeds)) {
-            Tensor out = tf.predict(eb, noise);   // [B, T, D]: position t predicts concept t + 1; T is the longest document
-            float[] flat = Tensors.toFloats(out.contiguous());   // row-major [B][T][D]
-            long tmax = out.size(1);
-            for (int b = 0; b < docs.size(); b++) {
-                float[][] x = docs.get(b);
-                float[][] p = new float[x.length][];
-                for (int n = 1; n < x.length; n++) {
-                    p[n] = new float[dim];
-                    System.arraycopy(flat, (int) ((b * tmax + (n - 1)) * dim), p[n], 0, dim);   // out[b, n - 1, :]
-                }
-                preds.add(p);
-            }
-        }
-        return preds;
-    }
-
     /** Decodes every predicted concept to a sentence and re-encodes it, to compare with the true concept. */
     private RoundTrip roundTrip(List<ConceptMetrics.Position> pos, List<float[][]> preds, List<float[][]> targets) {
         float[][] predicted = new float[pos.size()][];
         for (int k = 0; k < pos.size(); k++) predicted[k] = preds.get(pos.get(k).document())[pos.get(k).position()];
-        List<String> texts = predictor.decode(predicted);
-        float[][] reencoded = predictor.encoder().encode(texts, predictor.encoderLang());
+        List<String> texts = predictor.concepts().decode(predicted);
+        float[][] reencoded = predictor.concepts().encode(texts);
         double[] l2 = new double[pos.size()];
         for (int k = 0; k < pos.size(); k++) l2[k] = ConceptMetrics.l2(reencoded[k], targets.get(pos.get(k).document())[pos.get(k).position()]);
         return new RoundTrip(texts, l2);

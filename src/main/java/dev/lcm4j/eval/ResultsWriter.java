@@ -44,7 +44,7 @@ final class ResultsWriter {
     private final Evaluator.Options opt;
     private final long globalStep;
 
-    /** @param card the evaluated model's card (its checkpoint path gives the step), or null for the dummy predictor */
+    /** @param card the evaluated model's card (its checkpoint path gives the step), or null for the dummy predictor and the baselines */
     ResultsWriter(Evaluator.Options opt, ModelCard card) {
         this.opt = opt;
         this.globalStep = globalStep(card);

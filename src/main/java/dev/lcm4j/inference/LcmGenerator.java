@@ -21,9 +21,9 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Autoregressive concept generation as the reference's {@code LCMGenerator}: batched ragged prompts, KV-cache
  * prefill of the common prompt prefix, one position per step, and per-row stopping on max_gen_len, on cosine to
- * the EOS concept, or on a repeated concept. EOS/repetition only count once {@code step - prompt_len >= min_gen_len},
- * so with min_gen_len 1 the first generated sentence can never stop a row (kept from the reference, docs/quirks.md
- * #20). Every hypothesis holds the prompt followed by the generated concepts, the EOS-like last one included unless
+ * the EOS concept, or on a repeated concept ({@link StoppingRule}). EOS/repetition only count once
+ * {@code step - prompt_len >= min_gen_len}, so with min_gen_len 1 the first generated sentence can never stop a row
+ * (kept from the reference, docs/quirks.md #20). Every hypothesis holds the prompt followed by the generated concepts, the EOS-like last one included unless
  * trimmed. What a "next concept" is belongs to the model's family ({@link NextConceptStep}).
  */
 public final class LcmGenerator {
@@ -85,11 +85,8 @@ public final class LcmGenerator {
         if (rowSeeds != null && rowSeeds.length != prompts.size()) {
             throw new IllegalArgumentException(rowSeeds.length + " row seeds for " + prompts.size() + " prompts");
         }
-        // as the reference, 0 or null mean "the option's default"
-        int maxGen = maxGenLen == null || maxGenLen == 0 ? options.max_seq_len() : maxGenLen;
-        if (maxGen > options.max_seq_len()) throw new LcmException("max_gen_len " + maxGen + " exceeds max_seq_len " + options.max_seq_len());
-        if (maxGen < 1) throw new LcmException("max_gen_len must be >= 1, got " + maxGen);
-        int minGen = Math.max(1, minGenLen == null || minGenLen == 0 ? options.min_seq_len() : minGenLen);
+        StoppingRule rule = StoppingRule.of(options, maxGenLen, minGenLen, eos);
+        int maxGen = rule.maxGen();
         double temp = temperature == 0.0 ? options.lcm_temperature() : temperature;
         boolean sample = options.sample_latent_variable();
         if (rowSeeds == null && options.seed() != null && options.seed() != 0) manual_seed(options.seed());
@@ -140,16 +137,9 @@ public final class LcmGenerator {
                     seqs[i][step] = v;
                     int generatedBefore = step - promptLen[i];
                     made++;
-                    boolean stoppedOnEos = false;
-                    if (generatedBefore >= minGen) {
-                        if (eos != null && options.eos_threshold() != null && cosine(eos, v) >= options.eos_threshold()) stoppedOnEos = true;
-                        Double rep = options.stop_on_repetition_cosine_threshold();
-                        if (rep != null && cosine(seqs[i][step - 1], v) >= rep) stoppedOnEos = true; // the reference counts it as EOS
-                    }
-                    boolean stop = stoppedOnEos || generatedBefore + 1 >= maxGen;
-                    if (!stop) { keep.add(j); continue; }
-                    int len = step + 1;
-                    if (options.trim_hypotheses() && stoppedOnEos && !options.include_eos_token()) len--;
+                    StoppingRule.Decision decision = rule.after(seqs[i][step - 1], v, generatedBefore);
+                    if (decision == StoppingRule.Decision.GO_ON) { keep.add(j); continue; }
+                    int len = decision == StoppingRule.Decision.STOP_DROP_LAST ? step : step + 1;
                     float[][] h = new float[len][];
                     System.arraycopy(seqs[i], 0, h, 0, len);
                     results[i] = h;
@@ -181,12 +171,5 @@ public final class LcmGenerator {
         float[] data = new float[b * len * d];
         for (int j = 0; j < b; j++) for (int p = 0; p < len; p++) System.arraycopy(seqs[rows.get(j)][from + p], 0, data, (j * len + p) * d, d);
         return Tensors.floats(data, b, len, d);
-    }
-
-    /** torch.nn.functional.cosine_similarity with eps 1e-8 on each norm. */
-    static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) { dot += a[i] * (double) b[i]; na += a[i] * (double) a[i]; nb += b[i] * (double) b[i]; }
-        return dot / (Math.max(Math.sqrt(na), 1e-8) * Math.max(Math.sqrt(nb), 1e-8));
     }
 }
