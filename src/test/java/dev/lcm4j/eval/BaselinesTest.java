@@ -240,7 +240,7 @@ class BaselinesTest {
             assertEquals(0, o.code(), o.out() + o.err());
             if (dump == two) assertTrue(o.out().contains("rank 1 of 2 joined the process group"), "two workers: " + o.out());
         }
-        ShardedEvaluateTest.assertSameOutputs(one, two);
+        dev.lcm4j.testing.TinyEvaluation.assertSameOutputs(one, two);
     }
 
     @Test

@@ -31,16 +31,16 @@ public final class TwoTowerDiffusionLcmArchs {
     }
 
     /**
-     * lcm4j's arch for {@code ./lcm demo}: 384-d concepts (the offline MiniLM space), a 1-layer context encoder and a
-     * 1-layer denoiser at d=256 (8 heads, ReLU FFN 512, dropout 0.3), 100 diffusion steps, trained with classifier-free
+     * lcm4j's arch for {@code ./lcm demo}: 384-d concepts (the offline MiniLM space), a 2-layer context encoder and a
+     * 2-layer denoiser at d=256 (8 heads, ReLU FFN 1024, dropout 0.3), 100 diffusion steps, trained with classifier-free
      * guidance; sized to about ten thousand training sentences, which the 84M-parameter toy overfits.
      */
     static TwoTowerDiffusionLcmConfig demo() {
         int modelDim = 256;
         TransformerConfig.Builder tower = TransformerConfig.builder()
-                .num_layers(1)
+                .num_layers(2)
                 .num_attn_heads(8)
-                .ffn_inner_dim(512)
+                .ffn_inner_dim(1024)
                 .dropout_p(0.3)
                 .final_dropout_p(0.3);
         return TwoTowerDiffusionLcmConfig.builder()
