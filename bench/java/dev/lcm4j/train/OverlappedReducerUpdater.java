@@ -1,6 +1,7 @@
 package dev.lcm4j.train;
 
 import dev.lcm4j.dist.DistributedEnvironment;
+import dev.lcm4j.dist.DistributedGroup;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.SizeTPointer;
@@ -30,14 +31,13 @@ import org.bytedeco.pytorch.global.torch;
  * {@code DistributedGroup}'s internals.
  */
 final class OverlappedReducerUpdater implements ParameterUpdater {
-    private final AdamW optimizer;
-    private final List<Tensor> params;
+    /** Clipping and AdamW exactly as the trainer's, on a group of one: it communicates nothing. */
+    private final ReplicatedUpdater local;
     private final Reducer reducer;
     private final ProcessGroup processGroup;
 
     OverlappedReducerUpdater(AdamW optimizer, List<Tensor> params, DistributedEnvironment env) {
-        this.optimizer = optimizer;
-        this.params = params;
+        this.local = new ReplicatedUpdater(optimizer, params, DistributedGroup.single());
         TCPStoreOptions o = new TCPStoreOptions();
         o.port((short) (env.masterPort() + 1));
         o.isServer(env.isMain());
@@ -69,7 +69,7 @@ final class OverlappedReducerUpdater implements ParameterUpdater {
 
     @Override
     public void zeroGrad() {
-        optimizer.zeroGrad();
+        local.zeroGrad();
     }
 
     @Override
@@ -79,30 +79,27 @@ final class OverlappedReducerUpdater implements ParameterUpdater {
 
     @Override
     public double reduceGradients() {
-        return Gradients.norm(params); // the Reducer summed them during backward
+        return local.reduceGradients(); // the Reducer summed them during backward; this is the norm alone
     }
 
     @Override
     public double update(double lr, double normFactor, double maxGradNorm, double rawNorm) {
-        if (normFactor != 1.0) Gradients.scale(params, normFactor);
-        double gradNorm = Gradients.clip(params, maxGradNorm, rawNorm * normFactor);
-        optimizer.step(lr);
-        return gradNorm;
+        return local.update(lr, normFactor, maxGradNorm, rawNorm);
     }
 
     @Override
     public Map<String, Object> stateDict() {
-        return optimizer.stateDict();
+        return local.stateDict();
     }
 
     @Override
     public void loadStateDict(Map<String, Object> dict, String source) {
-        optimizer.loadStateDict(dict, source);
+        local.loadStateDict(dict, source);
     }
 
     @Override
     public long optimizerStateBytes() {
-        return 8L * params.stream().mapToLong(Tensor::numel).sum();
+        return local.optimizerStateBytes();
     }
 
     @Override
