@@ -42,6 +42,12 @@ public final class KvCache {
         return new Tensor[] {k.narrow(2, 0, length), v.narrow(2, 0, length)};
     }
 
+    /** Views [B, H, P, K] of everything cached (the keys and values {@link #append} returned last). */
+    public Tensor[] view() {
+        if (k == null) throw new IllegalStateException("empty KV cache");
+        return new Tensor[] {k.narrow(2, 0, length), v.narrow(2, 0, length)};
+    }
+
     /** Keeps the rows {@code rowIndex} (long [B']) of the batch. */
     public void reorder(Tensor rowIndex) {
         if (k == null) return;

@@ -3,6 +3,7 @@ package dev.lcm4j.models.twotower;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.models.diffusion.DiffusionOptions;
+import dev.lcm4j.nn.KvCache;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.nn.schedulers.DdimSchedulerConfig;
@@ -22,8 +23,9 @@ import org.bytedeco.pytorch.global.torch;
  * step denoises conditioned on the encoded context and steps to the next timestep; the result is the last predicted
  * x0, denormalized.
  *
- * <p>Classifier-free guidance runs the conditional and unconditional rows as ONE batch of 2B (the unconditional half
- * sees only the zero vector), turns both outputs into epsilon, combines them as
+ * <p>Classifier-free guidance denoises every row twice, conditionally and unconditionally (the unconditional rows see
+ * only the zero vector, key 0; the reference runs them as the second half of one batch of 2B, which gives the same
+ * values), turns both outputs into epsilon, combines them as
  * {@code eps = phi * std(cond) / std(g) * g + (1 - phi) * g} with {@code g = uncond + w (cond - uncond)} and torch's
  * unbiased std over the concept dimension, and steps as an epsilon model. At t = T - 1, where zero-terminal-SNR makes
  * alpha_bar 0 and epsilon undefined, the conditional output steps alone, as in the reference (docs/quirks.md #7, #8).
@@ -97,38 +99,117 @@ public final class DiffusionSampler {
 
     /** {@link #sample(Tensor, Tensor, Tensor)} reusing the per-timestep AdaLN modulations of {@code cache} (may be null). */
     public Tensor sample(Tensor context, Tensor allowed, Tensor latents, ModulationCache cache) {
-        long b = latents.size(0), s = latents.size(1), l = context.size(1);
-        boolean cfg = options.classifierFreeGuidance();
-        Tensor ctx = context;
-        Tensor mask = allowed;
-        if (cfg) {
-            ctx = cat(new TensorVector(context, zeros_like(context)), 0);                       // [2B,L,D]
-            Tensor cond = allowed != null ? allowed
-                    : ones(new long[] {b, 1, s, l + 1}, Tensors.opts(ScalarType.Bool, context.device()));
-            mask = cat(new TensorVector(cond, CrossAttentionMask.unconditional(b, s, l, context.device())), 0); // [2B,1,S,L+1]
-        }
         // the context is the same at every step: project its cross-attention keys and values once
-        Tensor[][] prepared = model.denoiser().prepareContext(ctx);
+        return run(model.denoiser().prepareContext(context), allowed, latents, cache);
+    }
+
+    /**
+     * {@link #sample(Tensor, Tensor, Tensor, ModulationCache)} on the context held by {@code context}, every key
+     * allowed (generation: one latent per row after the whole context).
+     */
+    public Tensor sample(ContextCache context, Tensor latents, ModulationCache cache) {
+        if (context.sampler() != this) throw new IllegalArgumentException("a context cache of another sampler");
+        if (latents.size(0) != context.rows()) throw new IllegalArgumentException(latents.size(0) + " latent rows for a context of " + context.rows());
+        return run(context.keysValues(), null, latents, cache);
+    }
+
+    /**
+     * The reverse process on the conditional rows' prepared cross-attention keys/values [B, H, K, hd] and mask. With
+     * guidance the unconditional rows (the reference's second half of a 2B batch, whose context is zeros and whose
+     * mask allows key 0 only, {@link CrossAttentionMask#unconditional}) attend to key 0 alone: the softmax over one
+     * key is exactly 1, as it is over key 0 and masked keys, so this is the same result without reading (or
+     * building) a context per unconditional row. Both halves go through the denoiser separately and are stacked
+     * conditional first.
+     */
+    private Tensor run(Tensor[][] prepared, Tensor allowed, Tensor latents, ModulationCache cache) {
+        long b = latents.size(0);
+        boolean cfg = options.classifierFreeGuidance();
+        Tensor[][] uncond = cfg ? model.denoiser().prepareContext(
+                zeros(new long[] {b, 0, model.modelDim()}, Tensors.opts(latents.scalar_type(), latents.device()))) : null;
         DdimScheduler.Step out = null;
         for (int k = 0; k < schedule.length; k++) {
             int t = schedule[k];
             int prevT = options.reference_timestep_stride() ? scheduler.referencePrevious(t, options.inference_timesteps())
                     : DdimScheduler.previous(schedule, k);
-            Tensor input = cfg ? cat(new TensorVector(latents, latents), 0) : latents;        // [B|2B,S,C]
             // one timestep for every row: its modulations are computed once, [1,1,D], and broadcast
             var mods = cache != null ? cache.get(t) : model.modulations(TwoTowerDiffusionLcm.timestepTensor(1, 1, t));
-            Tensor pred = model.denoise(input, mods, prepared, mask);                         // [B|2B,S,C]
+            Tensor pred = model.denoise(latents, mods, prepared, allowed);                   // [B,S,C]
             if (!cfg) {
                 out = scheduler.step(pred, t, prevT, latents, options.ddim_eta(), stepNoise(latents), options.epsilon_scaling());
             } else if (t == trainSteps - 1) {
-                out = scheduler.step(pred.narrow(0, 0, b), t, prevT, latents, options.ddim_eta(), stepNoise(latents), options.epsilon_scaling());
+                out = scheduler.step(pred, t, prevT, latents, options.ddim_eta(), stepNoise(latents), options.epsilon_scaling());
             } else {
-                Tensor eps = guide(scheduler.epsilon(pred, input, t));
+                Tensor both = cat(new TensorVector(pred, model.denoise(latents, mods, uncond, null)), 0); // [2B,S,C]
+                Tensor eps = guide(scheduler.epsilon(both, cat(new TensorVector(latents, latents), 0), t));
                 out = scheduler.step(eps, t, prevT, latents, options.ddim_eta(), stepNoise(latents), options.epsilon_scaling(), "epsilon");
             }
             latents = clip(out.prevSample());
         }
         return model.normalizer().denormalize(out.predOriginalSample());
+    }
+
+    /** A cache for {@link #sample(ContextCache, Tensor, ModulationCache)}: empty until the first {@link ContextCache#append}. */
+    public ContextCache newContextCache() {
+        return new ContextCache();
+    }
+
+    /**
+     * The cross-attention keys and values of a context that grows during generation (zero vector, then the encoded
+     * positions), per denoiser layer in {@link KvCache} buffers with room to grow: appending a position projects that
+     * position only and writes it in place. Projecting the whole context for every concept instead costs O(L) matrix
+     * products per concept, quadratic over a generation, and dominated long generations. Holds native memory until
+     * {@link #close}.
+     */
+    public final class ContextCache implements AutoCloseable {
+        private final KvCache[] layers = new KvCache[model.denoiser().numLayers()];
+        private long rows = -1;
+
+        private ContextCache() {
+            for (int i = 0; i < layers.length; i++) layers[i] = new KvCache();
+        }
+
+        DiffusionSampler sampler() {
+            return DiffusionSampler.this;
+        }
+
+        /** Appends encoded context positions [B, S, D] (the first call puts the zero vector, key 0, before them). */
+        public void append(Tensor encoded) {
+            if (rows >= 0 && encoded.size(0) != rows) throw new IllegalArgumentException(encoded.size(0) + " rows for a cache of " + rows);
+            Tensor[][] kv = rows < 0 ? model.denoiser().prepareContext(encoded) : model.denoiser().projectConditioning(encoded);
+            for (int i = 0; i < layers.length; i++) layers[i].append(kv[i][0], kv[i][1]);
+            rows = encoded.size(0);
+        }
+
+        /** Rows (the batch of latents that {@link #sample(ContextCache, Tensor, ModulationCache)} takes); -1 when empty. */
+        public long rows() {
+            return rows;
+        }
+
+        /** Keys held per row: 1 (the zero vector) + context positions; 0 before the first append. */
+        public long keys() {
+            return layers.length == 0 ? 0 : layers[0].length();
+        }
+
+        /** [layer][k | v] views [B, H, keys, hd] of everything cached. */
+        Tensor[][] keysValues() {
+            if (rows < 0) throw new IllegalStateException("empty context cache");
+            Tensor[][] out = new Tensor[layers.length][];
+            for (int i = 0; i < layers.length; i++) out[i] = layers[i].view();
+            return out;
+        }
+
+        /** Keeps the rows {@code rowIndex} (long [B']). */
+        public void keepRows(Tensor rowIndex) {
+            if (rows < 0) return;
+            for (KvCache c : layers) c.reorder(rowIndex);
+            rows = rowIndex.size(0);
+        }
+
+        @Override
+        public void close() {
+            for (KvCache c : layers) c.clear();
+            rows = -1;
+        }
     }
 
     /** Classifier-free guidance with rescale on epsilon [2B, S, C] (conditional half first) -> [B, S, C]. */

@@ -1,7 +1,5 @@
 package dev.lcm4j.models.twotower;
 
-import static org.bytedeco.pytorch.global.torch.cat;
-
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.models.Criterion;
@@ -19,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 
 /**
  * The two-tower diffusion LCM ({@code two_tower_diffusion_lcm}): a context encoder reads the preceding concepts and
@@ -120,17 +117,19 @@ public final class TwoTowerDiffusionLcmFamily
     }
 
     /**
-     * The context encoder runs incrementally (KV cache) and the encoded context grows by one position per step; the
-     * denoiser then runs the whole DDIM loop for one new concept per row. Without the cache (which the reference does
-     * not support; docs/quirks.md #22) the full prefix is re-encoded at every step.
+     * The context encoder runs incrementally (KV cache) and the context grows by one position per step; its
+     * cross-attention keys and values grow with it in the sampler's {@link DiffusionSampler.ContextCache} (each
+     * position projected once, written in place); the denoiser then runs the whole DDIM loop for one new concept per
+     * row. Without the cache (which the reference does not support; docs/quirks.md #22) the full prefix is re-encoded
+     * and re-projected at every step.
      */
     private static final class DiffusionStep implements NextConceptStep {
         private final TwoTowerDiffusionLcm model;
         private final DiffusionSampler sampler;
         private final IncrementalState state;
+        private final DiffusionSampler.ContextCache context; // null without the cache
         private final ModulationCache modulations;
         private final Noise noise;
-        private Tensor context; // [rows, L, model_dim], outlives the per-step pointer scopes
 
         DiffusionStep(TwoTowerDiffusionLcm model, DiffusionSampler sampler, boolean cached, Noise noise) {
             if (model.normalizer() == null) throw new LcmException("a two_tower_diffusion_lcm needs its normalizer to generate");
@@ -138,42 +137,36 @@ public final class TwoTowerDiffusionLcmFamily
             this.noise = noise;
             this.sampler = sampler;
             this.state = cached ? new IncrementalState() : null;
+            this.context = cached ? sampler.newContextCache() : null;
             this.modulations = new ModulationCache(model);
         }
 
         @Override
         public void prefill(Tensor prefix) {
-            setContext(model.encode(model.normalizer().normalize(prefix), state));
+            context.append(model.encode(model.normalizer().normalize(prefix), state));
         }
 
         @Override
         public Tensor next(Tensor input) {
             Tensor encoded = model.encode(model.normalizer().normalize(input), state);      // [rows, 1 | step, D]
-            Tensor ctx = state == null || context == null ? encoded : cat(new TensorVector(context, encoded), 1);
-            setContext(ctx);
-            Tensor latents = sampler.initialLatents(ctx.size(0), 1);                        // [rows, 1, C]
-            return sampler.sample(ctx, null, latents, modulations).select(1, 0);             // [rows, C]
+            Tensor latents = sampler.initialLatents(encoded.size(0), 1);                    // [rows, 1, C]
+            if (context == null) return sampler.sample(encoded, null, latents, modulations).select(1, 0);
+            context.append(encoded);
+            return sampler.sample(context, latents, modulations).select(1, 0);               // [rows, C]
         }
 
         @Override
         public void keepRows(Tensor rowIndex) {
             if (state != null) state.reorder(rowIndex);
-            if (context != null) setContext(context.index_select(0, rowIndex));
+            if (context != null) context.keepRows(rowIndex);
             noise.keepRows(Tensors.toLongs(rowIndex));
-        }
-
-        private void setContext(Tensor c) {
-            c.retainReference();
-            if (context != null) context.releaseReference();
-            context = c;
         }
 
         @Override
         public void close() {
             if (state != null) state.close();
+            if (context != null) context.close();
             modulations.close();
-            if (context != null) context.releaseReference();
-            context = null;
         }
     }
 }

@@ -104,11 +104,27 @@ public final class LcmDenoiser extends Module {
      * A sampler computes them once per sampled concept instead of once per diffusion step.
      */
     public Tensor[][] prepareContext(Tensor context) {
-        Tensor zero = zeros(new long[] {context.size(0), 1, context.size(2)}, Tensors.opts(context.scalar_type(), context.device()));
-        Tensor cond = cat(new TensorVector(zero, context), 1);                       // [B,L+1,D]
+        return projectConditioning(cat(new TensorVector(zeroKey(context), context), 1)); // [B,L+1,D]
+    }
+
+    /** The zero vector that {@link #prepareContext} puts before a context [B, L, D]: [B, 1, D]. */
+    public static Tensor zeroKey(Tensor context) {
+        return zeros(new long[] {context.size(0), 1, context.size(2)}, Tensors.opts(context.scalar_type(), context.device()));
+    }
+
+    /**
+     * Every layer's cross-attention keys and values of conditioning positions [B, K, D] as they are (no zero vector
+     * prepended): [layer][k | v] each [B, H, K, hd]. Each position is projected on its own, so the projections of a
+     * growing context can be appended position by position.
+     */
+    public Tensor[][] projectConditioning(Tensor cond) {
         Tensor[][] kv = new Tensor[layers.length][];
         for (int i = 0; i < layers.length; i++) kv[i] = layers[i].projectConditioning(cond);
         return kv;
+    }
+
+    public int numLayers() {
+        return layers.length;
     }
 
     /** The forward with modulations from {@link #modulations} and context from {@link #prepareContext}. */

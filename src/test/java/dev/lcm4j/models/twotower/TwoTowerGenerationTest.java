@@ -113,6 +113,49 @@ class TwoTowerGenerationTest {
         assertTrue(maxDiff(generate(m, plain, 5, false, ps), a) > 1e-4, "guidance changes the result");
     }
 
+    /**
+     * The sampler's context cache (cross-attention keys/values appended position by position in preallocated buffers)
+     * samples what projecting the whole context does, with and without guidance, past the buffers' first growth and
+     * after rows leave the batch.
+     */
+    @Test
+    void theContextCacheSamplesWhatTheWholeContextDoes() {
+        TwoTowerDiffusionLcm m = model(true, 2);
+        for (DiffusionOptions d : List.of(DiffusionOptions.readme().withTimesteps(4, false), DiffusionOptions.defaults().withTimesteps(4, false))) {
+            try (NoGradGuard g = new NoGradGuard(); org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+                DiffusionSampler s = new DiffusionSampler(m, d);
+                org.bytedeco.pytorch.global.torch.manual_seed(8);
+                Tensor ctx = org.bytedeco.pytorch.global.torch.randn(3, 70, 32);    // 71 keys: past the first 64-key buffer
+                try (DiffusionSampler.ContextCache cache = s.newContextCache()) {
+                    cache.append(ctx.narrow(1, 0, 5));                              // a prefill, then one position at a time
+                    for (int p = 5; p < 70; p++) cache.append(ctx.narrow(1, p, 1));
+                    assertEquals(3, cache.rows());
+                    assertEquals(71, cache.keys());
+                    Tensor lat = s.initialLatents(3, 1);
+                    assertClose(s.sample(ctx, null, lat), s.sample(cache, lat, null), 1e-5);
+                    // rows 2 and 0 go on; both then see one more position
+                    Tensor keep = Tensors.longs(new long[] {2, 0}, 2);
+                    cache.keepRows(keep);
+                    Tensor kept = ctx.index_select(0, keep);
+                    Tensor more = org.bytedeco.pytorch.global.torch.randn(2, 1, 32);
+                    cache.append(more);
+                    Tensor full = org.bytedeco.pytorch.global.torch.cat(new org.bytedeco.pytorch.TensorVector(kept, more), 1);
+                    Tensor lat2 = s.initialLatents(2, 1);
+                    assertClose(s.sample(full, null, lat2), s.sample(cache, lat2, null), 1e-5);
+                    assertThrows(IllegalArgumentException.class, () -> s.sample(cache, s.initialLatents(3, 1), null));
+                }
+            }
+        }
+    }
+
+    static void assertClose(Tensor expected, Tensor actual, double tol) {
+        assertArrayEquals(Tensors.shape(expected), Tensors.shape(actual));
+        float[] a = Tensors.toFloats(expected.contiguous()), b = Tensors.toFloats(actual.contiguous());
+        double scale = 0;
+        for (float v : a) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], tol * Math.max(1, scale), "element " + i);
+    }
+
     /** Per-row seeds: each prompt's diffusion latents (DDIM noise too) depend on its seed, not on its batch. */
     @Test
     void perRowSeedsMakeEachRowIndependentOfItsBatch() {
