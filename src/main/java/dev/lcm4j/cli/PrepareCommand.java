@@ -82,8 +82,11 @@ final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--array-task", hidden = true, description = "prepare the shards of array task I of --nshards") Integer arrayTask;
     @Option(names = "--array-merge", hidden = true, description = "finish a dataset whose shards the array tasks prepared") boolean arrayMerge;
 
+    @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() {
+        device.resolveForConceptModels("prepare"); // before anything is read or written
         boolean slurm = switch (launcher) {
             case "standalone" -> false;
             case "submitit", "slurm" -> true;

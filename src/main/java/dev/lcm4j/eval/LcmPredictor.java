@@ -16,6 +16,8 @@ import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Noise;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
+import dev.lcm4j.torch.Devices;
+import dev.lcm4j.dist.DistributedEnvironment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -47,7 +49,11 @@ public final class LcmPredictor implements Predictor {
      */
     public record Config(String predictor, String modelCard, GeneratorOptions generator, Map<String, Object> samplingOptions,
                          String encoder, String encoderLang, String decoder, String decoderLang, Integer generatorBatchSize,
-                         boolean disableCache, double temperature, String splitter) {
+                         boolean disableCache, double temperature, String splitter, String device) {
+        /** The LCM's device setting ({@code --device}): {@code auto}, {@code cpu}, {@code cuda}, {@code cuda:N}. */
+        public Config {
+            if (device == null) device = dev.lcm4j.torch.Devices.AUTO;
+        }
     }
 
     private final Config cfg;
@@ -160,7 +166,9 @@ public final class LcmPredictor implements Predictor {
         if (model == null) {
             if (card == null) throw new LcmException("the dummy predictor has no model; use it with the dummy_* tasks");
             TorchRuntime.init();
-            model = ModelLoader.load(card, ParamFactory.cpu(), true);
+            DistributedEnvironment env = DistributedEnvironment.fromEnvironment();
+            model = ModelLoader.load(card, ParamFactory.on(Devices.resolve(cfg.device(), "--device",
+                    env.distributed() ? env.localRank() : -1)), true);
             model.train(false);
         }
         return model;

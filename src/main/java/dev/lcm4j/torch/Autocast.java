@@ -23,4 +23,20 @@ public final class Autocast {
     public static void exit() {
         set_autocast_enabled(DeviceType.CPU, false);
     }
+
+    /** bf16 autocast for ops on {@code device}: CPU as {@link #enter()}, CUDA as {@code torch.autocast("cuda", bf16)}. */
+    public static void enter(org.bytedeco.pytorch.Device device) {
+        if (!device.is_cuda()) {
+            enter();
+            return;
+        }
+        set_autocast_cache_enabled(false);
+        set_autocast_dtype(DeviceType.CUDA, ScalarType.BFloat16);
+        set_autocast_enabled(DeviceType.CUDA, true);
+    }
+
+    public static void exit(org.bytedeco.pytorch.Device device) {
+        if (device.is_cuda()) set_autocast_enabled(DeviceType.CUDA, false);
+        else exit();
+    }
 }

@@ -147,13 +147,14 @@ final class TrainStep {
     }
 
     /** The criterion's loss on a batch, under bf16 autocast when the run computes in bf16. */
-    Criterion.Loss forward(EmbeddingsBatch batch) {
+    Criterion.Loss forward(EmbeddingsBatch cpuBatch) {
+        EmbeddingsBatch batch = cpuBatch.to(model.device());
         if (!bf16) return criterion.loss(model, batch);
-        Autocast.enter();
+        Autocast.enter(model.device());
         try {
             return criterion.loss(model, batch);
         } finally {
-            Autocast.exit();
+            Autocast.exit(model.device());
         }
     }
 

@@ -9,6 +9,8 @@ import dev.lcm4j.io.ProgressBars;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.Devices;
+import org.bytedeco.pytorch.Device;
 import dev.lcm4j.torch.Tensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,6 +86,10 @@ public final class Trainer {
      * directory is removed again, so a refused run leaves nothing behind.
      */
     public Result train() {
+        // before anything is written: a device this machine cannot give is one error line and an untouched directory
+        device = Devices.resolve(run.cfg.device(), "trainer.device", group.distributed() ? group.environment().localRank() : -1);
+        group.useDevice(device);
+        if (!device.is_cpu() && group.isMain()) LOG.info("training on {}", Devices.describe(device));
         boolean created = group.isMain() && !Files.exists(run.outputDir);
         try (RunLock lock = group.isMain() ? RunLock.acquire(run.outputDir) : null) {
             setupDone = false;
@@ -97,6 +103,7 @@ public final class Trainer {
     }
 
     private boolean setupDone;
+    private Device device; // where the model lives (trainer.device, resolved)
 
     private static void removeQuietly(Path dir) {
         try {
@@ -121,7 +128,7 @@ public final class Trainer {
         Path last = lastStep < 0 ? null : run.checkpointDir.resolve("step_" + lastStep);
         boolean bf16 = computesInBf16(cfg.dtype());
         manual_seed(cfg.seed());
-        Lcm model = run.buildModel(ParamFactory.cpu(), last == null);
+        Lcm model = run.buildModel(ParamFactory.on(device), last == null);
         if (last == null) broadcastParameters(model);
         int dim = model.sonarEmbedDim();
         Criterion criterion = run.modelFamily.criterionOf(cfg.criterion(), model);
