@@ -32,9 +32,11 @@ public abstract class Lcm extends Module {
     public Device device() {
         Device d = device;
         if (d == null) {
-            d = Devices.cpu();
-            for (Tensor t : stateDict().values()) { d = t.device(); break; }
-            device = d; // models never move after they are built
+            String name = "cpu";
+            for (Tensor t : stateDict().values()) { name = Devices.describe(t.device()); break; }
+            d = new Device(name);
+            d.retainReference(); // outlives the PointerScope of the step that first asks
+            device = d;          // models never move after they are built
         }
         return d;
     }
