@@ -196,12 +196,16 @@ public class DistributedGroup implements AutoCloseable {
      * {@code out} (numel n) = the sum over ranks of this rank's slice [rank * n, (rank + 1) * n) of {@code in} (numel
      * n * world); {@code in} is overwritten. On Gloo this is an allreduce of {@code in} and a copy of the slice: its
      * own reduce-scatter and allgather were measured about 8x slower than its allreduce for the same 117 MB on two
-     * ranks (bench/README.md), so the allreduce moves more bytes but takes less time. NCCL's are fast; the CUDA path
-     * can call them.
+     * ranks (bench/README.md), so the allreduce moves more bytes but takes less time. NCCL's own are fast, so CUDA
+     * tensors use them.
      */
     public void reduceScatterSum(Tensor out, Tensor in) {
         if (!distributed()) {
             out.copy_(in);
+            return;
+        }
+        if (in.device().is_cuda()) {
+            run("reduce_scatter", () -> backendFor(in)._reduce_scatter_base(out, in)._wait());
             return;
         }
         allreduceSum(in);
@@ -215,6 +219,10 @@ public class DistributedGroup implements AutoCloseable {
     public void allgather(Tensor out, Tensor in) {
         if (!distributed()) {
             out.copy_(in);
+            return;
+        }
+        if (in.device().is_cuda()) {
+            run("allgather", () -> backendFor(in)._allgather_base(out, in)._wait());
             return;
         }
         out.zero_();
