@@ -30,9 +30,9 @@ final class DecodeCommand implements Runnable {
 
     @Override
     public void run() {
-        device.resolveForConceptModels("decode"); // before anything is read or written
+        ConceptModels.Placement placement = device.placement(); // before anything is read or written
         Languages.check(lang);
-        try (ConceptDecoder dec = ConceptModels.decoder(decoder)) {
+        try (ConceptDecoder dec = ConceptModels.decoder(decoder, placement)) {
             List<float[][]> docs = ConceptFiles.read(input, DataColumns.sonar(column), dec.dim());
             List<float[]> flat = new ArrayList<>();
             for (float[][] d : docs) for (float[] v : d) flat.add(v);

@@ -1,6 +1,6 @@
 package dev.lcm4j.cli;
 
-import dev.lcm4j.LcmException;
+import dev.lcm4j.concepts.ConceptModels;
 import dev.lcm4j.dist.DistributedEnvironment;
 import dev.lcm4j.torch.Devices;
 import org.bytedeco.pytorch.Device;
@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code --device} of the commands that run a model ({@code predict}, {@code generate}, {@code evaluate}) or a concept
  * encoder/decoder ({@code encode}, {@code decode}, {@code prepare}); {@code trainer.device} is train's. Under torchrun
- * or {@code srun}, {@code cuda} and {@code auto} mean {@code cuda:LOCAL_RANK}.
+ * or {@code srun}, {@code cuda} and {@code auto} mean {@code cuda:LOCAL_RANK}. SONAR follows the device; MiniLM and
+ * sentence banks run on the CPU only (see {@link #placement()}).
  */
 final class DeviceOption {
     @Option(names = "--device", defaultValue = Devices.AUTO,
@@ -23,16 +24,12 @@ final class DeviceOption {
     }
 
     /**
-     * The device of the concept encoders and decoders (SONAR, MiniLM), which run on the CPU in this version: the
-     * SONAR port creates its tensors on the CPU and MiniLM runs on ONNX Runtime's CPU build. {@code auto} is the CPU
-     * here; an explicit {@code cuda} is refused by name rather than ignored.
+     * Where {@code encode}, {@code decode} and {@code prepare} run their concept encoder/decoder: SONAR on the resolved
+     * device; MiniLM (ONNX Runtime's CPU build) and sentence banks on the CPU, except that a {@code cuda} the user
+     * named is refused for them by name rather than ignored ({@code auto} means "a GPU where it can be used").
      */
-    Device resolveForConceptModels(String command) {
+    ConceptModels.Placement placement() {
         String v = Devices.checkSyntax(device, "--device");
-        if (v.startsWith("cuda")) {
-            throw new LcmException("--device " + v + ": " + command + " runs its concept encoder/decoder (SONAR, MiniLM)"
-                    + " on the CPU in this version; use --device cpu (or auto)");
-        }
-        return Devices.cpu();
+        return new ConceptModels.Placement(resolve(), !v.equals(Devices.AUTO), "--device");
     }
 }

@@ -35,7 +35,7 @@ final class EncodeCommand implements Runnable {
 
     @Override
     public void run() {
-        device.resolveForConceptModels("encode"); // before anything is read or written
+        ConceptModels.Placement placement = device.placement(); // before anything is read or written
         Languages.check(lang);
         if (!ConceptFiles.isParquet(output) && !output.toString().endsWith(".npy")) {
             throw new LcmException("output " + output + ": use a .npy or .parquet file name");
@@ -45,7 +45,7 @@ final class EncodeCommand implements Runnable {
         List<String> all = new ArrayList<>();
         docs.forEach(all::addAll);
         float[][] vecs;
-        try (ConceptEncoder enc = ConceptModels.encoder(encoder)) {
+        try (ConceptEncoder enc = ConceptModels.encoder(encoder, placement)) {
             vecs = enc.encode(all, lang);
         }
         List<float[][]> seqs = new ArrayList<>();
