@@ -182,6 +182,10 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
         positive("trainer.checkpoint_every_n_steps", checkpoint_every_n_steps);
         positive("trainer.save_model_every_n_steps", save_model_every_n_steps);
         positive("trainer.publish_metrics_every_n_steps", publish_metrics_every_n_steps);
+        if (!(loss_scaler_init_scale > 0) || !Float.isFinite((float) loss_scaler_init_scale)) {
+            throw new LcmException("trainer.loss_scaler_init_scale must be > 0 and below float32's maximum, got " + loss_scaler_init_scale);
+        }
+        if (loss_scaler_scale_window != null) positive("trainer.loss_scaler_scale_window", loss_scaler_scale_window);
         if (num_lr_warmup_steps < 0) {
             throw new LcmException("trainer.num_lr_warmup_steps must be >= 0, got " + num_lr_warmup_steps);
         }

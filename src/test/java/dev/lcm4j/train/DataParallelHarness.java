@@ -100,7 +100,7 @@ public final class DataParallelHarness {
                         c.bf16Reduce() ? org.bytedeco.pytorch.global.torch.ScalarType.BFloat16 : org.bytedeco.pytorch.global.torch.ScalarType.Float)
                 : new ReplicatedUpdater(new AdamW(trainable, 0.9, 0.98, 1e-6, 0.1), new ArrayList<>(trainable.values()), group);
         LrSchedule schedule = LrSchedule.create("noop", 3e-3, 0, 0, 0, STEPS, List.of(0.1, 0.4, 0.5));
-        TrainStep step = new TrainStep(cfg, model, criterion, updater, schedule, group, false);
+        TrainStep step = new TrainStep(cfg, model, criterion, updater, schedule, group);
         FixedBatches data = new FixedBatches(c, group.rank(), world);
         for (long s = 0; s < STEPS; s++) {
             data.step = s;
