@@ -238,14 +238,13 @@ public final class Trainer {
     private DynamicLossScaler lossScaler(TrainingConfig cfg, Precision precision) {
         if (precision.lossScaling() || scaleLossOnCpu) return DynamicLossScaler.of(cfg, group.worldSize());
         TrainingConfig defaults = TrainingConfig.builder().build();
-        for (String key : new String[] {"loss_scaler_init_scale", "loss_scaler_scale_window"}) {
-            Object value = key.endsWith("init_scale") ? cfg.loss_scaler_init_scale() : cfg.loss_scaler_scale_window();
-            Object dflt = key.endsWith("init_scale") ? defaults.loss_scaler_init_scale() : defaults.loss_scaler_scale_window();
-            if (!java.util.Objects.equals(value, dflt)) {
-                throw new LcmException("trainer." + key + "=" + value + " applies to the fp16 loss scaler, which runs only for"
-                        + " dtype torch.float16 on CUDA; this run computes in " + cfg.dtype() + (cfg.dtype().equals("torch.float16")
-                        ? " on the CPU (as bfloat16, which needs no loss scaling)" : "") + ": remove the key");
-            }
+        Map<String, Object> set = new java.util.LinkedHashMap<>();
+        if (cfg.loss_scaler_init_scale() != defaults.loss_scaler_init_scale()) set.put("loss_scaler_init_scale", cfg.loss_scaler_init_scale());
+        if (cfg.loss_scaler_scale_window() != null) set.put("loss_scaler_scale_window", cfg.loss_scaler_scale_window());
+        for (Map.Entry<String, Object> e : set.entrySet()) {
+            throw new LcmException("trainer." + e.getKey() + "=" + e.getValue() + " applies to the fp16 loss scaler, which runs only"
+                    + " for dtype torch.float16 on CUDA; this run computes in " + cfg.dtype() + (cfg.dtype().equals("torch.float16")
+                    ? " on the CPU (as bfloat16, which needs no loss scaling)" : "") + ": remove the key");
         }
         return DynamicLossScaler.disabled();
     }
