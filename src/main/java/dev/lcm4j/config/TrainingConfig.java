@@ -47,8 +47,9 @@ import java.util.Map;
  * @param weight_decay                 AdamW weight decay (all parameters). Default 0.1.
  * @param adam_betas                   AdamW betas. Default [0.9, 0.98].
  * @param adam_eps                     AdamW epsilon. Default 1e-6.
- * @param loss_scaler_init_scale       initial fp16 loss scale. Default 2^15 = 32768.
- * @param loss_scaler_scale_window     steps without overflow before the scale grows; null = automatic. Default null.
+ * @param loss_scaler_init_scale       initial fp16 loss scale (fp16 on CUDA only; refused elsewhere). Default 2^15 = 32768.
+ * @param loss_scaler_scale_window     clean steps before the fp16 loss scale doubles; null = fairseq2's
+ *                                     max(int(2^14 / world_size), 1). Default null.
  * @param use_autocast                 run the forward pass under autocast. Default false.
  * @param validate_every_n_steps       validation period. Default 5000.
  * @param checkpoint_every_n_steps     checkpoint period. Default 5000.
