@@ -10,6 +10,7 @@ import dev.lcm4j.io.ProgressBars;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.OutOfMemory;
 import dev.lcm4j.torch.PeakMemory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -121,7 +122,7 @@ public final class Trainer {
                 ? Checkpointer.stepOf(checkpointer.latest()) : -1);
         Path last = lastStep < 0 ? null : run.checkpointDir.resolve("step_" + lastStep);
         manual_seed(cfg.seed());
-        Lcm model = run.buildModel(ParamFactory.cpu(), last == null);
+        Lcm model = buildModel(last == null);
         if (last == null) broadcastParameters(model);
         int cudaDevice = cudaDevice(model);
         Precision precision = Precision.forTraining(cfg.dtype(), cudaDevice >= 0);
@@ -217,6 +218,17 @@ public final class Trainer {
         }
         if (preempted) LOG.warn("stopped at step {} for the scheduler's preemption warning; a requeued run resumes from it", step);
         return new Result(step, lastLoss, lastValid, run.outputDir, preempted);
+    }
+
+    /** The model, or one line when its parameters do not fit in memory (before any step, so no batch setting helps). */
+    private Lcm buildModel(boolean initialize) {
+        try {
+            return run.buildModel(ParamFactory.cpu(), initialize);
+        } catch (RuntimeException e) {
+            if (!OutOfMemory.causedBy(e)) throw e;
+            throw new LcmException("out of memory while building the model (" + OutOfMemory.firstLine(e) + "): its parameters"
+                    + " do not fit; choose a smaller trainer.model_arch or model_arch_overrides, or run where there is more memory", e);
+        }
     }
 
     /**

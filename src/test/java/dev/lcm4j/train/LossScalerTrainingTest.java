@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lcm4j.config.RecipeComposer;
 import dev.lcm4j.config.TrainRunConfig;
@@ -28,8 +29,8 @@ import org.yaml.snakeyaml.Yaml;
  * The fp16 loss scaler in whole training runs, on the CPU in float32 ({@link Trainer#scaleLossOnCpu()}). The initial
  * scale 2^127 makes float32 gradients overflow, as a too-large scale makes fp16 ones overflow on a GPU; with a window
  * of 2 the scale then keeps growing back into overflow. A run stopped at step 4 and resumed from its checkpoint must
- * end where the uninterrupted run ends, with the same scale. Also: the peak memory published in metrics.jsonl, and
- * the refusal of loss_scaler keys where no scaler runs.
+ * end where the uninterrupted run ends, with the same scale. Also: the peak memory published in metrics.jsonl, the
+ * refusal of loss_scaler keys where no scaler runs, and a model too large to allocate as one line through the CLI.
  */
 @Tag("slow")
 class LossScalerTrainingTest {
@@ -73,6 +74,13 @@ class LossScalerTrainingTest {
                     ((Number) o.get("peak_memory_mib")).doubleValue()});
         }
         return m;
+    }
+
+    static double procMeminfoGib(String field) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / (1024.0 * 1024.0);
+        }
+        throw new AssertionError(field + " not in /proc/meminfo");
     }
 
     static double procStatusMib(String field) throws Exception {
@@ -136,6 +144,23 @@ class LossScalerTrainingTest {
             assertTrue(v[1] >= previous, "a peak never falls");
             previous = v[1];
         }
+    }
+
+    @Test
+    void aModelThatDoesNotFitIsOneLineAndLeavesNothing() throws Exception {
+        // an FFN of 2^31 - 1 inner units: a weight matrix of hundreds of GB, which libtorch's allocator refuses at once
+        // (the operating system declines a request beyond RAM and swap; no memory is touched). Where the kernel
+        // grants any request (overcommit mode 1) or the machine has that much memory, the weights would really be
+        // filled: the test does not run there.
+        assumeTrue(!Files.readString(Path.of("/proc/sys/vm/overcommit_memory")).strip().equals("1"), "overcommit mode 1");
+        assumeTrue(procMeminfoGib("MemTotal") + procMeminfoGib("SwapTotal") < 150, "more than 150 GiB of memory and swap");
+        Path out = tmp.resolve("huge");
+        List<String> args = new ArrayList<>(TrainerTest.args(out, 2,
+                "++trainer.model_arch_overrides={sonar_embed_dim: 16, model_dim: 32, max_seq_len: 256, lcm: {num_layers: 1, num_attn_heads: 2, ffn_inner_dim: 2147483647}}"));
+        Cli.Outcome o = Cli.exec(args);
+        Cli.assertUserError(o, "out of memory while building the model", "can't allocate memory", "model_arch");
+        assertFalse(o.err().contains("\tat "), "no stack trace: " + o.err());
+        assertFalse(Files.exists(out), "a refused run writes nothing");
     }
 
     @Test
