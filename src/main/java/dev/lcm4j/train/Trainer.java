@@ -249,13 +249,18 @@ public final class Trainer {
      */
     private DynamicLossScaler lossScaler(TrainingConfig cfg, Precision precision) {
         if (precision.lossScaling() || scaleLossOnCpu) return DynamicLossScaler.of(cfg, group.worldSize());
-        TrainingConfig defaults = TrainingConfig.builder().build();
-        Map<String, Object> set = new java.util.LinkedHashMap<>();
-        if (cfg.loss_scaler_init_scale() != defaults.loss_scaler_init_scale()) set.put("loss_scaler_init_scale", cfg.loss_scaler_init_scale());
-        if (cfg.loss_scaler_scale_window() != null) set.put("loss_scaler_scale_window", cfg.loss_scaler_scale_window());
-        for (Map.Entry<String, Object> e : set.entrySet()) {
-            throw new LcmException("trainer." + e.getKey() + "=" + e.getValue() + " applies to the fp16 loss scaler, which runs only"
-                    + " for dtype torch.float16 on CUDA; this run computes in " + cfg.dtype() + (cfg.dtype().equals("torch.float16")
+        String key = null;
+        Object value = null;
+        if (cfg.loss_scaler_scale_window() != null) {
+            key = "loss_scaler_scale_window";
+            value = cfg.loss_scaler_scale_window();
+        } else if (cfg.loss_scaler_init_scale() != TrainingConfig.builder().build().loss_scaler_init_scale()) {
+            key = "loss_scaler_init_scale";
+            value = cfg.loss_scaler_init_scale();
+        }
+        if (key != null) {
+            throw new LcmException("trainer." + key + "=" + value + " applies to the fp16 loss scaler, which runs only for dtype"
+                    + " torch.float16 on CUDA; this run computes in " + cfg.dtype() + (cfg.dtype().equals("torch.float16")
                     ? " on the CPU (as bfloat16, which needs no loss scaling)" : "") + ": remove the key");
         }
         return DynamicLossScaler.disabled();

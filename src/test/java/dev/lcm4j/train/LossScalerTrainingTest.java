@@ -169,12 +169,12 @@ class LossScalerTrainingTest {
         List<String> args = new ArrayList<>(List.of("train"));
         args.addAll(overrides(out));
         Cli.Outcome o = Cli.exec(args); // float32 on the CPU: no loss scaler
-        Cli.assertUserError(o, "trainer.loss_scaler_init_scale=", "remove the key");
+        Cli.assertUserError(o, "trainer.loss_scaler_scale_window=2", "torch.float32", "remove the key");
         assertFalse(Files.exists(out), "a refused run writes nothing");
         args.add("++trainer.dtype=torch.float16");
-        args.add("~trainer.loss_scaler_init_scale");
+        args.add("~trainer.loss_scaler_scale_window");
         Cli.Outcome fp16 = Cli.exec(args);
-        Cli.assertUserError(fp16, "trainer.loss_scaler_scale_window=2", "on the CPU");
+        Cli.assertUserError(fp16, "trainer.loss_scaler_init_scale=1.7", "on the CPU");
         assertFalse(Files.exists(out));
     }
 }
