@@ -23,6 +23,8 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.DeviceType;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * {@code bench/gpu_check.sh}'s timing of one bf16 train step of an arch on a device, at a token budget: forward under
@@ -92,11 +94,12 @@ public final class DeviceStepBench {
             try (PointerScope scope = new PointerScope()) {
                 EmbeddingsBatch batch = cpuBatch.to(model.device());
                 Criterion.Loss out;
-                Autocast.enter(on);
+                DeviceType kernels = on.is_cuda() ? DeviceType.CUDA : DeviceType.CPU;
+                Autocast.enter(kernels, ScalarType.BFloat16);
                 try {
                     out = criterion.loss(model, batch);
                 } finally {
-                    Autocast.exit(on);
+                    Autocast.exit(kernels);
                 }
                 Tensor scaled = out.loss().div(Tensors.scalar(Math.max(1, out.numTargets())));
                 scaled.backward();
