@@ -38,7 +38,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *     [--peak_bf16_tflops 989] [--overrides '{model_dim: 32, ...}']
  * </pre>
  *
- * Prints one JSON line: median ms per step, model FLOPs per step = 6 x parameters x concept positions (attention's
+ * Prints one JSON line: median ms per step, peak memory (device memory on CUDA, resident set on the CPU), model FLOPs per step = 6 x parameters x concept positions (attention's
  * T x T products not counted, so MFU is a slight underestimate), TFLOP/s and MFU against the given dense bf16 peak.
  */
 public final class DeviceStepBench {
@@ -121,11 +121,12 @@ public final class DeviceStepBench {
         double tflops = flops / (med / 1e3) / 1e12;
         System.out.printf(Locale.ROOT, "{\"arch\": \"%s\", \"device\": \"%s\", \"dtype\": \"bf16\", \"params\": %d, \"batch\": [%d, %d],"
                         + " \"steps\": %d, \"median_ms_per_step\": %.1f, \"model_tflops_per_step\": %.3f, \"tflops_per_s\": %.2f,"
-                        + " \"peak_bf16_tflops\": %s, \"mfu\": %s, \"first_loss\": %s, \"last_loss\": %s}%n",
+                        + " \"peak_bf16_tflops\": %s, \"mfu\": %s, \"first_loss\": %s, \"last_loss\": %s, \"peak_memory_mib\": %.0f}%n",
                 arch, Devices.describe(on), n, docs, seqLen, steps, med, flops / 1e12, tflops,
                 Double.isNaN(peak) ? "null" : String.valueOf(peak),
                 Double.isNaN(peak) ? "null" : String.format(Locale.ROOT, "%.4f", tflops / peak),
-                json(firstLoss), json(lastLoss));
+                json(firstLoss), json(lastLoss),
+                dev.lcm4j.torch.PeakMemory.mib(on.is_cuda() ? Math.max(0, on.has_index() ? on.index() : 0) : -1));
         if (!Double.isFinite(lastLoss)) System.exit(1);
     }
 
