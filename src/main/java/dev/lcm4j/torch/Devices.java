@@ -102,7 +102,9 @@ public final class Devices {
         return visible == null ? "" : " (CUDA_VISIBLE_DEVICES=" + visible + ")";
     }
 
+    /** The CPU device (loads libtorch first: a {@code Device} is a libtorch object, and the natives must be chosen before). */
     public static Device cpu() {
+        TorchRuntime.init();
         return new Device("cpu");
     }
 
