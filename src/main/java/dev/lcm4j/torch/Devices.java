@@ -68,6 +68,8 @@ public final class Devices {
                         + " build with 'mvn -Pgpu -DskipTests package' on a machine with an NVIDIA driver, or use " + setting + "=cpu";
                 case GPU_BUILD_NO_DRIVER -> setting + "=" + v + " but no CUDA driver was found (no libcuda.so.1), so lcm4j"
                         + " runs on its CPU natives; install the NVIDIA driver, or use " + setting + "=cpu";
+                case GPU_BUILD_CPU_CHOSEN -> setting + "=" + v + " but LCM_NATIVES=cpu runs lcm4j on its CPU natives;"
+                        + " unset LCM_NATIVES, or use " + setting + "=cpu";
                 case GPU -> setting + "=" + v + " but no CUDA device is visible" + visibleNote()
                         + "; check nvidia-smi and CUDA_VISIBLE_DEVICES, or use " + setting + "=cpu";
             });

@@ -24,6 +24,8 @@ public final class TorchRuntime {
         CPU_BUILD,
         /** A {@code -Pgpu} build on a machine without a CUDA driver: the CPU natives, chosen before libtorch loaded. */
         GPU_BUILD_NO_DRIVER,
+        /** A {@code -Pgpu} build told to use its CPU natives ({@code LCM_NATIVES=cpu}). */
+        GPU_BUILD_CPU_CHOSEN,
         /** The {@code -gpu} natives (CUDA). */
         GPU
     }
@@ -45,12 +47,20 @@ public final class TorchRuntime {
         boolean cpuNatives = TorchRuntime.class.getResource(cpuFolder + "libtorch_cpu.so") != null;
         // The -gpu natives abort the JVM at initialisation where no CUDA driver exists, so the choice is made here,
         // before anything of libtorch loads, from whether the driver library can be found.
-        String driver = gpuNatives ? CudaDriver.find() : null;
+        String choice = System.getenv("LCM_NATIVES");
+        choice = choice == null || choice.isBlank() ? "auto" : choice.trim();
+        if (!choice.equals("auto") && !choice.equals("cpu")) {
+            throw new LcmException("LCM_NATIVES=" + choice + " is not a choice; use auto (the GPU natives where a CUDA driver"
+                    + " exists) or cpu");
+        }
+        boolean cpuChosen = choice.equals("cpu") && gpuNatives && cpuNatives;
+        String driver = gpuNatives && !cpuChosen ? CudaDriver.find() : null;
         if (gpuNatives && driver == null && !cpuNatives) {
             throw new LcmException("this build has the GPU natives only and no CUDA driver was found (no libcuda.so.1);"
                     + " rebuild with 'mvn -DskipTests package' (CPU) or 'mvn -Pgpu -DskipTests package' (both natives)");
         }
-        natives = !gpuNatives ? Natives.CPU_BUILD : driver == null ? Natives.GPU_BUILD_NO_DRIVER : Natives.GPU;
+        natives = !gpuNatives ? Natives.CPU_BUILD : cpuChosen ? Natives.GPU_BUILD_CPU_CHOSEN
+                : driver == null ? Natives.GPU_BUILD_NO_DRIVER : Natives.GPU;
         String folder = natives == Natives.GPU ? gpuFolder : cpuFolder;
         // "-cpu" names no folder, so the Loader falls back to "<platform>" (an empty value would not override)
         System.setProperty(EXTENSION_PROPERTY, natives == Natives.GPU ? "-gpu" : "-cpu");
@@ -59,6 +69,8 @@ public final class TorchRuntime {
         }
         if (natives == Natives.GPU_BUILD_NO_DRIVER) {
             System.err.println("lcm4j: no CUDA driver found (no libcuda.so.1); running on the CPU natives");
+        } else if (natives == Natives.GPU_BUILD_CPU_CHOSEN) {
+            System.err.println("lcm4j: LCM_NATIVES=cpu; running on the CPU natives");
         }
         try {
             Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
@@ -71,6 +83,12 @@ public final class TorchRuntime {
                 }
             }
             Loader.load(torch.class);
+        } catch (UnsatisfiedLinkError e) {
+            if (natives != Natives.GPU) throw e;
+            // the driver is there but a CUDA library the -gpu natives link against is not (cuDNN, cuBLAS, NCCL, ...)
+            String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new LcmException("the GPU natives found the NVIDIA driver (" + driver + ") but did not load (" + first
+                    + "); put the CUDA 13.1, cuDNN 9 and NCCL 2 libraries on the library path, or set LCM_NATIVES=cpu");
         } catch (IOException e) {
             throw new IllegalStateException("cannot extract the libtorch natives from " + folder + ": " + e.getMessage(), e);
         }

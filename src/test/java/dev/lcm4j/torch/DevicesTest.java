@@ -66,6 +66,8 @@ class DevicesTest {
         assertTrue(msg.contains("mvn -Pgpu -DskipTests package") && msg.endsWith("or use --device=cpu"), msg);
         msg = error("cuda:0", -1, NO_DRIVER);
         assertTrue(msg.contains("no CUDA driver was found") && msg.endsWith("or use --device=cpu"), msg);
+        msg = error("cuda", -1, new Machine(Natives.GPU_BUILD_CPU_CHOSEN, 0));
+        assertTrue(msg.contains("LCM_NATIVES=cpu runs lcm4j on its CPU natives; unset LCM_NATIVES"), msg);
         msg = error("cuda", -1, new Machine(Natives.GPU, 0));
         assertTrue(msg.contains("no CUDA device is visible"), msg);
         assertFalse(msg.contains("\n"));

@@ -34,6 +34,10 @@ class GpuBuildOnCpuTest {
     record Run(int code, String out, String err) {}
 
     Run java(List<String> args, Path workDir) throws Exception {
+        return java(args, workDir, java.util.Map.of());
+    }
+
+    Run java(List<String> args, Path workDir, java.util.Map<String, String> env) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
                 "-cp", gpuJar() + File.pathSeparator + System.getProperty("java.class.path")));
         cmd.addAll(args);
@@ -42,6 +46,8 @@ class GpuBuildOnCpuTest {
         pb.environment().put("LCM_CARDS_PATH", tmp.resolve("synth").toString());
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         pb.environment().remove("LCM_CUDA_DRIVER");
+        pb.environment().remove("LCM_NATIVES");
+        pb.environment().putAll(env);
         Path out = tmp.resolve("out.txt"), err = tmp.resolve("err.txt");
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "child JVM finished");
@@ -81,5 +87,16 @@ class GpuBuildOnCpuTest {
         assertTrue(cuda.err().contains("error: trainer.device=cuda but no CUDA driver was found (no libcuda.so.1), so lcm4j runs on its CPU natives"),
                 cuda.err());
         assertFalse(Files.exists(tmp.resolve("never")));
+
+        // LCM_NATIVES=cpu keeps the CPU natives even where a driver library seems present (a stand-in file here)
+        Path fakeDriver = Files.writeString(tmp.resolve("libcuda.so.1"), "not a library");
+        Run forced = java(List.of(GpuNativesProbe.class.getName()), tmp,
+                java.util.Map.of("LCM_CUDA_DRIVER", fakeDriver.toString(), "LCM_NATIVES", "cpu"));
+        assertEquals(0, forced.code(), forced.err());
+        assertTrue(forced.err().contains("lcm4j: LCM_NATIVES=cpu; running on the CPU natives"), forced.err());
+        assertTrue(forced.out().contains("natives=GPU_BUILD_CPU_CHOSEN") && !forced.out().contains("-gpu/"), forced.out());
+        Run bad = java(List.of(GpuNativesProbe.class.getName()), tmp, java.util.Map.of("LCM_NATIVES", "cuda"));
+        assertNotEquals(0, bad.code());
+        assertTrue(bad.err().contains("LCM_NATIVES=cuda is not a choice; use auto"), bad.err());
     }
 }
