@@ -68,33 +68,38 @@ final class RvqCommand implements Runnable {
         }
     }
 
-    /** Vectors read so far, in blocks (no single Java array limits the sample). */
+    /**
+     * Vectors read so far, written straight into a native [capacity, D] float32 tensor: the pages of rows never
+     * written are never touched, so the cap costs nothing where the data is smaller, and the sample is never held twice
+     * (once on the Java heap, once in libtorch).
+     */
     static final class Vectors {
-        static final int BLOCK_ROWS = 8192;
-        final List<float[]> blocks = new ArrayList<>();
+        final long capacity;
+        Tensor buffer;                   // [capacity, D] once the first vector gives D
+        org.bytedeco.javacpp.FloatPointer at;
         int dim = -1;
         long rows;
 
+        Vectors(long capacity) {
+            this.capacity = capacity;
+        }
+
         void add(float[] v, String source) {
-            if (dim < 0) dim = v.length;
+            if (dim < 0) {
+                dim = v.length;
+                buffer = org.bytedeco.pytorch.global.torch.empty(new long[] {capacity, dim},
+                        Tensors.opts(org.bytedeco.pytorch.global.torch.ScalarType.Float, null), null);
+                at = buffer.data_ptr_float();
+            }
             if (v.length != dim) throw new LcmException(source + ": the vector dimension changes from " + dim + " to " + v.length);
-            int at = (int) (rows % BLOCK_ROWS);
-            if (at == 0) blocks.add(new float[BLOCK_ROWS * dim]);
-            System.arraycopy(v, 0, blocks.get(blocks.size() - 1), at * dim, dim);
+            if (rows >= capacity) throw new IllegalStateException("more than " + capacity + " vectors");
+            at.position(rows * dim).put(v, 0, dim);
             rows++;
         }
 
-        /** [rows, dim] float32. */
+        /** [rows, dim] float32, a view of the buffer. */
         Tensor tensor() {
-            Tensor t = org.bytedeco.pytorch.global.torch.empty(new long[] {rows, Math.max(dim, 0)},
-                    Tensors.opts(org.bytedeco.pytorch.global.torch.ScalarType.Float, null), null);
-            long done = 0;
-            for (float[] b : blocks) {
-                long n = Math.min(BLOCK_ROWS, rows - done);
-                t.data_ptr_float().position(done * dim).put(b, 0, (int) (n * dim));
-                done += n;
-            }
-            return t;
+            return buffer.narrow(0, 0, rows);
         }
     }
 
@@ -103,7 +108,7 @@ final class RvqCommand implements Runnable {
      * held-out set (at most {@code maxHeldout}), the others to the training sample until it has {@code maxVectors}.
      */
     static Vectors[] read(DataSource src, long seed, long maxVectors, int heldoutEvery, long maxHeldout, String task) {
-        Vectors train = new Vectors(), heldout = new Vectors();
+        Vectors train = new Vectors(maxVectors), heldout = new Vectors(Math.max(maxHeldout, 1));
         LcmDataLoader loader = src.open(seed);
         long seen = 0;
         String name = String.join(" ", src.describe());
