@@ -69,13 +69,15 @@ final class RvqCommand implements Runnable {
     }
 
     /**
-     * Vectors read so far, written straight into a native [capacity, D] float32 tensor: the pages of rows never
-     * written are never touched, so the cap costs nothing where the data is smaller, and the sample is never held twice
-     * (once on the Java heap, once in libtorch).
+     * Vectors read so far, written straight into a native float32 tensor [allocated, D] that doubles when full (up to
+     * the cap), so the sample is never held twice (once on the Java heap, once in libtorch) and a large cap costs
+     * nothing where the data is small.
      */
     static final class Vectors {
+        static final long FIRST_ROWS = 65_536;
         final long capacity;
-        Tensor buffer;                   // [capacity, D] once the first vector gives D
+        Tensor buffer;                   // [allocated, D] once the first vector gives D
+        long allocated;
         org.bytedeco.javacpp.FloatPointer at;
         int dim = -1;
         long rows;
@@ -85,16 +87,25 @@ final class RvqCommand implements Runnable {
         }
 
         void add(float[] v, String source) {
-            if (dim < 0) {
-                dim = v.length;
-                buffer = org.bytedeco.pytorch.global.torch.empty(new long[] {capacity, dim},
-                        Tensors.opts(org.bytedeco.pytorch.global.torch.ScalarType.Float, null), null);
-                at = buffer.data_ptr_float();
-            }
+            if (dim < 0) dim = v.length;
             if (v.length != dim) throw new LcmException(source + ": the vector dimension changes from " + dim + " to " + v.length);
             if (rows >= capacity) throw new IllegalStateException("more than " + capacity + " vectors");
+            if (rows == allocated) grow();
             at.position(rows * dim).put(v, 0, dim);
             rows++;
+        }
+
+        private void grow() {
+            long size = buffer == null ? Math.min(capacity, FIRST_ROWS) : Math.min(capacity, 2 * allocated);
+            Tensor next = org.bytedeco.pytorch.global.torch.empty(new long[] {size, dim},
+                    Tensors.opts(org.bytedeco.pytorch.global.torch.ScalarType.Float, null), null);
+            if (buffer != null) {
+                next.narrow(0, 0, rows).copy_(buffer.narrow(0, 0, rows));
+                buffer.close(); // free the old buffer now rather than when the garbage collector gets to it
+            }
+            buffer = next;
+            allocated = size;
+            at = buffer.data_ptr_float();
         }
 
         /** [rows, dim] float32, a view of the buffer. */
