@@ -50,9 +50,9 @@ public final class RvqBench {
         Tensor x = Tensors.floats(data, n, dim);
         int[] passes = new int[m];
         // warm-up: one small fit, so the timed one does not pay for libtorch's first-call setup
-        ResidualKMeans.fit(x.narrow(0, 0, Math.min(n, 4 * k)), new ResidualKMeans.Options(1, k, 2, seed), init, ResidualKMeans.Listener.NONE);
+        ResidualKMeans.fit(x.narrow(0, 0, Math.min(n, 4 * k)), new ResidualKMeans.Options(1, k, 2), init, ResidualKMeans.Listener.NONE);
         long t0 = System.nanoTime();
-        ResidualQuantizer q = ResidualKMeans.fit(x, new ResidualKMeans.Options(m, k, iterations, seed), init, (s, it) -> passes[s] = it);
+        ResidualQuantizer q = ResidualKMeans.fit(x, new ResidualKMeans.Options(m, k, iterations), init, (s, it) -> passes[s] = it);
         double fitSec = (System.nanoTime() - t0) / 1e9;
         int totalPasses = 0;
         for (int p : passes) totalPasses += p;

@@ -182,7 +182,7 @@ final class RvqCommand implements Runnable {
             QuantizerPreset p = QuantizerPreset.byName(preset == null ? QuantizerPreset.MINILM_DEMO.id() : preset);
             int m = codebooks != null ? codebooks : p.numCodebooks();
             int k = units != null ? units : p.numUnits();
-            ResidualKMeans.Options options = new ResidualKMeans.Options(m, k, iterations, seed);
+            ResidualKMeans.Options options = new ResidualKMeans.Options(m, k, iterations);
             if (maxVectors < 1) throw new LcmException("--max-vectors must be at least 1, got " + maxVectors);
             if (heldoutEvery < 2) throw new LcmException("--heldout-every must be at least 2 (every n-th vector is held out), got " + heldoutEvery);
             if (maxHeldout < 1) throw new LcmException("--max-heldout must be at least 1, got " + maxHeldout);

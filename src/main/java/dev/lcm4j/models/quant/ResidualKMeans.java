@@ -31,8 +31,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class ResidualKMeans {
     private ResidualKMeans() {}
 
-    /** What one fit is: M codebooks of K units, at most {@code iterations} Lloyd updates per codebook, the seed of the init. */
-    public record Options(int numCodebooks, int numUnits, int iterations, long seed) {
+    /** What one fit is: M codebooks of K units, at most {@code iterations} Lloyd updates per codebook (the seed is the {@link Init}'s). */
+    public record Options(int numCodebooks, int numUnits, int iterations) {
         public Options {
             if (numCodebooks < 1) throw new LcmException("--codebooks must be at least 1, got " + numCodebooks);
             if (numUnits < 1) throw new LcmException("--units must be at least 1, got " + numUnits);
@@ -91,6 +91,9 @@ public final class ResidualKMeans {
             for (int m = 0; m < options.numCodebooks(); m++) {
                 try (PointerScope scope = new PointerScope()) {
                     long[] rows = init.rows(m, n, options.numUnits());
+                    if (rows.length != options.numUnits() || java.util.Arrays.stream(rows).anyMatch(r -> r < 0 || r >= n)) {
+                        throw new IllegalArgumentException("init of codebook " + m + " must give " + options.numUnits() + " rows in 0.." + (n - 1));
+                    }
                     Tensor start = residual.index_select(0, Tensors.longs(rows, rows.length));    // [K, D]
                     final int stage = m;
                     StageResult r = kmeans(residual, start, options.iterations(), it -> listener.iteration(stage, it));

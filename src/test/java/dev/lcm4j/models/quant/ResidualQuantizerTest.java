@@ -42,7 +42,7 @@ class ResidualQuantizerTest {
         long[] rows = init.toLongArray();
         int m = (int) init.shape()[0], k = (int) init.shape()[1];
         ResidualKMeans.Init fromFixture = (stage, n, units) -> java.util.Arrays.copyOfRange(rows, stage * k, stage * k + k);
-        return ResidualKMeans.fit(npyFloats("data.npy"), new ResidualKMeans.Options(m, k, 30, 0), fromFixture,
+        return ResidualKMeans.fit(npyFloats("data.npy"), new ResidualKMeans.Options(m, k, 30), fromFixture,
                 (stage, it) -> {
                     while (passesPerStage.size() <= stage) passesPerStage.add(0);
                     passesPerStage.set(stage, it);
@@ -194,7 +194,7 @@ class ResidualQuantizerTest {
     void badInputIsOneLine() {
         ResidualQuantizer q = fitFixture(new ArrayList<>());
         assertOneLineError(() -> q.encode(Tensors.floats(new float[8 * 3], 3, 8)), "dimension 8", "dimension 16", "./lcm rvq fit");
-        assertOneLineError(() -> ResidualKMeans.fit(Tensors.floats(new float[5 * 2], 5, 2), new ResidualKMeans.Options(1, 6, 3, 0),
+        assertOneLineError(() -> ResidualKMeans.fit(Tensors.floats(new float[5 * 2], 5, 2), new ResidualKMeans.Options(1, 6, 3),
                 ResidualKMeans.randomRows(0), ResidualKMeans.Listener.NONE), "--units 6", "5 training vectors");
         assertOneLineError(() -> QuantizerPreset.byName("sonar"), "unknown quantizer preset 'sonar'", "minilm_demo", "sonar_paper");
         assertOneLineError(() -> q.decode(Tensors.longs(new long[] {0, 12}, 1, 2)), "unit 12", "0..11");
