@@ -88,6 +88,18 @@ public final class ResidualQuantizer {
         }
     }
 
+    /**
+     * Fails with one line when a model sized for another quantizer is given this one ({@code source} names the
+     * quantizer's file, {@code model} the model).
+     */
+    public void requireShape(int expectedDim, int expectedCodebooks, int expectedUnits, String source, String model) {
+        if (expectedDim != dim || expectedCodebooks != numCodebooks || expectedUnits != numUnits) {
+            throw new LcmException(model + " needs a quantizer of dimension " + expectedDim + " with " + expectedCodebooks + " x " + expectedUnits
+                    + " units, but " + source + " has dimension " + dim + " with " + numCodebooks + " x " + numUnits + "; fit one with"
+                    + " ./lcm rvq fit --codebooks " + expectedCodebooks + " --units " + expectedUnits);
+        }
+    }
+
     /** Greedy codes of {@code x} [N, D] with all M codebooks: [N, M] int64. */
     public Tensor encode(Tensor x) {
         return encode(x, numCodebooks);

@@ -201,6 +201,9 @@ class ResidualQuantizerTest {
         assertOneLineError(() -> q.decode(Tensors.longs(new long[5], 1, 5)), "5 codebooks", "has 4");
         assertOneLineError(() -> q.encode(npyFloats("heldout.npy"), 5), "--codebooks 5", "1..4");
         assertOneLineError(() -> QuantizerFiles.read(tmp.resolve("none.pt")), "does not exist", "./lcm rvq fit");
+        assertOneLineError(() -> q.requireShape(16, 8, 12, "q.pt", "model quant_lcm_d"), "model quant_lcm_d needs a quantizer of dimension 16 with 8 x 12",
+                "q.pt has dimension 16 with 4 x 12", "./lcm rvq fit --codebooks 8 --units 12");
+        q.requireShape(16, 4, 12, "q.pt", "the model");
     }
 
     @Test
