@@ -138,14 +138,17 @@ public final class OneTowerDiffusionLcmFamily
     public Tensor predictNextConcepts(OneTowerDiffusionLcm model, EmbeddingsBatch batch, DiffusionOptions options, Noise noise) {
         if (model.normalizer() == null) throw new LcmException("a one_tower_diffusion_lcm needs its normalizer to predict");
         DdimSampler ddim = sampler(model, options, noise);
-        Tensor clean = model.normalizer().normalize(batch.seqs());                            // [B,T,C]
-        long b = clean.size(0), t = clean.size(1);
+        return teacherForced(model, batch.seqs(), ddim, ddim.initialLatents(batch.seqs().size(0), batch.seqs().size(1)));
+    }
+
+    /** {@link #predictNextConcepts} from given latents [B, T, C]: raw seqs [B, T, C] -> denormalized [B, T, C]. */
+    static Tensor teacherForced(OneTowerDiffusionLcm model, Tensor seqs, DdimSampler ddim, Tensor latents) {
+        Tensor clean = model.normalizer().normalize(seqs);                                    // [B,T,C]
         IncrementalState context = new IncrementalState();
         try {
             model.encodeClean(clean, context);
-            Tensor allowed = InterleavedMask.nextPositions(t, clean.device());
-            Tensor x0 = ddim.run(denoiser(model, context, 1, allowed), ddim.initialLatents(b, t));
-            return model.normalizer().denormalize(x0);                                        // [B,T,C]
+            Tensor allowed = InterleavedMask.nextPositions(clean.size(1), clean.device());
+            return model.normalizer().denormalize(ddim.run(denoiser(model, context, 1, allowed), latents));
         } finally {
             context.close();
         }

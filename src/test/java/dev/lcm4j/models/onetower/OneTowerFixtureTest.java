@@ -123,6 +123,19 @@ class OneTowerFixtureTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"learned", "swiglu"})
+    void teacherForcedPredictionOfEveryPositionMatchesPyTorch(String name) throws Exception {
+        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            OneTowerDiffusionLcm m = model(name);
+            DiffusionOptions cfg = DiffusionOptions.defaults().withGuidance(3.0, 0.7).withTimesteps(10, false).withInitialNoiseScale(0.6);
+            // lcm4j: one pass over the clean stream, all three latents denoised together; PyTorch: one prefix at a time
+            Tensor got = OneTowerDiffusionLcmFamily.teacherForced(m, npy(name, "gen_prompt.npy"),
+                    OneTowerDiffusionLcmFamily.sampler(m, cfg, Noise.global()), npy(name, "tf_noise.npy"));
+            assertCloseScaled(npy(name, "tf_next.npy"), got, 1e-5, name + " teacher-forced");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"learned", "swiglu"})
     void criterionAndGradientsMatchPyTorch(String name) throws Exception {
         try (PointerScope s = new PointerScope()) {
             OneTowerDiffusionLcm m = model(name);
