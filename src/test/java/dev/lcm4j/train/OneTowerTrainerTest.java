@@ -136,6 +136,15 @@ class OneTowerTrainerTest {
         assertEquals(0, Main.execute("predict", "--model_card", out.toString(), "--input", prompts.toString(), "--output", pred.toString(),
                 "--inference_timesteps", "5"));
         assertTrue(Files.isRegularFile(pred));
+
+        // the evaluator finds the family by its predictor name
+        Path dump = tmp.resolve("eval");
+        assertEquals(0, Main.execute("evaluate", "--predictor", "one_tower_diffusion_lcm", "--model_card", out.toString(),
+                "--tasks", "lcm_next_sentence", "--dataset.name", "otsynth=validation", "--task_args", "{\"round_trip\": false}",
+                "--inference_timesteps", "5", "--dump_dir", dump.toString()));
+        double l2 = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dump.resolve("results/lcm_next_sentence.json").toFile())
+                .path("results").path("l2").asDouble(Double.NaN);
+        assertTrue(l2 > 0 && Double.isFinite(l2), "l2 = " + l2);
     }
 
     @Test
