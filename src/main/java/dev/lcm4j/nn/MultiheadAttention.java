@@ -184,7 +184,9 @@ public final class MultiheadAttention extends Module {
     private Tensor attend(Tensor q, Tensor k, Tensor v, Tensor allowed) {
         double p = training ? attnDropout : 0.0;
         boolean reduced = q.scalar_type() != ScalarType.Float && q.scalar_type() != ScalarType.Double;
-        if (!q.is_cuda() && (reduced || headDim >= 128)) return mathAttention(q, k, v, allowed, p);
+        // on CPU an explicit mask also takes the plain formula: libtorch's fused kernel with a mask measured several
+        // times slower over a one-tower training step (bench/README.md)
+        if (!q.is_cuda() && (reduced || headDim >= 128 || allowed != null)) return mathAttention(q, k, v, allowed, p);
         return scaled_dot_product_attention(q, k, v, allowed == null ? new TensorOptional() : new TensorOptional(allowed),
                 p, false, new DoubleOptional(), false);
     }
