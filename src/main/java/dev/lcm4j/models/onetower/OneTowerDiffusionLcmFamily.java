@@ -92,7 +92,7 @@ public final class OneTowerDiffusionLcmFamily
         GuidanceTraining.check(criterion.cf_guidance_probability(), config.trained_with_cf_guidance());
     }
 
-    /** The paper's decoding settings (§2.4.1); no reference predictor exists whose defaults to keep (docs/quirks.md #38). */
+    /** The paper's decoding settings (§2.4.1); no reference predictor exists whose defaults to keep (docs/quirks.md #39). */
     public static final DiffusionOptions PAPER_DECODING = DiffusionOptions.readme().toBuilder().epsilon_scaling(1.00045).build();
 
     @Override
