@@ -28,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The one-tower model end to end through the CLI: +pretrain=one_tower (the loss falls), the card reloads, resume is
- * identical to a straight run, generation is reproducible for a seed, predict runs, +finetune=one_tower counts only
- * answer sentences, guidance on a model trained without it warns, mismatched guidance settings fail with one line.
+ * identical to a straight run, generation is reproducible for a seed, predict and evaluate run, +finetune=one_tower
+ * (bf16) counts only answer sentences, guidance on a model trained without it warns, mismatched guidance settings
+ * fail with one line.
  */
 @Tag("slow")
 class OneTowerTrainerTest {
@@ -198,12 +199,13 @@ class OneTowerTrainerTest {
             List<String> a = new ArrayList<>(List.of("train", "+finetune=one_tower", "++trainer.output_dir=" + out,
                     "~trainer.model_config_or_name", "++trainer.model_arch=toy_one_tower_diffusion_lcm", overrides(true),
                     "++trainer.training_data=[{name: supdata1t=train}]", "++trainer.validation_data=[{name: supdata1t=validation}]",
-                    "++trainer.dtype=torch.float32", "++trainer.max_steps=3", "++trainer.num_lr_warmup_steps=1",
+                    "++trainer.dtype=torch.bfloat16", "++trainer.max_steps=3", "++trainer.num_lr_warmup_steps=1",
                     "++trainer.checkpoint_every_n_steps=3", "++trainer.save_model_every_n_steps=3", "++trainer.validate_every_n_steps=3",
                     "++trainer.data_loading_config.max_tokens=40"));
             assertEquals(0, run(a));
             String valid = Files.readAllLines(out.resolve("metrics.jsonl")).stream().filter(l -> l.contains("Valid | supdata1t")).findFirst().orElseThrow();
             assertEquals(validationAnswers, (int) Double.parseDouble(valid.replaceAll(".*\"num_target_elements\": ([^,}]+).*", "$1")), valid);
+            assertTrue(metric(out, "Train", "loss").stream().allMatch(Double::isFinite), "bf16 autocast losses are finite");
             assertTrue(Files.readString(out.resolve("config_logs/all_config.yaml")).contains("one_tower_diffusion_next_sent_finetuning"));
         } finally {
             System.setProperty("LCM_CARDS_PATH", data + ":" + cards);
