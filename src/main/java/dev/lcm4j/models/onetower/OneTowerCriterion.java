@@ -11,6 +11,7 @@ import dev.lcm4j.models.diffusion.GuidanceTraining;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.nn.schedulers.StepSampler;
+import dev.lcm4j.torch.Devices;
 import dev.lcm4j.torch.Tensors;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -83,7 +84,7 @@ public final class OneTowerCriterion implements Criterion {
         }
         Tensor mask = batch.targetMask(supervised, 0);                           // [B,N] loss targets
         if (supervised && mask.sum().item_long() == 0) throw new LcmException("every document of the batch has an empty target");
-        if (timesteps == null) timesteps = stepSampler.sample(b, n);             // [B,N]
+        if (timesteps == null) timesteps = Devices.to(stepSampler.sample(b, n), x0.device()); // [B,N], CPU draws
         if (noise == null) noise = randn_like(x0);                               // [B,N,C]
         long[] flatSteps = Tensors.toLongs(timesteps.reshape(-1));
         Tensor x0Flat = x0.reshape(b * n, c), noiseFlat = noise.reshape(b * n, c);
