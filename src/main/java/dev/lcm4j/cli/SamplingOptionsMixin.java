@@ -18,12 +18,12 @@ final class SamplingOptionsMixin {
     @Option(names = "--sampling_option", paramLabel = "KEY=VALUE", description = {"Any sampling option of the model's",
             "family by its config name (repeatable; the value is YAML), for options without a flag of their own"})
     Map<String, String> extra;
-    @Option(names = "--inference_timesteps", description = "Denoising steps S, 1..T (two-tower; default 100; README: 40)") Integer inferenceTimesteps;
-    @Option(names = "--initial_noise_scale", description = "Std of the initial latent (two-tower; default 1.0; README: 0.6)") Double initialNoiseScale;
-    @Option(names = "--guidance_scale", description = "Classifier-free guidance weight; 1 = none (two-tower; default 1.0; README: 3)") Double guidanceScale;
-    @Option(names = "--guidance_rescale", description = "CFG rescale factor (two-tower; default 0.0; README: 0.7)") Double guidanceRescale;
+    @Option(names = "--inference_timesteps", description = "Denoising steps S, 1..T (two-tower default 100; one-tower default and README: 40)") Integer inferenceTimesteps;
+    @Option(names = "--initial_noise_scale", description = "Std of the initial latent (two-tower default 1.0; one-tower default and README: 0.6)") Double initialNoiseScale;
+    @Option(names = "--guidance_scale", description = "Classifier-free guidance weight; 1 = none (two-tower default 1.0; one-tower default and README: 3)") Double guidanceScale;
+    @Option(names = "--guidance_rescale", description = "CFG rescale factor (two-tower default 0.0; one-tower default and README: 0.7)") Double guidanceRescale;
     @Option(names = "--ddim_eta", description = "0 = deterministic DDIM (default), 1 = DDPM-like noise") Double ddimEta;
-    @Option(names = "--epsilon_scaling", description = "Divide the implied epsilon by this factor (default: off)") Double epsilonScaling;
+    @Option(names = "--epsilon_scaling", description = "Divide the implied epsilon by this factor (two-tower default: off; one-tower: 1.00045)") Double epsilonScaling;
     @Option(names = "--clip_noise", description = "Clip latents to +-this after every step (default 100)") Double clipNoise;
     @Option(names = "--thresholding", arity = "1", description = "Dynamic thresholding of the predicted x0 (default false)") Boolean thresholding;
     @Option(names = "--dynamic_thresholding_ratio", description = "Quantile for dynamic thresholding (default 0.995)") Double thresholdingRatio;

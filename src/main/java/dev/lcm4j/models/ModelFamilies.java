@@ -2,6 +2,7 @@ package dev.lcm4j.models;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.models.baselcm.BaseLcmFamily;
+import dev.lcm4j.models.onetower.OneTowerDiffusionLcmFamily;
 import dev.lcm4j.models.twotower.TwoTowerDiffusionLcmFamily;
 import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.ParamFactory;
@@ -22,7 +23,8 @@ public final class ModelFamilies {
     // The families lcm4j ships, one line each. The first is what a config without model_type builds (as the reference).
     private static final List<ModelFamily<?, ?, ?>> BUILT_IN = List.of(
             BaseLcmFamily.INSTANCE,
-            TwoTowerDiffusionLcmFamily.INSTANCE);
+            TwoTowerDiffusionLcmFamily.INSTANCE,
+            OneTowerDiffusionLcmFamily.INSTANCE);
 
     private static final Map<String, ModelFamily<?, ?, ?>> FAMILIES = new LinkedHashMap<>();
 

@@ -33,6 +33,18 @@ public final class DecoderLayer extends Module {
         return x.add(drop(h));
     }
 
+    /** The layer under an explicit self-attention mask ({@link MultiheadAttention#forwardMasked}). */
+    public Tensor forwardMasked(Tensor x, Tensor allowed) {
+        x = x.add(drop(selfAttn.forwardMasked(attnNorm.forward(x), allowed)));
+        return x.add(drop(ffn.forward(ffnNorm.forward(x))));
+    }
+
+    /** The layer for queries that read {@code cache} without writing it ({@link MultiheadAttention#forwardAgainstCache}). */
+    public Tensor forwardAgainstCache(Tensor x, KvCache cache, Tensor ctxAllowed) {
+        x = x.add(drop(selfAttn.forwardAgainstCache(attnNorm.forward(x), cache, ctxAllowed)));
+        return x.add(drop(ffn.forward(ffnNorm.forward(x))));
+    }
+
     private Tensor drop(Tensor t) {
         return training && dropout > 0 ? torch.dropout(t, dropout, true) : t;
     }

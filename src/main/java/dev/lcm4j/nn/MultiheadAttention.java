@@ -6,6 +6,7 @@ import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import dev.lcm4j.LcmException;
 
@@ -133,6 +134,61 @@ public final class MultiheadAttention extends Module {
                     p, false, new DoubleOptional(), false);
         }
         return outputProj.forward(attn.transpose(1, 2).reshape(b, s, modelDim));   // [B,S,D]
+    }
+
+    /**
+     * Self-attention under an explicit mask (no cache, no RoPE): x [B, S, D], allowed bool [B or 1, 1, S, S]
+     * (true = attend; every query row must allow at least one key). The one-tower model's interleaved layout uses it.
+     */
+    public Tensor forwardMasked(Tensor x, Tensor allowed) {
+        long b = x.size(0), s = x.size(1);
+        Tensor[] qkv = headsOf(x);                                      // [B,H,S,hd] each
+        return outputProj.forward(attend(qkv[0], qkv[1], qkv[2], allowed).transpose(1, 2).reshape(b, s, modelDim));
+    }
+
+    /**
+     * Queries that read a KV cache without writing to it: each of the S queries x [B, S, D] attends to the P cached
+     * positions ({@code ctxAllowed} bool [B or 1, 1, S, P], or null for all of them) and to its own key, not to the
+     * other queries. {@code cache} null or empty: each query attends to itself alone. No RoPE (positions are the
+     * caller's). Used to denoise a concept against the cached clean context.
+     */
+    public Tensor forwardAgainstCache(Tensor x, KvCache cache, Tensor ctxAllowed) {
+        long b = x.size(0), s = x.size(1);
+        Tensor[] qkv = headsOf(x);                                      // [B,H,S,hd] each
+        Tensor self = s == 1 ? null : eye(s, Tensors.opts(ScalarType.Bool, x.device())).view(1, 1, s, s);
+        Tensor k = qkv[1], v = qkv[2], allowed = self;
+        if (cache != null && cache.length() > 0) {
+            Tensor[] kv = cache.view();                                 // [B,H,P,hd]
+            long p = kv[0].size(2);
+            k = cat(new TensorVector(kv[0], k), 2);  // [B,H,P+S,hd]
+            v = cat(new TensorVector(kv[1], v), 2);
+            if (self != null || ctxAllowed != null) {
+                Tensor ctx = ctxAllowed != null ? ctxAllowed : ones(new long[] {1, 1, s, p}, Tensors.opts(ScalarType.Bool, x.device()));
+                Tensor own = self != null ? self : ones(new long[] {1, 1, 1, 1}, Tensors.opts(ScalarType.Bool, x.device()));
+                long rows = Math.max(ctx.size(0), own.size(0));
+                allowed = cat(new TensorVector(ctx.expand(rows, 1, s, p), own.expand(rows, 1, s, s)), 3);
+            }
+        }
+        return outputProj.forward(attend(qkv[0], k, v, allowed).transpose(1, 2).reshape(b, s, modelDim));
+    }
+
+    private Tensor[] headsOf(Tensor x) {
+        if (rope != null) throw new IllegalStateException("masked attention takes no RoPE: positions are added by the frontend");
+        long b = x.size(0), s = x.size(1);
+        return new Tensor[] {qProj.forward(x).view(b, s, numHeads, headDim).transpose(1, 2),
+                kProj.forward(x).view(b, s, numHeads, headDim).transpose(1, 2),
+                vProj.forward(x).view(b, s, numHeads, headDim).transpose(1, 2)};
+    }
+
+    /** Attention of [B,H,S,hd] queries on [B,H,K,hd] keys/values, with the same kernel choice as {@link #forward}. */
+    private Tensor attend(Tensor q, Tensor k, Tensor v, Tensor allowed) {
+        double p = training ? attnDropout : 0.0;
+        boolean reduced = q.scalar_type() != ScalarType.Float && q.scalar_type() != ScalarType.Double;
+        // on CPU an explicit mask also takes the plain formula: libtorch's fused kernel with a mask measured several
+        // times slower over a one-tower training step (bench/README.md)
+        if (!q.is_cuda() && (reduced || headDim >= 128 || allowed != null)) return mathAttention(q, k, v, allowed, p);
+        return scaled_dot_product_attention(q, k, v, allowed == null ? new TensorOptional() : new TensorOptional(allowed),
+                p, false, new DoubleOptional(), false);
     }
 
     /**

@@ -33,6 +33,28 @@ public final class TransformerDecoder extends Module {
         return x;
     }
 
+    /** The stack under an explicit self-attention mask allowed [B or 1, 1, S, S] (true = attend), without a cache. */
+    public Tensor forwardMasked(Tensor x, Tensor allowed) {
+        for (DecoderLayer layer : layers) x = layer.forwardMasked(x, allowed);
+        return finish(x);
+    }
+
+    /**
+     * Queries x [B, S, D] through the stack, each layer's queries attending to that layer's cached keys/values in
+     * {@code state} (masked by {@code ctxAllowed} [B or 1, 1, S, P], or all when null) and to their own key; the
+     * state is read, not extended. {@code state} null: every query attends to itself alone.
+     */
+    public Tensor forwardAgainstCache(Tensor x, IncrementalState state, Tensor ctxAllowed) {
+        for (int i = 0; i < layers.length; i++) x = layers[i].forwardAgainstCache(x, state == null ? null : state.cache(i), ctxAllowed);
+        return finish(x);
+    }
+
+    private Tensor finish(Tensor x) {
+        if (finalNorm != null) x = finalNorm.forward(x);
+        if (training && finalDropout > 0) x = torch.dropout(x, finalDropout, true);
+        return x;
+    }
+
     /** A named list of sub-modules (torch.nn.ModuleList). */
     static final class Container extends Module {
         <M extends Module> M add(String name, M m) {

@@ -21,12 +21,17 @@ class ValidationTest {
 
     @Test
     void allFourRecipesBindAndValidate() {
-        for (String recipe : List.of("+pretrain=mse", "+pretrain=two_tower", "+finetune=mse", "+finetune=two_tower")) {
+        for (String recipe : List.of("+pretrain=mse", "+pretrain=two_tower", "+finetune=mse", "+finetune=two_tower",
+                "+pretrain=one_tower", "+finetune=one_tower")) {
             TrainRunConfig c = run(recipe, "++trainer.output_dir=/runs/x");
             assertEquals("/runs/x", c.trainer().output_dir(), recipe);
             assertEquals(7168, c.trainer().data_loading_config().max_tokens(), recipe);
             assertEquals("/runs/x/config_logs", c.launcher().config_dump_dir(), recipe);
         }
+        TrainingConfig one = run("+pretrain=one_tower", "++trainer.output_dir=/o").trainer();
+        assertEquals("one_tower_diffusion_next_sent", one.criterion().name());
+        assertEquals(0.15, one.criterion().cf_guidance_probability());
+        assertEquals("one_tower_diffusion_next_sent_finetuning", run("+finetune=one_tower", "++trainer.output_dir=/o").trainer().criterion().name());
         TrainingConfig p = run("+pretrain=two_tower", "++trainer.output_dir=/o").trainer();
         assertEquals(0.15, p.criterion().cf_guidance_probability());
         assertEquals("two_tower_diffusion_next_sent", p.criterion().name());

@@ -7,6 +7,7 @@ import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.Lcm;
+import dev.lcm4j.models.diffusion.GuidanceTraining;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.nn.schedulers.StepSampler;
@@ -56,12 +57,7 @@ public final class DiffusionCriterion implements Criterion {
 
     /** Training with guidance (p > 0) and the model's {@code trained_with_cf_guidance} must agree, as the reference asserts. */
     static void checkGuidance(double cfGuidanceProbability, boolean trainedWithGuidance) {
-        if ((cfGuidanceProbability > 0) != trainedWithGuidance) {
-            throw new LcmException("criterion.cf_guidance_probability=" + cfGuidanceProbability + " but the model's"
-                    + " trained_with_cf_guidance is " + trainedWithGuidance + "; they must agree (as the reference asserts): "
-                    + (trainedWithGuidance ? "set ++trainer.criterion.cf_guidance_probability=0.15"
-                    : "set ++trainer.criterion.cf_guidance_probability=0 or model_arch_overrides={trained_with_cf_guidance: true}"));
-        }
+        GuidanceTraining.check(cfGuidanceProbability, trainedWithGuidance);
     }
 
     @Override

@@ -2,43 +2,24 @@ package dev.lcm4j.models.twotower;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
+import dev.lcm4j.models.diffusion.DdimSampler;
 import dev.lcm4j.models.diffusion.DiffusionOptions;
+import dev.lcm4j.nn.AdaLnModulator;
 import dev.lcm4j.nn.KvCache;
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
-import dev.lcm4j.nn.schedulers.DdimScheduler;
-import dev.lcm4j.nn.schedulers.DdimSchedulerConfig;
 import dev.lcm4j.torch.Noise;
 import dev.lcm4j.torch.Tensors;
-import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.bytedeco.pytorch.global.torch;
 
 /**
- * The DDIM reverse process of the two-tower model, as the reference's {@code predict_next_sentence} (no guidance)
- * and {@code predict_next_sentence_with_cf_guidance}: from a latent x_T ~ N(0, initial_noise_scale^2), each scheduled
- * step denoises conditioned on the encoded context and steps to the next timestep; the result is the last predicted
- * x0, denormalized.
- *
- * <p>Classifier-free guidance denoises every row twice, conditionally and unconditionally (the unconditional rows see
- * only the zero vector, key 0; the reference runs them as the second half of one batch of 2B, which gives the same
- * values), turns both outputs into epsilon, combines them as
- * {@code eps = phi * std(cond) / std(g) * g + (1 - phi) * g} with {@code g = uncond + w (cond - uncond)} and torch's
- * unbiased std over the concept dimension, and steps as an epsilon model. At t = T - 1, where zero-terminal-SNR makes
- * alpha_bar 0 and epsilon undefined, the conditional output steps alone, as in the reference (docs/quirks.md #7, #8).
+ * The DDIM reverse process of the two-tower model on the shared {@link DdimSampler} (guidance, rescale, schedule,
+ * thresholding, clipping are there): here is what a two-tower denoising step reads, the encoded context through the
+ * denoiser's cross-attention, with the per-timestep AdaLN modulations and the context's keys/values computed once.
+ * With guidance the unconditional rows see only the zero vector, key 0.
  */
 public final class DiffusionSampler {
-    private static final Logger LOG = LoggerFactory.getLogger(DiffusionSampler.class);
-
     private final TwoTowerDiffusionLcm model;
-    private final DiffusionOptions options;
-    private final DdimScheduler scheduler;
-    private final int[] schedule;
-    private final int trainSteps;
-    private final Noise noise;
+    private final DdimSampler ddim;
 
     /** A sampler drawing its latents and DDIM noise from torch's global generator. */
     public DiffusionSampler(TwoTowerDiffusionLcm model, DiffusionOptions options) {
@@ -47,43 +28,23 @@ public final class DiffusionSampler {
 
     /** A sampler drawing its latents and DDIM noise from {@code noise} (one row per batch row when per-row). */
     public DiffusionSampler(TwoTowerDiffusionLcm model, DiffusionOptions options, Noise noise) {
-        options.validate();
-        this.noise = noise;
         this.model = model;
-        this.options = options;
-        DdimSchedulerConfig c = model.config().noise_scheduler();
-        if (options.thresholding()) {
-            // as the reference's prep_for_denoising: the generator's thresholding options override the model's
-            c = c.toBuilder().thresholding(true).dynamic_thresholding_ratio(options.dynamic_thresholding_ratio())
-                    .sample_max_value(options.sample_max_value()).build();
-            this.scheduler = new DdimScheduler(c);
-        } else {
-            this.scheduler = model.scheduler();
-        }
-        this.trainSteps = c.num_diffusion_train_steps();
-        this.schedule = scheduler.timesteps(options.inference_timesteps(), options.reference_timestep_stride());
-        boolean guidanceAsked = options.classifierFreeGuidance() || options.guidance_rescale() != 0.0;
-        if (guidanceAsked && !model.config().trained_with_cf_guidance() && model.guidanceWarningDue()) {
-            LOG.warn("guidance_scale={} / guidance_rescale={} on a model trained without classifier-free guidance"
-                    + " (trained_with_cf_guidance: false): its unconditional predictions were never trained, so guided"
-                    + " outputs are unreliable; use --guidance_scale 1 for this model", options.guidance_scale(), options.guidance_rescale());
-        }
+        this.ddim = new DdimSampler(model.scheduler(), options, noise, model.sonarEmbedDim(), model::onDevice,
+                model.config().trained_with_cf_guidance(), model::guidanceWarningDue);
     }
 
     public DiffusionOptions options() {
-        return options;
+        return ddim.options();
     }
 
     /** The timesteps this sampler visits, in order. */
     public int[] schedule() {
-        return schedule.clone();
+        return ddim.schedule();
     }
 
     /** x_T for [B, S] positions: N(0, 1) * initial_noise_scale, clipped to +-clip_noise (drawn from the sampler's noise). */
     public Tensor initialLatents(long b, long s) {
-        // drawn on the CPU (the same numbers on any device), then moved to the model
-        Tensor x = model.onDevice(noise.randn(new long[] {b, s, model.sonarEmbedDim()}, null)).mul(Tensors.scalar(options.initial_noise_scale()));
-        return clip(x);
+        return ddim.initialLatents(b, s);
     }
 
     /**
@@ -124,29 +85,24 @@ public final class DiffusionSampler {
      */
     private Tensor run(Tensor[][] prepared, Tensor allowed, Tensor latents, ModulationCache cache) {
         long b = latents.size(0);
-        boolean cfg = options.classifierFreeGuidance();
-        Tensor[][] uncond = cfg ? model.denoiser().prepareContext(
+        Tensor[][] uncond = ddim.options().classifierFreeGuidance() ? model.denoiser().prepareContext(
                 zeros(new long[] {b, 0, model.modelDim()}, Tensors.opts(latents.scalar_type(), latents.device()))) : null;
-        DdimScheduler.Step out = null;
-        for (int k = 0; k < schedule.length; k++) {
-            int t = schedule[k];
-            int prevT = options.reference_timestep_stride() ? scheduler.referencePrevious(t, options.inference_timesteps())
-                    : DdimScheduler.previous(schedule, k);
-            // one timestep for every row: its modulations are computed once, [1,1,D], and broadcast
-            var mods = cache != null ? cache.get(t) : model.modulations(model.timestepTensor(1, 1, t));
-            Tensor pred = model.denoise(latents, mods, prepared, allowed);                   // [B,S,C]
-            if (!cfg) {
-                out = scheduler.step(pred, t, prevT, latents, options.ddim_eta(), stepNoise(latents), options.epsilon_scaling());
-            } else if (t == trainSteps - 1) {
-                out = scheduler.step(pred, t, prevT, latents, options.ddim_eta(), stepNoise(latents), options.epsilon_scaling());
-            } else {
-                Tensor both = cat(new TensorVector(pred, model.denoise(latents, mods, uncond, null)), 0); // [2B,S,C]
-                Tensor eps = guide(scheduler.epsilon(both, cat(new TensorVector(latents, latents), 0), t));
-                out = scheduler.step(eps, t, prevT, latents, options.ddim_eta(), stepNoise(latents), options.epsilon_scaling(), "epsilon");
+        // one timestep for every row: its modulations are computed once per step, [1,1,D], and broadcast
+        int[] lastT = {-1};
+        AdaLnModulator.Modulation[][][] mods = new AdaLnModulator.Modulation[1][][];
+        DdimSampler.Denoiser denoiser = (x, t, conditional) -> {
+            if (t != lastT[0]) {
+                mods[0] = cache != null ? cache.get(t) : model.modulations(model.timestepTensor(1, 1, t));
+                lastT[0] = t;
             }
-            latents = clip(out.prevSample());
-        }
-        return model.normalizer().denormalize(out.predOriginalSample());
+            return conditional ? model.denoise(x, mods[0], prepared, allowed) : model.denoise(x, mods[0], uncond, null);
+        };
+        return model.normalizer().denormalize(ddim.run(denoiser, latents));
+    }
+
+    /** Classifier-free guidance with rescale on epsilon [2B, S, C] (conditional half first) -> [B, S, C]: {@link DdimSampler#guide}. */
+    Tensor guide(Tensor eps) {
+        return ddim.guide(eps);
     }
 
     /** A cache for {@link #sample(ContextCache, Tensor, ModulationCache)}: empty until the first {@link ContextCache#append}. */
@@ -211,24 +167,5 @@ public final class DiffusionSampler {
             for (KvCache c : layers) c.clear();
             rows = -1;
         }
-    }
-
-    /** Classifier-free guidance with rescale on epsilon [2B, S, C] (conditional half first) -> [B, S, C]. */
-    Tensor guide(Tensor eps) {
-        long b = eps.size(0) / 2;
-        Tensor cond = eps.narrow(0, 0, b), uncond = eps.narrow(0, b, b);
-        Tensor g = uncond.add(cond.sub(uncond).mul(Tensors.scalar(options.guidance_scale())));
-        Tensor stdPos = cond.std(new long[] {-1}, true, true);
-        Tensor stdCfg = g.std(new long[] {-1}, true, true);
-        Tensor factor = stdPos.div(stdCfg).mul(Tensors.scalar(options.guidance_rescale())).add(Tensors.scalar(1 - options.guidance_rescale()));
-        return factor.mul(g);
-    }
-
-    private Tensor stepNoise(Tensor latents) {
-        return options.ddim_eta() > 0 ? noise.randnLike(latents) : null;
-    }
-
-    private Tensor clip(Tensor x) {
-        return x.clamp(new ScalarOptional(Tensors.scalar(-options.clip_noise())), new ScalarOptional(Tensors.scalar(options.clip_noise())));
     }
 }

@@ -1,0 +1,138 @@
+package dev.lcm4j.models.onetower;
+
+import static org.bytedeco.pytorch.global.torch.*;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.config.CriterionConfig;
+import dev.lcm4j.models.Criterion;
+import dev.lcm4j.models.EmbeddingsBatch;
+import dev.lcm4j.models.Lcm;
+import dev.lcm4j.models.diffusion.GuidanceTraining;
+import dev.lcm4j.models.normalizer.SonarNormalizer;
+import dev.lcm4j.nn.schedulers.DdimScheduler;
+import dev.lcm4j.nn.schedulers.StepSampler;
+import dev.lcm4j.torch.Devices;
+import dev.lcm4j.torch.Tensors;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * The one-tower model's training objective (paper §2.3.2, §2.3.3): {@code one_tower_diffusion_next_sent} and, supervised,
+ * {@code one_tower_diffusion_next_sent_finetuning}. Every sentence n of a document gets its own step t_n and noise;
+ * one forward pass over the interleaved sequence predicts every sentence at once. The loss of a sentence is the SUM
+ * over channels of the squared error, in normalized space, in float32; sentences are summed ("sum") or averaged
+ * ("mean"), optionally weighted per step (the same terms as the two-tower criterion).
+ *
+ * <p>Unsupervised, every real sentence is a target (sentence 0 sees only itself). Supervised, the targets are the
+ * answer sentences: the prompt's noisy slots are computed but feed no loss, and since noisy slots are never keys of
+ * any other slot, the result equals a layout with clean slots only for the prompt (docs/one-tower.md).
+ */
+public final class OneTowerCriterion implements Criterion {
+    public static final String PRETRAIN = "one_tower_diffusion_next_sent";
+    public static final String FINETUNE = "one_tower_diffusion_next_sent_finetuning";
+
+    private final boolean supervised;
+    private final boolean mean;
+    private final boolean computeRmse;
+    private final double cfGuidanceProb;
+    private final boolean logBuckets;
+    private final StepSampler stepSampler;
+    private final DdimScheduler scheduler;
+
+    public OneTowerCriterion(CriterionConfig c, OneTowerDiffusionLcm model) {
+        switch (c.name()) {
+            case PRETRAIN -> supervised = false;
+            case FINETUNE -> supervised = true;
+            default -> throw new LcmException("criterion '" + c.name() + "' does not apply to one_tower_diffusion_lcm");
+        }
+        GuidanceTraining.check(c.cf_guidance_probability(), model.config().trained_with_cf_guidance());
+        if (model.normalizer() == null) throw new LcmException("the one-tower criterion needs the model's normalizer");
+        this.mean = c.reduction() == CriterionConfig.Reduction.MEAN;
+        this.computeRmse = c.compute_rmse();
+        this.cfGuidanceProb = c.cf_guidance_probability();
+        this.logBuckets = c.log_losses_per_timestep_bucket();
+        this.scheduler = model.scheduler();
+        this.stepSampler = new StepSampler(c.step_sampling(), scheduler);
+    }
+
+    @Override
+    public boolean supervised() {
+        return supervised;
+    }
+
+    @Override
+    public Loss loss(Lcm model, EmbeddingsBatch batch) {
+        return compute((OneTowerDiffusionLcm) model, batch, null, null);
+    }
+
+    /**
+     * @param timesteps [B, N] steps of every sentence, or null to draw them
+     * @param noise     [B, N, C] noise, or null to draw it (after the steps; the guidance slots are drawn last)
+     */
+    public Loss compute(OneTowerDiffusionLcm model, EmbeddingsBatch batch, Tensor timesteps, Tensor noise) {
+        SonarNormalizer norm = model.normalizer();
+        Tensor x0 = norm.normalize(batch.seqs());                                // [B,N,C]
+        long b = x0.size(0), n = x0.size(1), c = x0.size(2);
+        long[] src = null;
+        if (supervised) {
+            src = batch.sourceLengths();
+            if (src == null) throw new LcmException("criterion " + FINETUNE + " needs data with a target_column");
+        }
+        Tensor mask = batch.targetMask(supervised, 0);                           // [B,N] loss targets
+        if (supervised && mask.sum().item_long() == 0) throw new LcmException("every document of the batch has an empty target");
+        if (timesteps == null) timesteps = Devices.to(stepSampler.sample(b, n), x0.device()); // [B,N], CPU draws
+        if (noise == null) noise = randn_like(x0);                               // [B,N,C]
+        long[] flatSteps = Tensors.toLongs(timesteps.reshape(-1));
+        Tensor x0Flat = x0.reshape(b * n, c), noiseFlat = noise.reshape(b * n, c);
+        Tensor target = switch (scheduler.config().prediction_type()) {
+            case "sample" -> x0;
+            case "epsilon" -> noise;
+            default -> scheduler.velocity(x0Flat, noiseFlat, flatSteps).view(b, n, c);
+        };
+        Tensor noisy = scheduler.addNoise(x0Flat, noiseFlat, flatSteps).view(b, n, c);
+        Tensor allowed = InterleavedMask.training(n, src, batch.lengths(), cfGuidanceProb, x0.device());
+        Tensor out = model.forward(x0, noisy, timesteps, allowed);               // [B,N,C]
+
+        Tensor pred = out.to(ScalarType.Float), tgtF = target.to(ScalarType.Float);
+        Tensor rowErr = rowSquaredError(pred, tgtF);                             // [B,N]
+        Tensor unnormErr;
+        try (NoGradGuard g = new NoGradGuard()) {
+            unnormErr = rowSquaredError(norm.denormalize(pred), norm.denormalize(tgtF));
+        }
+        if (computeRmse) {
+            rowErr = rowErr.add(Tensors.scalar(1e-5)).sqrt();
+            unnormErr = unnormErr.add(Tensors.scalar(1e-5)).sqrt();
+        }
+        Tensor notMask = mask.logical_not();
+        long numTargets = mask.sum().item_long();
+        Map<String, Double> summands = new LinkedHashMap<>();
+        summands.put("mse_loss", rowErr.detach().masked_fill(notMask, Tensors.scalar(0.0)).sum().item_double());
+        summands.put("unnormalized_reconstruction_loss", unnormErr.masked_fill(notMask, Tensors.scalar(0.0)).sum().item_double());
+        if (logBuckets) bucketLosses(rowErr.detach(), timesteps, mask, summands);
+        Tensor scales = stepSampler.lossScales(timesteps.masked_select(mask));
+        Tensor weighted = rowErr;
+        if (scales != null) weighted = zeros_like(rowErr).masked_scatter(mask, scales).mul(rowErr);
+        // select, not multiply: an Inf at a padded position must not turn the loss into NaN
+        Tensor loss = weighted.masked_fill(notMask, Tensors.scalar(0.0)).sum();
+        if (mean) loss = loss.div(Tensors.scalar(Math.max(1, numTargets)));
+        return new Loss(loss, numTargets, summands);
+    }
+
+    private static Tensor rowSquaredError(Tensor a, Tensor b) {
+        return a.sub(b).square().sum(new long[] {-1}, false, new ScalarTypeOptional());
+    }
+
+    /** Loss sums per tenth of the step range, {@code reconstruction_loss_t{lo}-{hi}} for lo <= t < hi, as two-tower's. */
+    private void bucketLosses(Tensor rowErr, Tensor timesteps, Tensor mask, Map<String, Double> out) {
+        int tt = scheduler.config().num_diffusion_train_steps();
+        float[] err = Tensors.toFloats(rowErr.masked_select(mask));
+        long[] steps = Tensors.toLongs(timesteps.masked_select(mask));
+        double[] sums = new double[10];
+        for (int i = 0; i < err.length; i++) sums[(int) Math.min(9, steps[i] * 10 / tt)] += err[i];
+        for (int k = 0; k < 10; k++) out.put(String.format("reconstruction_loss_t%d-%d", k * tt / 10, (k + 1) * tt / 10), sums[k]);
+    }
+}
