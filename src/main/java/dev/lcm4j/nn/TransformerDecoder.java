@@ -1,5 +1,6 @@
 package dev.lcm4j.nn;
 
+import dev.lcm4j.torch.ActivationCheckpoint;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -27,10 +28,20 @@ public final class TransformerDecoder extends Module {
     }
 
     public Tensor forward(Tensor x, IncrementalState state) {
-        for (int i = 0; i < layers.length; i++) x = layers[i].forward(x, state == null ? null : state.cache(i));
+        boolean checkpoint = state == null && checkpointingLayers();
+        for (int i = 0; i < layers.length; i++) {
+            DecoderLayer layer = layers[i];
+            x = checkpoint ? ActivationCheckpoint.run(in -> layer.forward(in[0], null), x)
+                    : layer.forward(x, state == null ? null : state.cache(i));
+        }
         if (finalNorm != null) x = finalNorm.forward(x);
         if (training && finalDropout > 0) x = torch.dropout(x, finalDropout, true);
         return x;
+    }
+
+    @Override
+    protected boolean supportsActivationCheckpointing() {
+        return true;
     }
 
     /** A named list of sub-modules (torch.nn.ModuleList). */

@@ -2,6 +2,7 @@ package dev.lcm4j.train;
 
 import static org.bytedeco.pytorch.global.torch.manual_seed;
 
+import dev.lcm4j.LcmException;
 import dev.lcm4j.config.TrainingConfig;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.dist.DistributedGroup;
@@ -123,6 +124,7 @@ public final class Trainer {
         manual_seed(cfg.seed());
         Lcm model = run.buildModel(ParamFactory.cpu(), last == null);
         if (last == null) broadcastParameters(model);
+        checkpointActivations(model, cfg.activation_checkpointing(), run.modelFamily.name());
         int dim = model.sonarEmbedDim();
         Criterion criterion = run.modelFamily.criterionOf(cfg.criterion(), model);
         Map<String, Tensor> trainable = Freezing.apply(model.namedParameters(), cfg.freezing_strategy(), cfg.freeze_modules());
@@ -210,6 +212,20 @@ public final class Trainer {
         }
         if (preempted) LOG.warn("stopped at step {} for the scheduler's preemption warning; a requeued run resumes from it", step);
         return new Result(step, lastLoss, lastValid, run.outputDir, preempted);
+    }
+
+    /**
+     * {@code trainer.activation_checkpointing}: every layer stack of the model (the shared {@code nn} stacks) keeps
+     * only its layers' inputs while training. Refused for a model that has no such stack, where it would do nothing.
+     */
+    static void checkpointActivations(Lcm model, boolean on, String family) {
+        int stacks = model.checkpointActivations(on);
+        if (on && stacks == 0) {
+            throw new LcmException("trainer.activation_checkpointing=true cannot apply to the " + family
+                    + " model: it has no transformer layer stack (nn.TransformerDecoder, nn.denoisers.LcmDenoiser) to"
+                    + " checkpoint; remove the key or set it to false");
+        }
+        if (on) LOG.info("activation checkpointing: {} layer stack(s) recompute their layers in the backward pass", stacks);
     }
 
     /** bf16 autocast for torch.bfloat16, and for torch.float16, which has no fast CPU path (with a warning). */
