@@ -100,7 +100,7 @@ public final class ActivationCheckpointBench {
         Arrays.fill(lengths, seq);
         EmbeddingsBatch data = new EmbeddingsBatch(seqs, lengths, null);
         long setupPeak = memoryKb("VmHWM");
-        long stepsPeak = 0;
+        long stepsPeak = 0, rssAfterForward = 0, hwmAfterBackward = 0;
 
         List<Double> times = new ArrayList<>();
         double firstLoss = Double.NaN;
@@ -116,7 +116,9 @@ public final class ActivationCheckpointBench {
                     if (bf16) Autocast.exit();
                 }
                 Tensor scaled = out.loss().div(Tensors.scalar(out.numTargets()));
+                rssAfterForward = memoryKb("VmRSS");
                 scaled.backward();
+                hwmAfterBackward = memoryKb("VmHWM");
                 if (i == 0) firstLoss = scaled.item_double();
             }
             opt.step(1e-4);
@@ -132,10 +134,12 @@ public final class ActivationCheckpointBench {
                 "{\"arch\": \"%s\", \"sets\": \"%s\", \"dtype\": \"%s\", \"batch\": [%d, %d], \"checkpoint\": %b, \"stacks\": %d,"
                         + " \"params\": %d, \"threads\": %d, \"steps\": %d, \"warmup\": %d, \"setup_peak_rss_mib\": %.1f,"
                         + " \"peak_rss_mib\": %.1f, \"step_peak_over_setup_mib\": %.1f, \"timed_steps_peak_rss_mib\": %.1f,"
+                        + " \"last_step_rss_after_forward_mib\": %.1f, \"last_step_peak_after_backward_mib\": %.1f,"
                         + " \"median_ms_per_step\": %.1f,"
                         + " \"ms_per_step\": %s, \"first_loss\": %.9g}",
                 arch, flat, dtype, batch, seq, checkpoint, stacks, model.parameterCount(), torch.get_num_threads(), steps, warmup,
-                setupPeak / 1024.0, peak / 1024.0, (peak - setupPeak) / 1024.0, stepsPeak / 1024.0, median, times, firstLoss));
+                setupPeak / 1024.0, peak / 1024.0, (peak - setupPeak) / 1024.0, stepsPeak / 1024.0,
+                rssAfterForward / 1024.0, hwmAfterBackward / 1024.0, median, times, firstLoss));
     }
 
     private static long highWater;

@@ -77,11 +77,15 @@ public final class ActivationCheckpoint {
         Tensor anchor = null;
         for (int j = 0; j < inputs.length; j++) {
             if (!state.needsGrad[j]) continue;
-            Tensor term = inputs[j].sub(state.detached[j]);                      // exact zeros, shape of x_j
-            InputGradient hook = new InputGradient(state, j);
-            PENDING.add(hook);
-            term.grad_fn().add_pre_hook(hook);
-            Tensor zero = term.sum();
+            int input = j;
+            // the zeros themselves are not needed once summed (their node saves nothing): only the scalar stays
+            Tensor zero = inInnerScope(() -> {
+                Tensor term = inputs[input].sub(state.detached[input]);         // exact zeros, shape of x_j
+                InputGradient hook = new InputGradient(state, input);
+                PENDING.add(hook);
+                term.grad_fn().add_pre_hook(hook);
+                return term.sum();
+            });
             anchor = anchor == null ? zero : anchor.add(zero);
         }
         if (anchor == null) {
