@@ -1,6 +1,7 @@
 package dev.lcm4j.cli;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.torch.OutOfMemory;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,21 +26,25 @@ public final class Main implements Runnable {
 
     /** libtorch's allocation failures (CPU or CUDA) and the JVM's own. */
     static boolean outOfMemory(Throwable ex) {
-        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof OutOfMemoryError) return true;
-            String m = String.valueOf(t.getMessage());
-            if (m.contains("DefaultCPUAllocator: can't allocate memory") || m.contains("CUDA out of memory")
-                    || m.contains("OutOfMemoryError")) return true;
-        }
-        return false;
+        return OutOfMemory.causedBy(ex);
     }
 
-    private static String firstLine(Throwable ex) {
-        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String m = t.getMessage();
-            if (m != null && !m.isBlank()) return m.lines().findFirst().orElse("").strip();
-        }
-        return ex.getClass().getSimpleName();
+    /**
+     * The one line an out-of-memory failure of {@code command} prints: what failed, and the setting of that command
+     * that bounds the memory a batch takes.
+     */
+    static String outOfMemoryLine(String command, Throwable ex) {
+        String lower = switch (command) {
+            case "train" -> "lower ++trainer.data_loading_config.max_tokens (raise ++trainer.gradient_accumulation to keep"
+                    + " the batch); a run resumes from its last checkpoint";
+            case "generate" -> "lower --batch_size or --max_gen_len";
+            case "predict" -> "lower --batch_size";
+            case "evaluate" -> "lower --generator_batch_size (and --data_loading.batch_size) or max_gen_len in --task_args";
+            case "prepare" -> "lower --token-budget or --max-batch-sentences";
+            default -> "shorten the input or use a smaller model";
+        };
+        return "out of memory (" + OutOfMemory.firstLine(ex) + "): " + lower
+                + "; or give the JVM more memory (LCM_JAVA_OPTS=-Xmx...) if the JVM ran out";
     }
 
     /**
@@ -92,9 +97,7 @@ public final class Main implements Runnable {
                 return 2;
             }
             if (outOfMemory(ex)) {
-                cmd.getErr().println("error: out of memory (" + firstLine(ex) + "); lower the batch: "
-                        + "++trainer.data_loading_config.max_tokens for train, --batch_size / --generator_batch_size or"
-                        + " --max_gen_len for predict, generate and evaluate, or give the JVM more memory (LCM_JAVA_OPTS=-Xmx...)");
+                cmd.getErr().println("error: " + outOfMemoryLine(cmd.getCommandName(), ex));
                 return 2;
             }
             if (ex instanceof UncheckedIOException || ex instanceof NoSuchFileException) {

@@ -47,8 +47,9 @@ import java.util.Map;
  * @param weight_decay                 AdamW weight decay (all parameters). Default 0.1.
  * @param adam_betas                   AdamW betas. Default [0.9, 0.98].
  * @param adam_eps                     AdamW epsilon. Default 1e-6.
- * @param loss_scaler_init_scale       initial fp16 loss scale. Default 2^15 = 32768.
- * @param loss_scaler_scale_window     steps without overflow before the scale grows; null = automatic. Default null.
+ * @param loss_scaler_init_scale       initial fp16 loss scale (fp16 on CUDA only; refused elsewhere). Default 2^15 = 32768.
+ * @param loss_scaler_scale_window     clean steps before the fp16 loss scale doubles; null = fairseq2's
+ *                                     max(int(2^14 / world_size), 1). Default null.
  * @param use_autocast                 run the forward pass under autocast. Default false.
  * @param validate_every_n_steps       validation period. Default 5000.
  * @param checkpoint_every_n_steps     checkpoint period. Default 5000.
@@ -187,6 +188,10 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
         positive("trainer.checkpoint_every_n_steps", checkpoint_every_n_steps);
         positive("trainer.save_model_every_n_steps", save_model_every_n_steps);
         positive("trainer.publish_metrics_every_n_steps", publish_metrics_every_n_steps);
+        if (!(loss_scaler_init_scale > 0) || !Float.isFinite((float) loss_scaler_init_scale)) {
+            throw new LcmException("trainer.loss_scaler_init_scale must be > 0 and below float32's maximum, got " + loss_scaler_init_scale);
+        }
+        if (loss_scaler_scale_window != null) positive("trainer.loss_scaler_scale_window", loss_scaler_scale_window);
         if (num_lr_warmup_steps < 0) {
             throw new LcmException("trainer.num_lr_warmup_steps must be >= 0, got " + num_lr_warmup_steps);
         }

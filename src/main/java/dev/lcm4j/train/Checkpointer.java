@@ -30,7 +30,8 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The training run's checkpoints: {@code checkpoints/step_N/} holds {@code model.pt} (the reference's format),
- * {@code optimizer.pt}, {@code trainer_state.yaml} (step, data passes, data-loader position, torch RNG state) and
+ * {@code optimizer.pt}, {@code trainer_state.yaml} (step, data passes, data-loader position, torch RNG state, the fp16
+ * loss scaler's scale and count of clean steps) and
  * {@code model_card.yaml}; with several processes, {@code trainer_state.yaml} holds every rank's data position and RNG
  * state and the world size. A directory is written under a temporary name and renamed, so a crash never leaves a
  * {@code step_N} that resume would trust; only the last {@code keep_last_n_checkpoints} are kept.
@@ -38,9 +39,14 @@ import org.bytedeco.pytorch.global.torch;
 final class Checkpointer {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
 
-    /** What a checkpoint holds besides the model and optimizer tensors. */
-    /** @param bestValidation {@link BestValidation#toMap()} as saved, or null (saved before it existed) */
-    record TrainerState(long step, long passes, Map<String, Object> loader, String rng, Map<String, Object> bestValidation) {}
+    /**
+     * What a checkpoint holds besides the model and optimizer tensors.
+     *
+     * @param bestValidation {@link BestValidation#toMap()} as saved, or null (saved before it existed)
+     * @param lossScaler     {@link DynamicLossScaler#state()} as saved, or null (the run did not scale the loss)
+     */
+    record TrainerState(long step, long passes, Map<String, Object> loader, String rng, Map<String, Object> bestValidation,
+                        Map<String, Object> lossScaler) {}
 
     private final TrainingRun run;
     private final DistributedGroup group;
@@ -88,20 +94,24 @@ final class Checkpointer {
      * Writes {@code step_<step>} atomically, then prunes old checkpoints. Every rank calls it: the ranks' data
      * positions and RNG states are gathered (and, for a sharded optimizer, its slices), rank 0 writes, and no rank
      * returns before the checkpoint is complete. Pruning never deletes {@code best}'s step.
+     *
+     * @param lossScaler {@link DynamicLossScaler#state()}: the same on every rank; null without loss scaling
      */
-    void save(long step, long passes, Lcm model, ParameterUpdater updater, Map<String, Object> loaderState, BestValidation best) {
+    void save(long step, long passes, Lcm model, ParameterUpdater updater, Map<String, Object> loaderState, BestValidation best,
+              Map<String, Object> lossScaler) {
         Map<String, Object> mine = new LinkedHashMap<>();
         mine.put("data_passes", passes);
         mine.put("training_data_loader", loaderState);
         mine.put("rng_state", rngState());
         List<String> perRank = group.allgatherStrings(new Yaml().dump(mine));
         Map<String, Object> optimizerState = updater.stateDict();
-        if (group.isMain()) write(step, model, optimizerState, perRank, best);
+        if (group.isMain()) write(step, model, optimizerState, perRank, best, lossScaler);
         group.barrier();
     }
 
     @SuppressWarnings("unchecked")
-    private void write(long step, Lcm model, Map<String, Object> optimizerState, List<String> perRank, BestValidation best) {
+    private void write(long step, Lcm model, Map<String, Object> optimizerState, List<String> perRank, BestValidation best,
+                       Map<String, Object> lossScaler) {
         Path finalDir = run.checkpointDir.resolve("step_" + step);
         Path tmp = run.checkpointDir.resolve("step_" + step + ".tmp-" + ProcessHandle.current().pid());
         try {
@@ -113,6 +123,7 @@ final class Checkpointer {
             ts.put("step", step);
             ts.put("world_size", perRank.size());
             ts.put("best_validation", best.toMap());
+            if (lossScaler != null) ts.put("loss_scaler", lossScaler);
             if (perRank.size() == 1) {
                 ts.putAll((Map<String, Object>) new Yaml().load(perRank.get(0)));
             } else {
@@ -171,7 +182,7 @@ final class Checkpointer {
             Map<String, Object> mine = saved == 1 ? ts : (Map<String, Object>) ((List<Object>) ts.get("ranks")).get(group.rank());
             return new TrainerState(((Number) ts.get("step")).longValue(), ((Number) mine.get("data_passes")).longValue(),
                     (Map<String, Object>) mine.get("training_data_loader"), (String) mine.get("rng_state"),
-                    (Map<String, Object>) ts.get("best_validation"));
+                    (Map<String, Object>) ts.get("best_validation"), (Map<String, Object>) ts.get("loss_scaler"));
         } catch (RuntimeException e) {
             throw damaged(dir, stateFile, e);
         }

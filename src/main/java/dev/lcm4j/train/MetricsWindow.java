@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * Training statistics between two publications of metrics (every {@code publish_metrics_every_n_steps} steps):
  * the loss averaged per target sentence over the window's steps (not the mean of step means), the criterion's extra
- * summands likewise, and sentences per second of wall time.
+ * summands likewise, sentences per second of wall time, the fp16 loss scale and the peak memory of the process.
  */
 final class MetricsWindow {
     private double lossSum;
@@ -35,8 +35,9 @@ final class MetricsWindow {
      * The reference's train metrics for the window ending with step {@code last}, then a fresh window.
      *
      * @param lrAfterStep the learning rate after the scheduler stepped (the reference logs get_effective_lr then)
+     * @param peakMemoryMib the process's peak memory so far ({@link dev.lcm4j.torch.PeakMemory}), NaN if unknown
      */
-    Map<String, Double> publishAndReset(TrainStep.Stats last, double lrAfterStep) {
+    Map<String, Double> publishAndReset(TrainStep.Stats last, double lrAfterStep, double peakMemoryMib) {
         double secs = seconds();
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", lossSum / Math.max(1, targets));
@@ -50,6 +51,9 @@ final class MetricsWindow {
         m.put("wall_time", secs);
         // several processes: the share of wall time spent summing gradients over the ranks
         if (communication > 0) m.put("communication_share", communication / Math.max(secs, 1e-9));
+        // fp16: the loss scale after the step, as the reference publishes it
+        if (!Double.isNaN(last.lossScale())) m.put("grad_scale", last.lossScale());
+        if (!Double.isNaN(peakMemoryMib)) m.put("peak_memory_mib", peakMemoryMib);
         lossSum = 0;
         targets = 0;
         sentences = 0;

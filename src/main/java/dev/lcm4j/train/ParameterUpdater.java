@@ -20,7 +20,8 @@ interface ParameterUpdater {
     double reduceGradients();
 
     /**
-     * Multiplies the summed gradients by {@code normFactor} (1 / #targets for reduction "sum"), clips them to
+     * Multiplies the summed gradients by {@code normFactor} (1 / #targets for reduction "sum", times 1 / the fp16 loss
+     * scale when the {@link DynamicLossScaler} runs, so the scale is undone before clipping), clips them to
      * {@code maxGradNorm} given their norm {@code rawNorm * normFactor}, and takes an AdamW step at {@code lr}.
      *
      * @return the norm after normalization, before clipping (what the reference logs as grad_norm)

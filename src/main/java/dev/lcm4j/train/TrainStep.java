@@ -10,7 +10,7 @@ import dev.lcm4j.dist.DistributedGroup;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.Lcm;
-import dev.lcm4j.torch.Autocast;
+import dev.lcm4j.torch.OutOfMemory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +22,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One optimizer step, as the reference's trainer takes it: {@code gradient_accumulation} micro-batches (forward under
- * autocast when bf16, backward), then gradients divided by the number of target sentences (reduction "sum"),
- * global-norm clipping and an AdamW update at the scheduled learning rate. A step whose loss or gradients are not
- * finite is skipped (up to {@code max_nans_or_infs} times) and the next batch is tried.
+ * the run's {@link Precision}, backward of the loss times the {@link DynamicLossScaler}'s scale), then gradients
+ * divided by the number of target sentences (reduction "sum") and by the loss scale, global-norm clipping and an AdamW
+ * update at the scheduled learning rate. A step whose loss or gradients are not finite is skipped and the next batch
+ * is tried: with loss scaling that is an overflow (the scale is halved), without it a NaN/Inf, allowed
+ * {@code max_nans_or_infs} times.
  */
 final class TrainStep {
     private static final Logger LOG = LoggerFactory.getLogger(TrainStep.class);
@@ -41,9 +43,11 @@ final class TrainStep {
      * @param gradNorm      gradient norm after normalization, before clipping (what the reference logs)
      * @param lr            the learning rate of the update
      * @param communicationSeconds time in gradient collectives (0 on one process)
+     * @param lossScale     the fp16 loss scale after the step (what the next step uses; the reference's grad_scale);
+     *                      NaN without loss scaling
      */
     record Stats(double lossPerTarget, long targets, long sentences, long documents, Map<String, Double> summands,
-                 double rawGradNorm, double gradNorm, double lr, double communicationSeconds) {}
+                 double rawGradNorm, double gradNorm, double lr, double communicationSeconds, double lossScale) {}
 
     private final TrainingConfig cfg;
     private final Lcm model;
@@ -51,27 +55,48 @@ final class TrainStep {
     private final ParameterUpdater updater;
     private final LrSchedule schedule;
     private final DistributedGroup group;
-    private final boolean bf16;
+    private final Precision precision;
+    private final DynamicLossScaler scaler;
     private final boolean sumReduction;
     private int nanCount;
 
+    /** A step in float32 without loss scaling. */
     TrainStep(TrainingConfig cfg, Lcm model, Criterion criterion, ParameterUpdater updater, LrSchedule schedule,
-              DistributedGroup group, boolean bf16) {
+              DistributedGroup group) {
+        this(cfg, model, criterion, updater, schedule, group, Precision.FLOAT32, DynamicLossScaler.disabled());
+    }
+
+    TrainStep(TrainingConfig cfg, Lcm model, Criterion criterion, ParameterUpdater updater, LrSchedule schedule,
+              DistributedGroup group, Precision precision, DynamicLossScaler scaler) {
         this.cfg = cfg;
         this.model = model;
         this.criterion = criterion;
         this.updater = updater;
         this.schedule = schedule;
         this.group = group;
-        this.bf16 = bf16;
+        this.precision = precision;
+        this.scaler = scaler;
         this.sumReduction = cfg.criterion().reduction() == CriterionConfig.Reduction.SUM;
     }
 
     /**
      * Takes step {@code step + 1} on batches of {@code data}; null when it was skipped for a non-finite loss or
-     * gradient. The statistics are summed over the ranks, so every rank returns the same.
+     * gradient. The statistics are summed over the ranks, so every rank returns the same. An allocation failure of
+     * libtorch is one line naming {@code data_loading_config.max_tokens}.
      */
     Stats run(long step, BatchSource data) {
+        try {
+            return runStep(step, data);
+        } catch (RuntimeException e) {
+            if (!OutOfMemory.causedBy(e)) throw e;
+            throw new LcmException("out of memory in training step " + (step + 1) + " (" + OutOfMemory.firstLine(e)
+                    + "): lower ++trainer.data_loading_config.max_tokens (now " + cfg.data_loading_config().max_tokens()
+                    + "; raise ++trainer.gradient_accumulation to keep the batch); the checkpoints written so far are kept"
+                    + " and the same command resumes from the last one", e);
+        }
+    }
+
+    private Stats runStep(long step, BatchSource data) {
         long targets = 0, sentences = 0, documents = 0;
         double loss = 0;
         Map<String, Double> summands = new LinkedHashMap<>(); // the criterion adds the same keys in the same order on every rank
@@ -97,7 +122,7 @@ final class TrainStep {
             try (PointerScope scope = new PointerScope()) {
                 Criterion.Loss out = forward(toBatch(docs, criterion.supervised()));
                 updater.beforeBackward(micro == accumulation - 1);
-                out.loss().backward();
+                scaler.scaled(out.loss()).backward();
                 loss += out.loss().item_double();
                 targets += out.numTargets();
                 out.summands().forEach((k, v) -> summands.merge(k, v, Double::sum));
@@ -120,17 +145,31 @@ final class TrainStep {
         documents = (long) global[3];
         k = 4;
         for (Map.Entry<String, Double> e : summands.entrySet()) e.setValue(global[k++]);
-        if (!Double.isFinite(loss)) return skip("loss", step);
+        // with loss scaling a non-finite loss is an overflow like any other (as fairseq2's scaler sees it)
+        if (!Double.isFinite(loss)) return scaler.enabled() ? overflow(step) : skip("loss", step);
+        // the norm of the gradients summed over the ranks: an inf/NaN on any rank makes it non-finite on every rank, so
+        // all ranks skip the same step (the "found inf" flag is reduced with the gradients)
         double rawNorm = updater.reduceGradients();
         // a finite loss with overflowing gradients must not reach AdamW (inf/inf = NaN weights)
-        if (!Double.isFinite(rawNorm)) return skip("gradients", step);
-        // reduction "sum": gradients of the summed loss are divided by the number of target sentences of all ranks
-        double normFactor = !cfg.turn_off_grad_normalization() && sumReduction ? 1.0 / Math.max(1, targets) : 1.0;
+        if (!Double.isFinite(rawNorm)) return scaler.enabled() ? overflow(step) : skip("gradients", step);
+        // reduction "sum": gradients of the summed loss are divided by the number of target sentences of all ranks;
+        // the loss scale is undone in the same multiplication (a power of two: the product rounds as two would)
+        double unscale = scaler.inverseScale();
+        double normFactor = (!cfg.turn_off_grad_normalization() && sumReduction ? 1.0 / Math.max(1, targets) : 1.0) * unscale;
         double lr = schedule.lr(step);
         double gradNorm = updater.update(lr, normFactor, cfg.max_grad_norm(), rawNorm);
+        scaler.stepped(step + 1);
+        double lossScale = scaler.enabled() ? scaler.scale() : Double.NaN;
         double lossPerTarget = sumReduction ? loss / Math.max(1, targets) : loss / (accumulation * group.worldSize());
-        return new Stats(lossPerTarget, targets, sentences, documents, summands, rawNorm, gradNorm, lr,
-                updater.lastCommunicationSeconds());
+        return new Stats(lossPerTarget, targets, sentences, documents, summands, rawNorm * unscale, gradNorm, lr,
+                updater.lastCommunicationSeconds(), lossScale);
+    }
+
+    /** A step whose scaled gradients overflowed: nothing is updated, the scale is halved, the next batch is tried. */
+    private Stats overflow(long step) {
+        scaler.overflowed(step + 1);
+        updater.zeroGrad();
+        return null;
     }
 
     /** SplitMix64 of a seed and a counter: independent streams for the micro-batches. */
@@ -146,15 +185,9 @@ final class TrainStep {
         return criterion.supervised();
     }
 
-    /** The criterion's loss on a batch, under bf16 autocast when the run computes in bf16. */
+    /** The criterion's loss on a batch, under the run's autocast. */
     Criterion.Loss forward(EmbeddingsBatch batch) {
-        if (!bf16) return criterion.loss(model, batch);
-        Autocast.enter();
-        try {
-            return criterion.loss(model, batch);
-        } finally {
-            Autocast.exit();
-        }
+        return precision.forward(() -> criterion.loss(model, batch));
     }
 
     private Stats skip(String what, long step) {

@@ -10,7 +10,8 @@ import dev.lcm4j.io.ProgressBars;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.nn.ParamFactory;
-import dev.lcm4j.torch.Tensors;
+import dev.lcm4j.torch.OutOfMemory;
+import dev.lcm4j.torch.PeakMemory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,15 +121,17 @@ public final class Trainer {
         long lastStep = group.allreduceMax(group.isMain() && resume && checkpointer.latest() != null
                 ? Checkpointer.stepOf(checkpointer.latest()) : -1);
         Path last = lastStep < 0 ? null : run.checkpointDir.resolve("step_" + lastStep);
-        boolean bf16 = computesInBf16(cfg.dtype());
         manual_seed(cfg.seed());
-        Lcm model = run.buildModel(ParamFactory.cpu(), last == null);
+        Lcm model = buildModel(last == null);
         if (last == null) broadcastParameters(model);
         checkpointActivations(model, cfg.activation_checkpointing(), run.modelFamily.name());
+        int cudaDevice = cudaDevice(model);
+        Precision precision = Precision.forTraining(cfg.dtype(), cudaDevice >= 0);
+        DynamicLossScaler scaler = lossScaler(cfg, precision);
         int dim = model.sonarEmbedDim();
         Criterion criterion = run.modelFamily.criterionOf(cfg.criterion(), model);
         Map<String, Tensor> trainable = Freezing.apply(model.namedParameters(), cfg.freezing_strategy(), cfg.freeze_modules());
-        ParameterUpdater updater = updater(cfg, trainable, bf16);
+        ParameterUpdater updater = updater(cfg, trainable, precision.bf16());
         LrSchedule schedule = LrSchedule.create(cfg.lr_schedule(), cfg.lr(), cfg.start_lr(), cfg.final_lr(),
                 cfg.num_lr_warmup_steps(), cfg.max_steps(), cfg.lr_stage_ratios());
         DatacardRegistry cards = DatacardRegistry.fromEnvironment();
@@ -144,6 +147,7 @@ public final class Trainer {
             Checkpointer.TrainerState st = checkpointer.restore(last, model, updater);
             data.restore(st.passes(), st.loader());
             best = BestValidation.fromMap(st.bestValidation());
+            scaler.restore(st.lossScaler(), last.resolve("trainer_state.yaml").toString());
             Checkpointer.setRngState(st.rng());
             LOG.info("resuming {} from step {}", run.outputDir, step);
         }
@@ -159,7 +163,7 @@ public final class Trainer {
         if (group.isMain()) run.dumpConfig();
         setupDone = true;
 
-        TrainStep trainStep = new TrainStep(cfg, model, criterion, updater, schedule, group, bf16);
+        TrainStep trainStep = new TrainStep(cfg, model, criterion, updater, schedule, group, precision, scaler);
         Validation validation = new Validation(cfg, cards, dim, group);
         MetricsWindow window = new MetricsWindow();
         model.train(true);
@@ -176,10 +180,13 @@ public final class Trainer {
                 lastLoss = stats.lossPerTarget();
                 window.add(stats);
                 bar.stepTo(step);
-                bar.setExtraMessage(String.format(Locale.ROOT, " loss=%.4g lr=%.3g sent/s=%.0f", stats.lossPerTarget(), stats.lr(),
-                        window.sentencesPerSecond()));
-                if (metrics != null && (step % cfg.publish_metrics_every_n_steps() == 0 || step == cfg.max_steps())) {
-                    metrics.publish("Train", step, window.publishAndReset(stats, schedule.lr(step)));
+                double peakMib = PeakMemory.mib(cudaDevice);
+                bar.setExtraMessage(String.format(Locale.ROOT, " loss=%.4g lr=%.3g sent/s=%.0f%s", stats.lossPerTarget(), stats.lr(),
+                        window.sentencesPerSecond(), Double.isNaN(peakMib) ? "" : String.format(Locale.ROOT, " peak=%.0fMiB", peakMib)));
+                if (step % cfg.publish_metrics_every_n_steps() == 0 || step == cfg.max_steps()) {
+                    // every rank reaches this step: the published peak is the largest of the ranks'
+                    double peakOfRanks = Double.isNaN(peakMib) ? Double.NaN : group.allreduceMax(Math.round(peakMib * 1024)) / 1024.0;
+                    if (metrics != null) metrics.publish("Train", step, window.publishAndReset(stats, schedule.lr(step), peakOfRanks));
                 }
                 boolean validated = false;
                 if (cfg.validate_every_n_steps() > 0 && step % cfg.validate_every_n_steps() == 0 && !cfg.validation_data().isEmpty()) {
@@ -196,7 +203,7 @@ public final class Trainer {
                 preempted = group.allreduceMax(Preemption.requested() ? 1 : 0) == 1;
                 if (step % cfg.checkpoint_every_n_steps() == 0 || step == cfg.max_steps() || step == stopAfterStep || preempted
                         || stopEarly || (validated && cfg.keep_best_checkpoint())) {
-                    checkpointer.save(step, data.passes(), model, updater, data.loaderState(), best);
+                    checkpointer.save(step, data.passes(), model, updater, data.loaderState(), best, scaler.state());
                 }
             }
         }
@@ -228,15 +235,61 @@ public final class Trainer {
         if (on) LOG.info("activation checkpointing: {} layer stack(s) recompute their layers in the backward pass", stacks);
     }
 
-    /** bf16 autocast for torch.bfloat16, and for torch.float16, which has no fast CPU path (with a warning). */
-    private static boolean computesInBf16(String dtype) {
-        ScalarType compute = Tensors.dtype(dtype);
-        if (compute == ScalarType.Half) {
-            LOG.warn("dtype torch.float16 (the reference's GPU recipes) has no fast CPU path; lcm4j computes in bfloat16 autocast instead."
-                    + " Pass ++trainer.dtype=torch.float32 for full precision.");
-            return true;
+    /** The model, or one line when its parameters do not fit in memory (before any step, so no batch setting helps). */
+    private Lcm buildModel(boolean initialize) {
+        try {
+            return run.buildModel(ParamFactory.cpu(), initialize);
+        } catch (RuntimeException e) {
+            if (!OutOfMemory.causedBy(e)) throw e;
+            throw new LcmException("out of memory while building the model (" + OutOfMemory.firstLine(e) + "): its parameters"
+                    + " do not fit; choose a smaller trainer.model_arch or model_arch_overrides, or run where there is more memory", e);
         }
-        return compute == ScalarType.BFloat16;
+    }
+
+    /**
+     * The CUDA device index of the model's parameters, or -1 when they are on the CPU: the one place training asks
+     * where the model is (precision, loss scaling and peak memory follow it). Every model is built on the CPU until
+     * a device setting exists.
+     */
+    static int cudaDevice(Lcm model) {
+        for (Tensor p : model.namedParameters().values()) {
+            return p.is_cuda() ? Math.max(0, p.device().index()) : -1;
+        }
+        return -1;
+    }
+
+    /**
+     * The fp16 loss scaler when the run computes in float16 (on CUDA), else a disabled one; {@link #scaleLossOnCpu()}
+     * turns it on for any dtype. The {@code loss_scaler_*} keys are refused by name where no scaler runs.
+     */
+    private DynamicLossScaler lossScaler(TrainingConfig cfg, Precision precision) {
+        if (precision.lossScaling() || scaleLossOnCpu) return DynamicLossScaler.of(cfg, group.worldSize());
+        String key = null;
+        Object value = null;
+        if (cfg.loss_scaler_scale_window() != null) {
+            key = "loss_scaler_scale_window";
+            value = cfg.loss_scaler_scale_window();
+        } else if (cfg.loss_scaler_init_scale() != TrainingConfig.builder().build().loss_scaler_init_scale()) {
+            key = "loss_scaler_init_scale";
+            value = cfg.loss_scaler_init_scale();
+        }
+        if (key != null) {
+            throw new LcmException("trainer." + key + "=" + value + " applies to the fp16 loss scaler, which runs only for dtype"
+                    + " torch.float16 on CUDA; this run computes in " + cfg.dtype() + (cfg.dtype().equals("torch.float16")
+                    ? " on the CPU (as bfloat16, which needs no loss scaling)" : "") + ": remove the key");
+        }
+        return DynamicLossScaler.disabled();
+    }
+
+    private boolean scaleLossOnCpu;
+
+    /**
+     * Runs the fp16 dynamic loss scaler whatever the dtype and device: on the CPU in float32 the scaler's skip, halving,
+     * growth and checkpointed state are the same as in an fp16 run on CUDA, so tests exercise them without a GPU.
+     */
+    Trainer scaleLossOnCpu() {
+        this.scaleLossOnCpu = true;
+        return this;
     }
 
     private Path tbDir() {

@@ -174,16 +174,17 @@ class SlurmClusterTest {
         assertTrue(step >= 50 && step < 1500, log);
         assertTrue(Files.isDirectory(out.resolve("checkpoints/step_" + step)), "a checkpoint of the step it stopped at");
         // a requeued job waits about two minutes before it may start again (its begin time, set once it is back in
-        // the queue); the test has no reason to
+        // the queue); the test waits less, but not zero: slurmd refuses to launch a job whose credential was made in
+        // the same second as the kill of its previous run ("Job credential revoked"), which fails the job
         waitFor(() -> "PENDING".equals(slurm.show(job).get(0).state()), 120, "job " + job + " to be pending again");
-        Outcome release = run(List.of("scontrol", "update", "JobId=" + job, "StartTime=now"), 30);
+        Outcome release = run(List.of("scontrol", "update", "JobId=" + job, "StartTime=now+5"), 30);
         assertEquals(0, release.code(), release.out());
         waitFor(() -> slurm.show(job).get(0).finished(), 400, "job " + job + " to finish after its requeue");
         Slurm.JobState s = slurm.show(job).get(0);
         System.out.printf("SlurmClusterTest: job %s stopped at step %d, requeued, resumed, finished in %.1f s%n", job, step,
                 (System.nanoTime() - t0) / 1e9);
-        assertEquals("COMPLETED", s.state());
         log = Files.readString(out.resolve("executor_logs/" + job + ".log"));
+        assertEquals("COMPLETED", s.state(), "job " + job + " " + s + "; its log:\n" + log);
         assertTrue(log.contains("resuming " + out + " from step " + step), log);
         assertTrue(log.contains("trained to step 1500"), log);
         assertTrue(Files.readString(out.resolve("checkpoints/step_1500/trainer_state.yaml")).contains("world_size: 2"));

@@ -48,12 +48,21 @@ public final class DataParallelHarness {
      * @param micro     micro-batches in a step's global batch
      * @param fullBatch one process runs the whole global batch as ONE micro-batch (MSE without dropout only)
      * @param bf16Reduce the sharded ranks sum gradients in bfloat16 ({@code fsdp_fp32_reduce: false}): close, not equal
+     * @param overflow  the fp16 loss scaler runs, and global micro-batch 1 of step 2 (rank 1's on two processes) has an
+     *                  inf gradient: every rank must skip that step, halve the scale and retry on other batches
      */
-    record Case(String name, String family, boolean sharded, int micro, boolean fullBatch, boolean bf16Reduce) {
+    record Case(String name, String family, boolean sharded, int micro, boolean fullBatch, boolean bf16Reduce, boolean overflow) {
         Case(String name, String family, boolean sharded, int micro, boolean fullBatch) {
-            this(name, family, sharded, micro, fullBatch, false);
+            this(name, family, sharded, micro, fullBatch, false, false);
+        }
+
+        Case(String name, String family, boolean sharded, int micro, boolean fullBatch, boolean bf16Reduce) {
+            this(name, family, sharded, micro, fullBatch, bf16Reduce, false);
         }
     }
+
+    static final int OVERFLOW_STEP = 2;
+    static final double INIT_SCALE = 1024;
 
     static final List<Case> CASES = List.of(
             new Case("mse_replicated", "base_lcm", false, 2, false),
@@ -63,7 +72,9 @@ public final class DataParallelHarness {
             new Case("mse_accumulation_4", "base_lcm", false, 4, false),
             new Case("mse_sharded_accumulation_4", "base_lcm", true, 4, false),
             new Case("mse_full_batch", "base_lcm", false, 2, true),
-            new Case("mse_sharded_bf16_reduce", "base_lcm", true, 2, false, true));
+            new Case("mse_sharded_bf16_reduce", "base_lcm", true, 2, false, true),
+            new Case("mse_overflow_on_one_rank", "base_lcm", false, 2, false, false, true),
+            new Case("mse_sharded_overflow_on_one_rank", "base_lcm", true, 2, false, false, true));
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
@@ -90,7 +101,23 @@ public final class DataParallelHarness {
         CriterionConfig cc = CriterionConfig.builder()
                 .name(mse ? "next_sentence_mse" : "two_tower_diffusion_next_sent").compute_rmse(false)
                 .cf_guidance_probability(mse ? 0.0 : 0.15).build();
-        Criterion criterion = family.criterionOf(cc, model);
+        Criterion inner = family.criterionOf(cc, model);
+        FixedBatches data = new FixedBatches(c, group.rank(), world);
+        Tensor victim = model.namedParameters().values().iterator().next();
+        Criterion criterion = !c.overflow() ? inner : new Criterion() {
+            @Override
+            public Loss loss(Lcm m, dev.lcm4j.models.EmbeddingsBatch batch) {
+                Loss l = inner.loss(m, batch);
+                if (data.step != OVERFLOW_STEP || data.attempt > 0 || data.lastGlobal != 1) return l;
+                // sqrt(p - p) is 0, its derivative +inf: a finite loss whose gradient overflows
+                return new Loss(l.loss().add(victim.sub(victim.detach()).sqrt().sum()), l.numTargets(), l.summands());
+            }
+
+            @Override
+            public boolean supervised() {
+                return false;
+            }
+        };
         int accumulation = c.fullBatch() && world == 1 ? 1 : c.micro() / world;
         TrainingConfig cfg = TrainingConfig.builder().output_dir("unused").criterion(cc).seed(3).lr(3e-3).lr_schedule("noop")
                 .max_grad_norm(0.5).gradient_accumulation(accumulation).build();
@@ -100,12 +127,22 @@ public final class DataParallelHarness {
                         c.bf16Reduce() ? org.bytedeco.pytorch.global.torch.ScalarType.BFloat16 : org.bytedeco.pytorch.global.torch.ScalarType.Float)
                 : new ReplicatedUpdater(new AdamW(trainable, 0.9, 0.98, 1e-6, 0.1), new ArrayList<>(trainable.values()), group);
         LrSchedule schedule = LrSchedule.create("noop", 3e-3, 0, 0, 0, STEPS, List.of(0.1, 0.4, 0.5));
-        TrainStep step = new TrainStep(cfg, model, criterion, updater, schedule, group, false);
-        FixedBatches data = new FixedBatches(c, group.rank(), world);
+        // the window is set: the default depends on the world size, and the runs must scale alike
+        DynamicLossScaler scaler = c.overflow() ? DynamicLossScaler.enabled(INIT_SCALE, 100, world) : DynamicLossScaler.disabled();
+        TrainStep step = new TrainStep(cfg, model, criterion, updater, schedule, group, Precision.FLOAT32, scaler);
         for (long s = 0; s < STEPS; s++) {
             data.step = s;
             data.calls = 0;
-            if (step.run(s, data) == null) throw new IllegalStateException("step " + s + " was skipped");
+            data.attempt = 0;
+            if (step.run(s, data) != null) continue;
+            if (!c.overflow() || s != OVERFLOW_STEP) throw new IllegalStateException("step " + s + " was skipped");
+            data.calls = 0;
+            data.attempt = 1;
+            if (step.run(s, data) == null) throw new IllegalStateException("step " + s + " was skipped twice");
+        }
+        if (c.overflow() && scaler.scale() != INIT_SCALE / 2) {
+            throw new IllegalStateException(c.name() + ": rank " + group.rank() + " ends at loss scale " + scaler.scale()
+                    + ", not " + INIT_SCALE / 2 + " after one overflow");
         }
         return model;
     }
@@ -148,6 +185,8 @@ public final class DataParallelHarness {
         private final int rank, world;
         long step;
         int calls;
+        int attempt;    // 1: the retry of a skipped step reads other batches, as the trainer reads the next ones
+        int lastGlobal; // the global micro-batch index last handed out
 
         FixedBatches(Case c, int rank, int world) {
             this.c = c;
@@ -162,7 +201,8 @@ public final class DataParallelHarness {
                 for (int g = 0; g < c.micro(); g++) all.addAll(microBatch(step, g));
                 return all;
             }
-            return microBatch(step, (calls++) * world + rank);
+            lastGlobal = (calls++) * world + rank;
+            return microBatch(step + 1000L * attempt, lastGlobal);
         }
 
         @Override

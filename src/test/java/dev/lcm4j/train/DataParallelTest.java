@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Data parallelism is exact: 5 steps of the same global batches on 1 process and on 2 processes (Gloo, two JVMs)
  * give the same parameters within 1e-5, for the MSE and the two-tower model, with the replicated and the sharded
- * optimizer, with gradient accumulation, and with one full batch against two halves.
+ * optimizer, with gradient accumulation, and with one full batch against two halves; and with the fp16 loss scaler
+ * when only rank 1's gradient overflows: both ranks skip the step (the harness fails if a rank's scale was not halved
+ * once), and the runs still agree.
  */
 @Tag("slow")
 class DataParallelTest {
