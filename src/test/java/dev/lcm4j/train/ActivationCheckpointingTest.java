@@ -87,7 +87,10 @@ class ActivationCheckpointingTest {
         ParameterUpdater updater = new ReplicatedUpdater(new AdamW(trainable, 0.9, 0.98, 1e-6, 0.1),
                 new ArrayList<>(trainable.values()), DistributedGroup.single());
         LrSchedule schedule = LrSchedule.create("noop", 3e-3, 0, 0, 0, 10, List.of(0.1, 0.4, 0.5));
-        return new TrainStep(cfg, model, criterion, updater, schedule, DistributedGroup.single(), bf16);
+        Precision precision = bf16 ? new Precision(org.bytedeco.pytorch.global.torch.ScalarType.BFloat16,
+                org.bytedeco.pytorch.global.torch.DeviceType.CPU, false) : Precision.FLOAT32;
+        return new TrainStep(cfg, model, criterion, updater, schedule, DistributedGroup.single(), precision,
+                DynamicLossScaler.disabled());
     }
 
     /** Every parameter's gradient of the loss of one batch (seeded draws), with or without checkpointing. */
