@@ -53,6 +53,7 @@ public final class ActivationCheckpointBench {
         String arch = "toy_base_lcm", dtype = "fp32";
         int batch = 32, seq = 128, steps = 2, warmup = 1, threads = Runtime.getRuntime().availableProcessors();
         boolean checkpoint = false;
+        int interleave = 0;
         Map<String, Object> sets = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -64,6 +65,7 @@ public final class ActivationCheckpointBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--checkpoint" -> checkpoint = Boolean.parseBoolean(args[++i]);
+                case "--interleave" -> interleave = Integer.parseInt(args[++i]);
                 case "--set" -> {
                     String kv = args[++i];
                     int eq = kv.indexOf('=');
@@ -99,6 +101,10 @@ public final class ActivationCheckpointBench {
         long[] lengths = new long[batch];
         Arrays.fill(lengths, seq);
         EmbeddingsBatch data = new EmbeddingsBatch(seqs, lengths, null);
+        if (interleave > 0) {
+            interleavedTimes(model, criterion, opt, data, bf16, warmup, interleave, arch, flat);
+            return;
+        }
         long setupPeak = memoryKb("VmHWM");
         long stepsPeak = 0, rssAfterForward = 0, hwmAfterBackward = 0;
 
@@ -140,6 +146,43 @@ public final class ActivationCheckpointBench {
                 arch, flat, dtype, batch, seq, checkpoint, stacks, model.parameterCount(), torch.get_num_threads(), steps, warmup,
                 setupPeak / 1024.0, peak / 1024.0, (peak - setupPeak) / 1024.0, stepsPeak / 1024.0,
                 rssAfterForward / 1024.0, hwmAfterBackward / 1024.0, median, times, firstLoss));
+    }
+
+    /**
+     * Time only (no memory figure): after {@code warmup} steps in each setting, {@code pairs} pairs of steps, one
+     * without and one with checkpointing, alternating which comes first, in this one process. A load change on a
+     * shared machine then hits both settings alike, which separate processes minutes apart cannot promise.
+     */
+    static void interleavedTimes(Lcm model, Criterion criterion, AdamW opt, EmbeddingsBatch data, boolean bf16, int warmup,
+                                 int pairs, String arch, Map<String, Object> sets) {
+        List<Double> off = new ArrayList<>(), on = new ArrayList<>();
+        for (int i = 0; i < 2 * (warmup + pairs); i++) {
+            int pair = i / 2;
+            boolean ck = (i % 2 == 0) == (pair % 2 == 0);   // off, on | on, off | off, on ...
+            model.checkpointActivations(ck);
+            torch.manual_seed(100 + pair);
+            long t0 = System.nanoTime();
+            try (PointerScope scope = new PointerScope()) {
+                if (bf16) Autocast.enter();
+                Criterion.Loss out;
+                try {
+                    out = criterion.loss(model, data);
+                } finally {
+                    if (bf16) Autocast.exit();
+                }
+                out.loss().div(Tensors.scalar(out.numTargets())).backward();
+            }
+            opt.step(1e-4);
+            opt.zeroGrad();
+            double ms = (System.nanoTime() - t0) / 1e6;
+            if (pair >= warmup) (ck ? on : off).add(ms);
+        }
+        off.sort(null);
+        on.sort(null);
+        double mOff = off.get((off.size() - 1) / 2), mOn = on.get((on.size() - 1) / 2);
+        System.out.println(String.format(Locale.ROOT, "{\"arch\": \"%s\", \"sets\": \"%s\", \"interleaved_pairs\": %d,"
+                + " \"median_ms_off\": %.1f, \"median_ms_on\": %.1f, \"time_ratio\": %.3f, \"ms_off\": %s, \"ms_on\": %s}",
+                arch, sets, pairs, mOff, mOn, mOn / mOff, off, on));
     }
 
     private static long highWater;
