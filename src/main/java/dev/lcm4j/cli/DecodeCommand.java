@@ -26,10 +26,13 @@ final class DecodeCommand implements Runnable {
     @Option(names = "--column", defaultValue = "text_sentences", description = "Sentence column of parquet input; vectors are <column>_sonar_emb") String column;
     @Option(names = "--output", description = "JSON lines file: {\"id\", \"sentences\", \"text\"} per document") Path output;
 
+    @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
     @Override
     public void run() {
+        ConceptModels.Placement placement = device.placement(); // before anything is read or written
         Languages.check(lang);
-        try (ConceptDecoder dec = ConceptModels.decoder(decoder)) {
+        try (ConceptDecoder dec = ConceptModels.decoder(decoder, placement)) {
             List<float[][]> docs = ConceptFiles.read(input, DataColumns.sonar(column), dec.dim());
             List<float[]> flat = new ArrayList<>();
             for (float[][] d : docs) for (float[] v : d) flat.add(v);

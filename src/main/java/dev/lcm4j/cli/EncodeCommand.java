@@ -31,8 +31,11 @@ final class EncodeCommand implements Runnable {
     @Option(names = "--output", required = true, description = ".npy or .parquet") Path output;
     @Option(names = "--column", defaultValue = "text_sentences", description = "Sentence column of parquet output; vectors go to <column>_sonar_emb") String column;
 
+    @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
     @Override
     public void run() {
+        ConceptModels.Placement placement = device.placement(); // before anything is read or written
         Languages.check(lang);
         if (!ConceptFiles.isParquet(output) && !output.toString().endsWith(".npy")) {
             throw new LcmException("output " + output + ": use a .npy or .parquet file name");
@@ -42,7 +45,7 @@ final class EncodeCommand implements Runnable {
         List<String> all = new ArrayList<>();
         docs.forEach(all::addAll);
         float[][] vecs;
-        try (ConceptEncoder enc = ConceptModels.encoder(encoder)) {
+        try (ConceptEncoder enc = ConceptModels.encoder(encoder, placement)) {
             vecs = enc.encode(all, lang);
         }
         List<float[][]> seqs = new ArrayList<>();

@@ -127,6 +127,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--trim_hypotheses", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean trim;
     @Option(names = "--lcm_temperature", defaultValue = "1.0") double lcmTemperature;
     @CommandLine.Mixin SamplingOptionsMixin sampling = new SamplingOptionsMixin();
+    @CommandLine.Mixin DeviceOption device = new DeviceOption();
 
     // concept encoder / decoder (SonarEncoderConfig / SonarDecoderConfig)
     @Option(names = "--encoder_config.encoder", description = "Concept encoder card (default: the model card's concept_encoder, else text_sonar_basic_encoder)") String encoder;
@@ -185,7 +186,8 @@ final class EvaluateCommand implements Callable<Integer> {
         GeneratorOptions gen = new GeneratorOptions(maxSeqLen, minSeqLen, eosThreshold, sample, repetition, includeEos, trim,
                 seed, temperature > 0 ? temperature : lcmTemperature);
         LcmPredictor.Config pc = new LcmPredictor.Config(predictor, modelCard, gen, sampling.given(), encoder, encoderLang,
-                decoder, decoderLang, generatorBatchSize, disableCache, temperature, splitter);
+                decoder, decoderLang, generatorBatchSize, disableCache, temperature, splitter,
+                dev.lcm4j.torch.Devices.checkSyntax(device.device, "--device"));
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("predictor", predictor);
         config.put("model_card", modelCard);
@@ -249,6 +251,9 @@ final class EvaluateCommand implements Callable<Integer> {
                 // the workers run this same command line; each sees WORLD_SIZE = nshards and becomes one shard (rank 0 writes)
                 return new LocalLauncher(new LocalLauncher.Options(plan.shards(), 0, 0, 0), System.out).run(original);
             }
+            // this process evaluates: a device this machine cannot give fails before any result file is written
+            boolean runsModel = !predictor.equals(LcmPredictor.DUMMY) && !predictor.startsWith("baseline_");
+            if (runsModel && !device.device.trim().equals("cpu")) device.resolve();
             Evaluator.Options o = new Evaluator.Options(taskList, d, datasetDir, args, maxSamples, batchSize, dumpDir, metricLogDir,
                     tbLogDir, showProgress, noResume, logOnlyText, seed, "lcm " + String.join(" ", original), config);
             Map<String, Map<String, Double>> results;

@@ -11,6 +11,7 @@ import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.TorchRuntime;
+import dev.lcm4j.torch.Devices;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,7 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--disable_cache", defaultValue = "false") boolean disableCache;
     @Option(names = "--batch_size", defaultValue = "16") int batchSize;
     @picocli.CommandLine.Mixin SamplingOptionsMixin sampling = new SamplingOptionsMixin();
+    @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
 
     @Override
     public void run() {
@@ -63,7 +65,8 @@ final class GenerateCommand implements Runnable {
         if (input == null || output == null) throw new LcmException("give --input X --output Y (concept files) or --text \"...\" (text in, text out)");
         ConceptFiles.checkOutput(output);
         TorchRuntime.init();
-        Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
+        org.bytedeco.pytorch.Device on = device.resolve(); // a device this machine cannot give: before any file is read
+        Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.on(on), true);
         int dim = model.sonarEmbedDim();
         Record samplingOptions = ModelFamilies.of(model).samplingOptions(sampling.given(), "sampling options");
         DataColumns cols = DataColumns.sonar(column);
@@ -99,7 +102,8 @@ final class GenerateCommand implements Runnable {
         GeneratorOptions opts = new GeneratorOptions(maxSeqLen, minGenLen, eosThreshold, sample, repetition, false, trim,
                 seed, temperature);
         var cfg = new LcmPredictor.Config(ModelCards.resolve(card).family(), card, opts,
-                sampling.given(), encoder, lang, decoder, lang, null, disableCache, temperature, null);
+                sampling.given(), encoder, lang, decoder, lang, null, disableCache, temperature, null,
+                Devices.describe(device.resolve()));
         try (var p = new LcmPredictor(cfg)) {
             List<String> prompt = p.concepts().split(text);
             float[][] concepts = p.concepts().encodeText(text);

@@ -13,7 +13,7 @@ import java.nio.file.NoSuchFileException;
         description = "Large Concept Models on the JVM.",
         subcommands = {ArchCommand.class, TrainCommand.class, FitNormalizerCommand.class, DataCommand.class,
                 PredictCommand.class, GenerateCommand.class, PrepareCommand.class, EncodeCommand.class,
-                DecodeCommand.class, BankCommand.class, EvaluateCommand.class, DemoCommand.class, LaunchCommand.class})
+                DecodeCommand.class, BankCommand.class, EvaluateCommand.class, DemoCommand.class, LaunchCommand.class, RvqCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

@@ -32,12 +32,14 @@ final class PredictCommand implements Runnable {
     @Option(names = "--batch_size", defaultValue = "16") int batchSize;
     @Option(names = "--seed", defaultValue = "42", description = "Two-tower: seeds the initial latents (the reference's predictors use 42)") long seed;
     @picocli.CommandLine.Mixin SamplingOptionsMixin sampling = new SamplingOptionsMixin();
+    @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
 
     @Override
     public void run() {
         ConceptFiles.checkOutput(output);
         TorchRuntime.init();
-        Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.cpu(), true);
+        org.bytedeco.pytorch.Device on = device.resolve(); // a device this machine cannot give: before any file is read
+        Lcm model = ModelLoader.load(ModelCards.resolve(card), ParamFactory.on(on), true);
         model.train(false);
         TeacherForcedPredictor predictor = new TeacherForcedPredictor(model,
                 ModelFamilies.of(model).samplingOptions(sampling.given(), "sampling options"));

@@ -1,6 +1,7 @@
 package dev.lcm4j.cli;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.torch.Devices;
 import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.concepts.ConceptModels;
 import dev.lcm4j.text.Languages;
@@ -82,8 +83,11 @@ final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--array-task", hidden = true, description = "prepare the shards of array task I of --nshards") Integer arrayTask;
     @Option(names = "--array-merge", hidden = true, description = "finish a dataset whose shards the array tasks prepared") boolean arrayMerge;
 
+    @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() {
+        Devices.checkSyntax(device.device, "--device"); // resolved where the work runs (here, or in the SLURM tasks)
         boolean slurm = switch (launcher) {
             case "standalone" -> false;
             case "submitit", "slurm" -> true;
@@ -99,11 +103,12 @@ final class PrepareCommand implements Callable<Integer> {
         if (nshards != null && arrayTask == null) {
             throw new LcmException("--nshards splits the work over a SLURM array; it needs --launcher submitit");
         }
+        ConceptModels.Placement placement = device.placement(); // before anything is read or written
         Preparer.ArrayTask task = arrayTask == null ? null : new Preparer.ArrayTask(arrayTask, nshards == null ? 1 : nshards);
         PrepareOptions opt = options(threads != null ? threads : Runtime.getRuntime().availableProcessors(), overwrite && task == null && !arrayMerge);
         SentenceSplitter split = SentenceSplitters.create(splitter, SplitterOptions.DEFAULT.withMaxSentenceLen(maxSentenceLen));
         DocumentSources.check(opt.source()); // input errors before the (slow) encoder load
-        try (ConceptEncoder enc = ConceptModels.encoder(encoder);
+        try (ConceptEncoder enc = ConceptModels.encoder(encoder, placement);
              ProgressBar bar = Progress.bar("prepare", maxDocs > 0 && task == null ? maxDocs : -1)) {
             long start = System.nanoTime();
             long[] fresh = new long[2];

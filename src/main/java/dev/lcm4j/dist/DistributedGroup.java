@@ -13,6 +13,8 @@ import java.util.regex.Pattern;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
+import org.bytedeco.pytorch.Backend;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.BroadcastOptions;
 import org.bytedeco.pytorch.ByteVector;
 import org.bytedeco.pytorch.ProcessGroupGloo;
@@ -29,8 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The processes of one job, joined in a c10d process group: a {@code TCPStore} served by rank 0 for the rendezvous and
- * small messages, and {@code ProcessGroupGloo} for collectives on CPU tensors (CUDA tensors would use
- * {@code ProcessGroupNCCL}; that seam is the device issue's). A single process gets {@link #single()}, whose
+ * small messages, {@code ProcessGroupGloo} for collectives on CPU tensors and, once {@link #useDevice} names a CUDA
+ * device, {@code ProcessGroupNCCL} for CUDA tensors: each collective picks the backend by its tensor's device, as
+ * PyTorch's process groups do. A single process gets {@link #single()}, whose
  * collectives do nothing, so the one-process path costs nothing.
  *
  * <p>Failures are one line, never a hang: a rank that does not join fails the others at the rendezvous timeout,
@@ -57,6 +60,7 @@ public class DistributedGroup implements AutoCloseable {
 
     private final DistributedEnvironment env;
     private final ProcessGroupGloo gloo;
+    private volatile Backend nccl;      // built by useDevice(cuda) only: its classes need the GPU natives
     private final TCPStore store;       // owned by the process group once it is built
     private final TCPStore heartbeatStore;
     private final Thread heartbeat;
@@ -134,10 +138,29 @@ public class DistributedGroup implements AutoCloseable {
         return env.distributed();
     }
 
+    /**
+     * Readies the collectives for tensors on {@code device}: for a CUDA device of a multi-process job, joins the
+     * ranks' NCCL communicator (every rank must call this with its own CUDA device). CPU tensors keep using Gloo.
+     */
+    public synchronized void useDevice(Device device) {
+        if (!distributed() || !device.is_cuda() || nccl != null) return;
+        TCPStore client = new TCPStore(env.masterAddr(), storeOptions(env, timeouts, false));
+        nccl = NcclBackend.create(client, env.rank(), env.worldSize(), timeouts.collective());
+        LOG.info("rank {} reduces CUDA tensors with NCCL", env.rank());
+    }
+
+    /** Gloo for CPU tensors, NCCL for CUDA tensors. */
+    private Backend backendFor(Tensor t) {
+        if (!t.device().is_cuda()) return gloo;
+        Backend b = nccl;
+        if (b == null) throw new IllegalStateException("a CUDA tensor reached a collective before useDevice(cuda)");
+        return b;
+    }
+
     /** Sums {@code t} over the ranks, in place. */
     public void allreduceSum(Tensor t) {
         if (!distributed()) return;
-        run("allreduce", () -> gloo.allreduce(new TensorVector(t))._wait());
+        run("allreduce", () -> backendFor(t).allreduce(new TensorVector(t))._wait());
     }
 
     /** Sums every value over the ranks (float64: counts and loss sums stay exact). */
@@ -166,19 +189,23 @@ public class DistributedGroup implements AutoCloseable {
         if (!distributed()) return;
         BroadcastOptions o = new BroadcastOptions();
         o.rootRank(root);
-        run("broadcast", () -> gloo.broadcast(new TensorVector(t), o)._wait());
+        run("broadcast", () -> backendFor(t).broadcast(new TensorVector(t), o)._wait());
     }
 
     /**
      * {@code out} (numel n) = the sum over ranks of this rank's slice [rank * n, (rank + 1) * n) of {@code in} (numel
      * n * world); {@code in} is overwritten. On Gloo this is an allreduce of {@code in} and a copy of the slice: its
      * own reduce-scatter and allgather were measured about 8x slower than its allreduce for the same 117 MB on two
-     * ranks (bench/README.md), so the allreduce moves more bytes but takes less time. NCCL's are fast; the CUDA path
-     * can call them.
+     * ranks (bench/README.md), so the allreduce moves more bytes but takes less time. NCCL's own are fast, so CUDA
+     * tensors use them.
      */
     public void reduceScatterSum(Tensor out, Tensor in) {
         if (!distributed()) {
             out.copy_(in);
+            return;
+        }
+        if (in.device().is_cuda()) {
+            run("reduce_scatter", () -> backendFor(in)._reduce_scatter_base(out, in)._wait());
             return;
         }
         allreduceSum(in);
@@ -192,6 +219,10 @@ public class DistributedGroup implements AutoCloseable {
     public void allgather(Tensor out, Tensor in) {
         if (!distributed()) {
             out.copy_(in);
+            return;
+        }
+        if (in.device().is_cuda()) {
+            run("allgather", () -> backendFor(in)._allgather_base(out, in)._wait());
             return;
         }
         out.zero_();

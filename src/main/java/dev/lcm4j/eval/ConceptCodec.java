@@ -34,6 +34,7 @@ public final class ConceptCodec implements AutoCloseable {
     private final String decoderLang;
     private final String splitterName;
     private final DimCheck dimCheck;
+    private final Supplier<ConceptModels.Placement> placement;
     private ConceptEncoder encoder;
     private ConceptDecoder decoder;
     private SentenceSplitter splitter;
@@ -47,6 +48,13 @@ public final class ConceptCodec implements AutoCloseable {
      */
     public ConceptCodec(Supplier<String> encoderName, Supplier<String> decoderName, String encoderLang, String decoderLang,
                         String splitter, DimCheck dimCheck) {
+        this(encoderName, decoderName, encoderLang, decoderLang, splitter, dimCheck, ConceptModels.Placement::cpu);
+    }
+
+    /** As above, with the encoder and decoder placed by {@code placement} (asked when they load). */
+    public ConceptCodec(Supplier<String> encoderName, Supplier<String> decoderName, String encoderLang, String decoderLang,
+                        String splitter, DimCheck dimCheck, Supplier<ConceptModels.Placement> placement) {
+        this.placement = placement;
         this.encoderName = encoderName;
         this.decoderName = decoderName;
         this.encoderLang = encoderLang;
@@ -70,7 +78,7 @@ public final class ConceptCodec implements AutoCloseable {
     public synchronized ConceptEncoder encoder() {
         if (encoder == null) {
             String name = encoderName();
-            encoder = ConceptModels.encoder(name);
+            encoder = ConceptModels.encoder(name, placement.get());
             dimCheck.check("concept encoder " + name, encoder.dim());
         }
         return encoder;
@@ -79,7 +87,7 @@ public final class ConceptCodec implements AutoCloseable {
     public synchronized ConceptDecoder decoder() {
         if (decoder == null) {
             String name = decoderName();
-            decoder = ConceptModels.decoder(name);
+            decoder = ConceptModels.decoder(name, placement.get());
             dimCheck.check("concept decoder " + name, decoder.dim());
         }
         return decoder;

@@ -16,6 +16,10 @@ import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Noise;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
+import dev.lcm4j.torch.Devices;
+import dev.lcm4j.concepts.ConceptModels;
+import org.bytedeco.pytorch.Device;
+import dev.lcm4j.dist.DistributedEnvironment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -47,7 +51,11 @@ public final class LcmPredictor implements Predictor {
      */
     public record Config(String predictor, String modelCard, GeneratorOptions generator, Map<String, Object> samplingOptions,
                          String encoder, String encoderLang, String decoder, String decoderLang, Integer generatorBatchSize,
-                         boolean disableCache, double temperature, String splitter) {
+                         boolean disableCache, double temperature, String splitter, String device) {
+        /** The LCM's device setting ({@code --device}): {@code auto}, {@code cpu}, {@code cuda}, {@code cuda:N}. */
+        public Config {
+            if (device == null) device = dev.lcm4j.torch.Devices.AUTO;
+        }
     }
 
     private final Config cfg;
@@ -64,7 +72,7 @@ public final class LcmPredictor implements Predictor {
                     + " (LLM predictors such as huggingface/llama3 are not part of lcm4j)");
         }
         concepts = new ConceptCodec(() -> encoderName(cfg.encoder(), card()), () -> decoderName(cfg.decoder(), card(), encoderName(cfg.encoder(), card())),
-                cfg.encoderLang(), cfg.decoderLang(), cfg.splitter(), this::checkDim);
+                cfg.encoderLang(), cfg.decoderLang(), cfg.splitter(), this::checkDim, this::conceptPlacement);
         if (cfg.predictor().equals(DUMMY)) {
             card = null;
             samplingOptions = null;
@@ -156,11 +164,29 @@ public final class LcmPredictor implements Predictor {
         return m;
     }
 
+    /**
+     * SONAR encoders and decoders follow the LCM's {@code --device}; the CPU-only families (MiniLM on ONNX Runtime,
+     * the sentence bank) stay on the CPU, since the device setting is the LCM's.
+     */
+    private ConceptModels.Placement conceptPlacement() {
+        return new ConceptModels.Placement(device(), false, "--device");
+    }
+
+    private Device device;
+
+    private synchronized Device device() {
+        if (device == null) {
+            DistributedEnvironment env = DistributedEnvironment.fromEnvironment();
+            device = Devices.resolve(cfg.device(), "--device", env.distributed() ? env.localRank() : -1);
+        }
+        return device;
+    }
+
     public synchronized Lcm model() {
         if (model == null) {
             if (card == null) throw new LcmException("the dummy predictor has no model; use it with the dummy_* tasks");
             TorchRuntime.init();
-            model = ModelLoader.load(card, ParamFactory.cpu(), true);
+            model = ModelLoader.load(card, ParamFactory.on(device()), true);
             model.train(false);
         }
         return model;

@@ -116,7 +116,7 @@ public final class LcmGenerator {
         try (NoGradGuard g = new NoGradGuard(); noise; stepper) {
             if (cached && minPrompt > 1) {
                 try (PointerScope s = new PointerScope()) {
-                    stepper.prefill(tensor(seqs, active, 0, minPrompt - 1, d));
+                    stepper.prefill(model.onDevice(tensor(seqs, active, 0, minPrompt - 1, d)));
                 }
             }
             for (int step = minPrompt; step < total && !active.isEmpty(); step++) {
@@ -125,7 +125,7 @@ public final class LcmGenerator {
                 for (int j = 0; j < drawing.length; j++) drawing[j] = step >= promptLen[active.get(j)];
                 noise.drawOnlyFor(drawing);
                 try (PointerScope s = new PointerScope()) {
-                    Tensor input = cached ? tensor(seqs, active, step - 1, step, d) : tensor(seqs, active, 0, step, d);
+                    Tensor input = model.onDevice(cached ? tensor(seqs, active, step - 1, step, d) : tensor(seqs, active, 0, step, d));
                     flat = Tensors.toFloats(stepper.next(input).contiguous());             // [active, D]
                 }
                 List<Integer> keep = new ArrayList<>();    // positions (in the active batch) of rows that go on
@@ -151,7 +151,7 @@ public final class LcmGenerator {
                         try (PointerScope s = new PointerScope()) {
                             long[] idx = new long[keep.size()];
                             for (int j = 0; j < idx.length; j++) idx[j] = keep.get(j);
-                            stepper.keepRows(Tensors.longs(idx, idx.length));
+                            stepper.keepRows(model.onDevice(Tensors.longs(idx, idx.length)));
                         }
                     }
                     List<Integer> next = new ArrayList<>();

@@ -32,6 +32,6 @@ public final class TeacherForcedPredictor {
     /** {@link #predict(EmbeddingsBatch)} drawing from {@code noise} (per-row noise: one row per document of the batch). */
     public Tensor predict(EmbeddingsBatch batch, Noise noise) {
         model.train(false);
-        return family.predictNextConceptsOf(model, batch, samplingOptions, noise);
+        return family.predictNextConceptsOf(model, batch.to(model.device()), samplingOptions, noise);
     }
 }

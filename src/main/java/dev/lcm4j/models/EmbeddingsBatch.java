@@ -42,6 +42,12 @@ public record EmbeddingsBatch(Tensor seqs, long[] lengths, long[] sourceLengths)
         return new EmbeddingsBatch(Tensors.floats(data, b, maxLen, d), lengths, srcLengths);
     }
 
+    /** This batch on {@code device} (itself when already there): see {@link Lcm#onDevice}. */
+    public EmbeddingsBatch to(org.bytedeco.pytorch.Device device) {
+        Tensor moved = dev.lcm4j.torch.Devices.to(seqs, device);
+        return moved == seqs ? this : new EmbeddingsBatch(moved, lengths, sourceLengths);
+    }
+
     public int batchSize() {
         return lengths.length;
     }

@@ -17,6 +17,11 @@ public record ParamFactory(ScalarType dtype, Device device) {
         return new ParamFactory(ScalarType.Float, new Device("cpu"));
     }
 
+    /** float32 parameters on {@code device} (what {@code trainer.device} / {@code --device} resolve to). */
+    public static ParamFactory on(Device device) {
+        return new ParamFactory(ScalarType.Float, device);
+    }
+
     public static ParamFactory meta() {
         return new ParamFactory(ScalarType.Float, new Device("meta"));
     }

@@ -27,7 +27,7 @@ public final class PositionEncoder extends Module {
             table = registerParameter("weight", f.zeros(maxSeqLen, dim));
             if (!f.isMeta()) try (NoGradGuard g = new NoGradGuard()) { table.normal_(0.0, initStd, null); }
         } else {
-            table = f.isMeta() ? f.zeros(maxSeqLen, dim) : sinusoidTable(maxSeqLen, dim).to(f.dtype());
+            table = f.isMeta() ? f.zeros(maxSeqLen, dim) : sinusoidTable(maxSeqLen, dim).to(f.device(), f.dtype());
             table.retainReference(); // non-persistent: not in the state dict
         }
     }

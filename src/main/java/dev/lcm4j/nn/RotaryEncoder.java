@@ -17,7 +17,12 @@ public final class RotaryEncoder {
     private final long encodingDim, maxSeqLen;
     private final Tensor cis; // complex64 [maxSeqLen, E/2] = e^{i pos * freq}
 
-    public RotaryEncoder(long encodingDim, long maxSeqLen, double theta, boolean meta) {
+    public RotaryEncoder(long encodingDim, long maxSeqLen, double theta, ParamFactory f) {
+        this(encodingDim, maxSeqLen, theta, f.isMeta(), f.device());
+    }
+
+    /** The table is computed on the CPU (bit-equal to fairseq2's float32 ops) and kept on {@code device}. */
+    public RotaryEncoder(long encodingDim, long maxSeqLen, double theta, boolean meta, org.bytedeco.pytorch.Device device) {
         if (encodingDim % 2 != 0) throw new IllegalArgumentException("RoPE needs an even head dim, got " + encodingDim);
         this.encodingDim = encodingDim;
         this.maxSeqLen = maxSeqLen;
@@ -27,7 +32,7 @@ public final class RotaryEncoder {
         Tensor freqs = pow(Tensors.scalar(theta), idx.div(Tensors.scalar((double) encodingDim))).reciprocal();
         Tensor steps = arange(Tensors.scalar(maxSeqLen), Tensors.opts(ScalarType.Float, null));
         Tensor angles = outer(steps, freqs);
-        cis = polar(torch.ones_like(angles), angles);
+        cis = dev.lcm4j.torch.Devices.to(polar(torch.ones_like(angles), angles), device);
         cis.retainReference();
     }
 

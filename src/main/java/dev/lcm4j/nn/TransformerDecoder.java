@@ -16,7 +16,7 @@ public final class TransformerDecoder extends Module {
     public TransformerDecoder(ParamFactory f, long modelDim, long maxSeqLen, TransformerConfig c) {
         c.validate("lcm");
         RotaryEncoder rope = "rope".equals(c.pos_embedding_style())
-                ? new RotaryEncoder(modelDim / c.num_attn_heads(), maxSeqLen, c.rope_theta(), f.isMeta()) : null;
+                ? new RotaryEncoder(modelDim / c.num_attn_heads(), maxSeqLen, c.rope_theta(), f) : null;
         Container stack = registerModule("layers", new Container());
         layers = new DecoderLayer[c.num_layers()];
         for (int i = 0; i < layers.length; i++) {

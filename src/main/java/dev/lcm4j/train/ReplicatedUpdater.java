@@ -66,7 +66,7 @@ final class ReplicatedUpdater implements ParameterUpdater {
     private void allreduce(List<Tensor> bucket) {
         long n = 0;
         for (Tensor p : bucket) n += p.numel();
-        Tensor flat = zeros(new long[] {n}, Tensors.opts(ScalarType.Float, null));
+        Tensor flat = zeros(new long[] {n}, Tensors.opts(ScalarType.Float, bucket.get(0).device())); // NCCL on CUDA, Gloo on CPU
         long at = 0;
         boolean[] had = new boolean[bucket.size()];
         for (int i = 0; i < bucket.size(); i++) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -72,11 +73,12 @@ final class ShardedUpdater implements ParameterUpdater {
         this.shard = (n + w - 1) / w;
         this.start = group.rank() * shard;
         long padded = shard * w;
-        this.expAvg = keep(zeros(new long[] {shard}, Tensors.opts(ScalarType.Float, null)));
-        this.expAvgSq = keep(zeros(new long[] {shard}, Tensors.opts(ScalarType.Float, null)));
-        this.flatGrads = keep(zeros(new long[] {padded}, Tensors.opts(reduceDtype, null)));
-        this.flatParams = keep(zeros(new long[] {padded}, Tensors.opts(ScalarType.Float, null)));
-        this.gradShard = keep(zeros(new long[] {shard}, Tensors.opts(ScalarType.Float, null)));
+        Device device = params.isEmpty() ? null : params.get(0).device(); // the model's: NCCL on CUDA, Gloo on CPU
+        this.expAvg = keep(zeros(new long[] {shard}, Tensors.opts(ScalarType.Float, device)));
+        this.expAvgSq = keep(zeros(new long[] {shard}, Tensors.opts(ScalarType.Float, device)));
+        this.flatGrads = keep(zeros(new long[] {padded}, Tensors.opts(reduceDtype, device)));
+        this.flatParams = keep(zeros(new long[] {padded}, Tensors.opts(ScalarType.Float, device)));
+        this.gradShard = keep(zeros(new long[] {shard}, Tensors.opts(ScalarType.Float, device)));
     }
 
     private static Tensor keep(Tensor t) {
@@ -150,8 +152,8 @@ final class ShardedUpdater implements ParameterUpdater {
     @Override
     public Map<String, Object> stateDict() {
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            Tensor m = zeros(new long[] {shard * group.worldSize()}, Tensors.opts(ScalarType.Float, null));
-            Tensor v = zeros(new long[] {shard * group.worldSize()}, Tensors.opts(ScalarType.Float, null));
+            Tensor m = zeros(new long[] {shard * group.worldSize()}, Tensors.opts(ScalarType.Float, expAvg.device()));
+            Tensor v = zeros(new long[] {shard * group.worldSize()}, Tensors.opts(ScalarType.Float, expAvg.device()));
             group.allgather(m, expAvg);
             group.allgather(v, expAvgSq);
             OrderedDict<String, Object> state = new OrderedDict<>();

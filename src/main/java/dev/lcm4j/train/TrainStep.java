@@ -187,8 +187,9 @@ final class TrainStep {
         return criterion.supervised();
     }
 
-    /** The criterion's loss on a batch, under the run's autocast. */
-    Criterion.Loss forward(EmbeddingsBatch batch) {
+    /** The criterion's loss on a batch (moved to the model's device), under the run's autocast. */
+    Criterion.Loss forward(EmbeddingsBatch cpuBatch) {
+        EmbeddingsBatch batch = cpuBatch.to(model.device());
         return precision.forward(() -> criterion.loss(model, batch));
     }
 

@@ -10,8 +10,10 @@ import dev.lcm4j.io.ProgressBars;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.Devices;
 import dev.lcm4j.torch.OutOfMemory;
 import dev.lcm4j.torch.PeakMemory;
+import org.bytedeco.pytorch.Device;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,6 +88,10 @@ public final class Trainer {
      * directory is removed again, so a refused run leaves nothing behind.
      */
     public Result train() {
+        // before anything is written: a device this machine cannot give is one error line and an untouched directory
+        device = Devices.resolve(run.cfg.device(), "trainer.device", group.distributed() ? group.environment().localRank() : -1);
+        group.useDevice(device);
+        if (!device.is_cpu() && group.isMain()) LOG.info("training on {}", Devices.describe(device));
         boolean created = group.isMain() && !Files.exists(run.outputDir);
         try (RunLock lock = group.isMain() ? RunLock.acquire(run.outputDir) : null) {
             setupDone = false;
@@ -99,6 +105,7 @@ public final class Trainer {
     }
 
     private boolean setupDone;
+    private Device device; // where the model lives (trainer.device, resolved)
 
     private static void removeQuietly(Path dir) {
         try {
@@ -238,7 +245,7 @@ public final class Trainer {
     /** The model, or one line when its parameters do not fit in memory (before any step, so no batch setting helps). */
     private Lcm buildModel(boolean initialize) {
         try {
-            return run.buildModel(ParamFactory.cpu(), initialize);
+            return run.buildModel(ParamFactory.on(device), initialize);
         } catch (RuntimeException e) {
             if (!OutOfMemory.causedBy(e)) throw e;
             throw new LcmException("out of memory while building the model (" + OutOfMemory.firstLine(e) + "): its parameters"
@@ -247,15 +254,12 @@ public final class Trainer {
     }
 
     /**
-     * The CUDA device index of the model's parameters, or -1 when they are on the CPU: the one place training asks
-     * where the model is (precision, loss scaling and peak memory follow it). Every model is built on the CPU until
-     * a device setting exists.
+     * The CUDA device index of the model ({@link Lcm#device()}, built on {@code trainer.device}), or -1 when it is on
+     * the CPU: what precision, loss scaling and peak memory follow.
      */
     static int cudaDevice(Lcm model) {
-        for (Tensor p : model.namedParameters().values()) {
-            return p.is_cuda() ? Math.max(0, p.device().index()) : -1;
-        }
-        return -1;
+        Device d = model.device();
+        return d.is_cuda() ? Math.max(0, d.has_index() ? d.index() : 0) : -1;
     }
 
     /**

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     static final String ROOT = "dev.lcm4j";
     /** Packages below {@code models} that hold no model family (shared by the families). */
-    static final Set<String> SHARED_MODEL_PACKAGES = Set.of("normalizer", "diffusion");
+    static final Set<String> SHARED_MODEL_PACKAGES = Set.of("normalizer", "diffusion", "quant");
 
     static final JavaClasses MAIN = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

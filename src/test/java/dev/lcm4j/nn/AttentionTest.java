@@ -38,7 +38,7 @@ class AttentionTest {
         for (int heads : new int[] {8, 2}) { // head dim 32 and 128
             try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
                 manual_seed(4);
-                RotaryEncoder rope = new RotaryEncoder(256 / heads, 16, 10000.0, false);
+                RotaryEncoder rope = new RotaryEncoder(256 / heads, 16, 10000.0, ParamFactory.cpu());
                 MultiheadAttention att = new MultiheadAttention(ParamFactory.cpu(), 256, heads, true, InitFn.XAVIER, rope, 0.0);
                 att.train(false);
                 Tensor x = randn(2, 6, 256);

@@ -113,7 +113,7 @@ public final class BeamSearch {
                         lprobs.narrow(1, CONFIG_PAD_IDX, 1).fill_(Tensors.scalar(Double.NEGATIVE_INFINITY));
                         if (step < minLen - 1) lprobs.narrow(1, eos, 1).fill_(Tensors.scalar(Double.NEGATIVE_INFINITY));
                     }
-                    Tensor cum = lprobs.add(Tensors.floats(rowScore, rows).unsqueeze(1));                // [N, V]
+                    Tensor cum = lprobs.add(Tensors.floats(rowScore, rows).to(lprobs.device(), ScalarType.Float).unsqueeze(1));                // [N, V]
                     k = (int) Math.min(2L * beam, rowsPer * vocab);
                     T_TensorTensor_T top = topk(cum.view(live, rowsPer * vocab), k);              // [live, k]
                     topScores = Tensors.toFloats(top.get0());

@@ -38,6 +38,11 @@ public final class SonarConceptDecoder implements ConceptDecoder {
 
     /** Builds the decoder of a {@code sonar_text_decoder} card. */
     public static SonarConceptDecoder fromCard(ModelCard card) {
+        return fromCard(card, dev.lcm4j.torch.Devices.cpu());
+    }
+
+    /** {@link #fromCard(ModelCard)} with the weights on {@code device}. */
+    public static SonarConceptDecoder fromCard(ModelCard card, org.bytedeco.pytorch.Device device) {
         SonarDecoderConfig config = SonarDecoderConfig.arch(card.arch(), card.modelConfig(), card.name());
         BeamSearch.Options o = LCM_EVAL;
         Object beam = card.raw().get("beam_size"), max = card.raw().get("max_seq_len"), greedy = card.raw().get("greedy");
@@ -50,7 +55,7 @@ public final class SonarConceptDecoder implements ConceptDecoder {
         NllbTokenizer tokenizer = new NllbTokenizer(tok, "card '" + card.name() + "'");
         try {
             SonarConceptEncoder.checkVocab(card.name(), tokenizer, config.vocabSize());
-            SonarTextDecoder model = new SonarTextDecoder(ParamFactory.cpu(), config);
+            SonarTextDecoder model = new SonarTextDecoder(ParamFactory.on(device), config);
             SonarWeights.load(ckpt, model, Map.of("final_proj.weight", "decoder_frontend.embed.weight"), card.name());
             return new SonarConceptDecoder(card.name(), model, tokenizer, o);
         } catch (RuntimeException e) {

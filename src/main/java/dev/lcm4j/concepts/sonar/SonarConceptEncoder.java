@@ -45,6 +45,11 @@ public final class SonarConceptEncoder implements ConceptEncoder {
      * A checkpoint ending in {@code .safetensors} is read as the Hugging Face M2M100 port.
      */
     public static SonarConceptEncoder fromCard(ModelCard card) {
+        return fromCard(card, dev.lcm4j.torch.Devices.cpu());
+    }
+
+    /** {@link #fromCard(ModelCard)} with the weights on {@code device}. */
+    public static SonarConceptEncoder fromCard(ModelCard card, org.bytedeco.pytorch.Device device) {
         SonarEncoderConfig config = SonarEncoderConfig.arch(card.arch(), card.modelConfig(), card.name());
         Path tok = SonarFiles.require(card, "tokenizer");
         Path ckpt = SonarFiles.require(card, "checkpoint");
@@ -52,7 +57,7 @@ public final class SonarConceptEncoder implements ConceptEncoder {
         NllbTokenizer tokenizer = new NllbTokenizer(tok, "card '" + card.name() + "'");
         try {
             checkVocab(card.name(), tokenizer, config.vocabSize());   // before reading gigabytes of weights
-            SonarTextEncoder model = new SonarTextEncoder(ParamFactory.cpu(), config);
+            SonarTextEncoder model = new SonarTextEncoder(ParamFactory.on(device), config);
             if (ckpt.getFileName().toString().endsWith(".safetensors")) {
                 // The Hugging Face port (M2M100 names, HF special-token rows).
                 SonarWeights.load(HfSonarEncoderWeights.readAsFairseq2(ckpt), ckpt, model, Map.of(), card.name());

@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.*;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.Devices;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -31,7 +32,7 @@ final class SonarFrontend extends Module {
     SonarFrontend(ParamFactory f, long vocab, long dim, long rows) {
         this.embed = registerModule("embed", new Embedding(f, vocab, dim));
         this.scale = Math.sqrt(dim);
-        this.positions = f.isMeta() ? f.zeros(rows, dim) : sinusoids(rows, dim);
+        this.positions = f.isMeta() ? f.zeros(rows, dim) : sinusoids(rows, dim).to(f.device(), ScalarType.Float); // computed on the CPU
         this.positions.retainReference();
     }
 
@@ -59,7 +60,7 @@ final class SonarFrontend extends Module {
             throw new LcmException("a SONAR sequence of " + (offset + s) + " tokens exceeds the model's " + positions.size(0)
                     + " positions; shorten the input");
         }
-        Tensor x = embedding(embed.weight, ids).mul(Tensors.scalar(scale));
+        Tensor x = embedding(embed.weight, Devices.to(ids, embed.weight.device())).mul(Tensors.scalar(scale));
         return x.add(positions.narrow(0, offset, s));
     }
 }

@@ -7,6 +7,7 @@ import dev.lcm4j.nn.LayerNormStyle;
 import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.Norm;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.Devices;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -33,12 +34,18 @@ public final class SonarTextDecoder extends Module {
         train(false);
     }
 
+    /** The device of the weights (where token ids, vectors and reorder indices are moved). */
+    public org.bytedeco.pytorch.Device device() {
+        return frontend.embedWeight().device();
+    }
+
     public SonarDecoderConfig config() {
         return config;
     }
 
     /** Teacher-forced logits: prefix [B, S] int64, emb [B, D] -> [B, S, V] (a full causal pass, no cache). */
     public Tensor logits(Tensor prefix, Tensor emb) {
+        emb = Devices.to(emb, device());
         Tensor x = frontend.forward(prefix, 0);
         for (SonarDecoderLayer layer : layers) x = layer.forward(x, layer.crossAttention(emb), null);
         return project(x);
@@ -55,6 +62,7 @@ public final class SonarTextDecoder extends Module {
         private long position;
 
         private State(Tensor emb) {
+            emb = Devices.to(emb, device());
             for (int i = 0; i < layers.size(); i++) {
                 caches.add(new KvCache());
                 setCross(i, layers.get(i).crossAttention(emb));
@@ -69,6 +77,7 @@ public final class SonarTextDecoder extends Module {
 
         /** Keeps rows {@code index} (int64 [N']) in this order: beam reordering and dropping finished rows. */
         public void reorder(Tensor index) {
+            index = Devices.to(index, device());
             for (KvCache c : caches) c.reorder(index);
             for (int i = 0; i < cross.length; i++) setCross(i, cross[i].index_select(0, index));
         }

@@ -6,7 +6,9 @@ import dev.lcm4j.nn.LayerNormStyle;
 import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.Norm;
 import dev.lcm4j.nn.ParamFactory;
+import dev.lcm4j.torch.Devices;
 import dev.lcm4j.torch.Tensors;
+import org.bytedeco.pytorch.Device;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -41,7 +43,7 @@ public final class SonarTextEncoder extends Module {
     void permuteSpecialRows(long[] rows) {
         try (NoGradGuard g = new NoGradGuard()) {
             Tensor w = frontend.embedWeight();
-            Tensor picked = w.index_select(0, Tensors.longs(rows, rows.length)).clone();
+            Tensor picked = w.index_select(0, Devices.to(Tensors.longs(rows, rows.length), w.device())).clone();
             w.narrow(0, 0, rows.length).copy_(picked);
         }
     }
@@ -58,8 +60,9 @@ public final class SonarTextEncoder extends Module {
         long b = ids.size(0), s = ids.size(1);
         boolean padded = false;
         for (long l : lens) padded |= l != s;
-        Tensor lensT = Tensors.longs(lens, b);
-        Tensor real = arange(Tensors.scalar(s), Tensors.opts(ScalarType.Long, null)).unsqueeze(0).lt(lensT.unsqueeze(1)); // [B,S]
+        Device device = frontend.embedWeight().device();   // the model's: ids and masks go there
+        Tensor lensT = Devices.to(Tensors.longs(lens, b), device);
+        Tensor real = arange(Tensors.scalar(s), Tensors.opts(ScalarType.Long, device)).unsqueeze(0).lt(lensT.unsqueeze(1)); // [B,S]
         Tensor keyAllowed = padded ? real.view(b, 1, 1, s) : null;
         Tensor x = frontend.forward(ids, 0);                                                        // [B,S,D]
         for (SonarEncoderLayer layer : layers) x = layer.forward(x, keyAllowed);

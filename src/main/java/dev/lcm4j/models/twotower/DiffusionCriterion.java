@@ -10,6 +10,7 @@ import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.nn.schedulers.StepSampler;
+import dev.lcm4j.torch.Devices;
 import dev.lcm4j.torch.Tensors;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -96,13 +97,13 @@ public final class DiffusionCriterion implements Criterion {
             for (int r = 0; r < b; r++) {
                 if (tgt[r] > 0) x0.select(0, r).narrow(0, 0, tgt[r]).copy_(ctx.select(0, r).narrow(0, src[r], tgt[r]));
             }
-            mask = lengthMask(tgt, s);
+            mask = lengthMask(tgt, s, ctx.device());
         } else {
             x0 = ctx;
             mask = batch.paddingMask();
         }
         long s = x0.size(1);
-        if (timesteps == null) timesteps = stepSampler.sample(b, s);             // [B,S]
+        if (timesteps == null) timesteps = Devices.to(stepSampler.sample(b, s), ctx.device()); // [B,S], CPU draws
         if (noise == null) noise = randn_like(x0);                               // [B,S,C]
         long[] flatSteps = Tensors.toLongs(timesteps.reshape(-1));
         Tensor x0Flat = x0.reshape(b * s, c), noiseFlat = noise.reshape(b * s, c);
@@ -145,9 +146,9 @@ public final class DiffusionCriterion implements Criterion {
         return a.sub(b).square().sum(new long[] {-1}, false, new ScalarTypeOptional());
     }
 
-    private static Tensor lengthMask(long[] lengths, long s) {
-        Tensor pos = arange(Tensors.scalar(s), Tensors.opts(ScalarType.Long, null)).unsqueeze(0);
-        return pos.lt(Tensors.longs(lengths, lengths.length).unsqueeze(1));
+    private static Tensor lengthMask(long[] lengths, long s, org.bytedeco.pytorch.Device device) {
+        Tensor pos = arange(Tensors.scalar(s), Tensors.opts(ScalarType.Long, device)).unsqueeze(0);
+        return pos.lt(Devices.to(Tensors.longs(lengths, lengths.length), device).unsqueeze(1));
     }
 
     /**

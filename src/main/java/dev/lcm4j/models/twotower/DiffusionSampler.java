@@ -81,7 +81,8 @@ public final class DiffusionSampler {
 
     /** x_T for [B, S] positions: N(0, 1) * initial_noise_scale, clipped to +-clip_noise (drawn from the sampler's noise). */
     public Tensor initialLatents(long b, long s) {
-        Tensor x = noise.randn(new long[] {b, s, model.sonarEmbedDim()}, null).mul(Tensors.scalar(options.initial_noise_scale()));
+        // drawn on the CPU (the same numbers on any device), then moved to the model
+        Tensor x = model.onDevice(noise.randn(new long[] {b, s, model.sonarEmbedDim()}, null)).mul(Tensors.scalar(options.initial_noise_scale()));
         return clip(x);
     }
 
@@ -132,7 +133,7 @@ public final class DiffusionSampler {
             int prevT = options.reference_timestep_stride() ? scheduler.referencePrevious(t, options.inference_timesteps())
                     : DdimScheduler.previous(schedule, k);
             // one timestep for every row: its modulations are computed once, [1,1,D], and broadcast
-            var mods = cache != null ? cache.get(t) : model.modulations(TwoTowerDiffusionLcm.timestepTensor(1, 1, t));
+            var mods = cache != null ? cache.get(t) : model.modulations(model.timestepTensor(1, 1, t));
             Tensor pred = model.denoise(latents, mods, prepared, allowed);                   // [B,S,C]
             if (!cfg) {
                 out = scheduler.step(pred, t, prevT, latents, options.ddim_eta(), stepNoise(latents), options.epsilon_scaling());

@@ -25,7 +25,7 @@ public final class ModulationCache implements AutoCloseable {
         Modulation[][] m = byStep.get(t);
         if (m == null) {
             try (NoGradGuard g = new NoGradGuard()) {
-                m = model.modulations(TwoTowerDiffusionLcm.timestepTensor(1, 1, t));
+                m = model.modulations(model.timestepTensor(1, 1, t));
             }
             for (Modulation[] layer : m) for (Modulation x : layer) { x.shift().retainReference(); x.scale().retainReference(); x.gate().retainReference(); }
             byStep.put(t, m);

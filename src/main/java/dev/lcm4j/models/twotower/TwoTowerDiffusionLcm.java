@@ -146,7 +146,7 @@ public final class TwoTowerDiffusionLcm extends Lcm {
     }
 
     /** [B, S] long tensor filled with one timestep. */
-    public static Tensor timestepTensor(long rows, long positions, int t) {
-        return full(new long[] {rows, positions}, Tensors.scalar(t), Tensors.opts(ScalarType.Long, null));
+    public Tensor timestepTensor(long rows, long positions, int t) {
+        return full(new long[] {rows, positions}, Tensors.scalar(t), Tensors.opts(ScalarType.Long, device()));
     }
 }

@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.*;
 import dev.lcm4j.config.StepSamplingConfig;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import dev.lcm4j.LcmException;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -61,7 +62,7 @@ public final class StepSampler {
     /** Per-position loss weights for the given steps (flat, [N]), or null when the weighting is "none". */
     public Tensor lossScales(Tensor steps) {
         if (gammaPerStep == null) return null;
-        Tensor g = Tensors.floats(gammaPerStep, gammaPerStep.length).index_select(0, steps);
+        Tensor g = Tensors.floats(gammaPerStep, gammaPerStep.length).to(steps.device(), ScalarType.Float).index_select(0, steps);
         return g.div(g.sum()).mul(Tensors.scalar(steps.numel()));
     }
 }
