@@ -91,6 +91,10 @@ import java.util.Map;
  *                                     (a GPU when this build has the GPU natives and one is visible, else the CPU),
  *                                     {@code cpu}, {@code cuda} or {@code cuda:N}; under data parallelism
  *                                     {@code cuda}/{@code auto} mean {@code cuda:LOCAL_RANK}. Default {@code auto}.
+ * @param activation_checkpointing     lcm4j (fairseq2's name for the same setting): keep only each transformer layer's
+ *                                     input in the forward pass and recompute the layer in the backward pass (layer-wise
+ *                                     activation checkpointing; same gradients, less memory, about one more forward
+ *                                     pass of compute). Refused for a model without such layers. Default false.
  */
 public record TrainingConfig(String _trainer_, String model_arch, Map<String, Object> model_arch_overrides,
                              Object model_config_or_name, CriterionConfig criterion, String output_dir,
@@ -112,7 +116,8 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
                              String wandb_project, String wandb_run_name, String wandb_entity, boolean raise_oom,
                              boolean raise_nan_or_inf, int max_ooms, int max_nans_or_infs,
                              List<String> freeze_modules, String freezing_strategy, int max_subword_length,
-                             boolean keep_best_checkpoint, int early_stopping_patience, String device) {
+                             boolean keep_best_checkpoint, int early_stopping_patience, String device,
+                             boolean activation_checkpointing) {
 
     public static final List<String> LR_SCHEDULES = List.of("noop", "myle", "cosine", "wsd", "polynomial");
     public static final List<String> DTYPES = List.of("torch.float32", "torch.bfloat16", "torch.float16");
@@ -310,6 +315,7 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
         private boolean keep_best_checkpoint = false;
         private int early_stopping_patience = 0;
         private String device = dev.lcm4j.torch.Devices.AUTO;
+        private boolean activation_checkpointing = false;
 
         private Builder() {
         }
@@ -378,6 +384,7 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
             this.keep_best_checkpoint = c.keep_best_checkpoint;
             this.early_stopping_patience = c.early_stopping_patience;
             this.device = c.device;
+            this.activation_checkpointing = c.activation_checkpointing;
         }
 
         public Builder _trainer_(String v) {
@@ -690,13 +697,18 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
             return this;
         }
 
+        public Builder activation_checkpointing(boolean v) {
+            this.activation_checkpointing = v;
+            return this;
+        }
+
         public Builder max_subword_length(int v) {
             this.max_subword_length = v;
             return this;
         }
 
         public TrainingConfig build() {
-            return new TrainingConfig(_trainer_, model_arch, model_arch_overrides, model_config_or_name, criterion, output_dir, log_folder, tb_dir, dtype, use_optimizer_in_fp32, use_fsdp, fsdp_fp32_reduce, fsdp_wrap_granularity, fsdp_memory_policy, lr, lr_schedule, start_lr, final_lr, lr_stage_ratios, num_lr_warmup_steps, max_steps, gradient_accumulation, max_grad_norm, turn_off_grad_normalization, weight_decay, adam_betas, adam_eps, loss_scaler_init_scale, loss_scaler_scale_window, use_autocast, validate_every_n_steps, checkpoint_every_n_steps, save_model_every_n_steps, keep_last_n_checkpoints, preserve_consolidated_models, publish_metrics_every_n_steps, gc_every_n_steps, seed, profile, profiler_skip_first, profiler_active, debug, data_loading_config, validation_data_loading_config, training_data, validation_data, requirements, use_submitit, fake_gang_device, experiment_name, wandb_project, wandb_run_name, wandb_entity, raise_oom, raise_nan_or_inf, max_ooms, max_nans_or_infs, freeze_modules, freezing_strategy, max_subword_length, keep_best_checkpoint, early_stopping_patience, device);
+            return new TrainingConfig(_trainer_, model_arch, model_arch_overrides, model_config_or_name, criterion, output_dir, log_folder, tb_dir, dtype, use_optimizer_in_fp32, use_fsdp, fsdp_fp32_reduce, fsdp_wrap_granularity, fsdp_memory_policy, lr, lr_schedule, start_lr, final_lr, lr_stage_ratios, num_lr_warmup_steps, max_steps, gradient_accumulation, max_grad_norm, turn_off_grad_normalization, weight_decay, adam_betas, adam_eps, loss_scaler_init_scale, loss_scaler_scale_window, use_autocast, validate_every_n_steps, checkpoint_every_n_steps, save_model_every_n_steps, keep_last_n_checkpoints, preserve_consolidated_models, publish_metrics_every_n_steps, gc_every_n_steps, seed, profile, profiler_skip_first, profiler_active, debug, data_loading_config, validation_data_loading_config, training_data, validation_data, requirements, use_submitit, fake_gang_device, experiment_name, wandb_project, wandb_run_name, wandb_entity, raise_oom, raise_nan_or_inf, max_ooms, max_nans_or_infs, freeze_modules, freezing_strategy, max_subword_length, keep_best_checkpoint, early_stopping_patience, device, activation_checkpointing);
         }
     }
 }

@@ -22,6 +22,8 @@ public abstract class Module {
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     protected boolean training = true;
+    /** Set by {@link #checkpointActivations}: layer stacks then checkpoint each layer while training. */
+    protected boolean checkpointActivations;
 
     protected final Tensor registerParameter(String name, Tensor t) {
         t.set_requires_grad(true);
@@ -78,6 +80,30 @@ public abstract class Module {
 
     public final boolean isTraining() {
         return training;
+    }
+
+    /**
+     * Turns layer-wise activation checkpointing on or off here and in every sub-module (the recipe key
+     * {@code trainer.activation_checkpointing}). A layer stack that supports it ({@link #supportsActivationCheckpointing})
+     * then keeps only each layer's input while training and runs the layer again in the backward pass.
+     *
+     * @return how many layer stacks of this tree checkpoint their layers (0: the setting has nothing to act on)
+     */
+    public final int checkpointActivations(boolean on) {
+        checkpointActivations = on && supportsActivationCheckpointing();
+        int stacks = checkpointActivations ? 1 : 0;
+        for (Module m : children.values()) stacks += m.checkpointActivations(on);
+        return stacks;
+    }
+
+    /** Whether this module is a layer stack that checkpoints its layers when asked ({@link #checkpointActivations}). */
+    protected boolean supportsActivationCheckpointing() {
+        return false;
+    }
+
+    /** Whether a forward pass now should checkpoint this stack's layers: asked for, and training. */
+    protected final boolean checkpointingLayers() {
+        return checkpointActivations && training;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.lcm4j.nn;
 
+import dev.lcm4j.torch.ActivationCheckpoint;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -27,15 +28,21 @@ public final class TransformerDecoder extends Module {
     }
 
     public Tensor forward(Tensor x, IncrementalState state) {
-        for (int i = 0; i < layers.length; i++) x = layers[i].forward(x, state == null ? null : state.cache(i));
-        if (finalNorm != null) x = finalNorm.forward(x);
-        if (training && finalDropout > 0) x = torch.dropout(x, finalDropout, true);
-        return x;
+        boolean checkpoint = state == null && checkpointingLayers();
+        for (int i = 0; i < layers.length; i++) {
+            DecoderLayer layer = layers[i];
+            x = checkpoint ? ActivationCheckpoint.run(in -> layer.forward(in[0], null), x)
+                    : layer.forward(x, state == null ? null : state.cache(i));
+        }
+        return finish(x);
     }
 
     /** The stack under an explicit self-attention mask allowed [B or 1, 1, S, S] (true = attend), without a cache. */
     public Tensor forwardMasked(Tensor x, Tensor allowed) {
-        for (DecoderLayer layer : layers) x = layer.forwardMasked(x, allowed);
+        boolean checkpoint = checkpointingLayers();
+        for (DecoderLayer layer : layers) {
+            x = checkpoint ? ActivationCheckpoint.run(in -> layer.forwardMasked(in[0], allowed), x) : layer.forwardMasked(x, allowed);
+        }
         return finish(x);
     }
 
@@ -53,6 +60,11 @@ public final class TransformerDecoder extends Module {
         if (finalNorm != null) x = finalNorm.forward(x);
         if (training && finalDropout > 0) x = torch.dropout(x, finalDropout, true);
         return x;
+    }
+
+    @Override
+    protected boolean supportsActivationCheckpointing() {
+        return true;
     }
 
     /** A named list of sub-modules (torch.nn.ModuleList). */

@@ -91,7 +91,9 @@ final class TrainStep {
             if (!OutOfMemory.causedBy(e)) throw e;
             throw new LcmException("out of memory in training step " + (step + 1) + " (" + OutOfMemory.firstLine(e)
                     + "): lower ++trainer.data_loading_config.max_tokens (now " + cfg.data_loading_config().max_tokens()
-                    + "; raise ++trainer.gradient_accumulation to keep the batch); the checkpoints written so far are kept"
+                    + "; raise ++trainer.gradient_accumulation to keep the batch)"
+                    + (cfg.activation_checkpointing() ? "" : " or set ++trainer.activation_checkpointing=true")
+                    + "; the checkpoints written so far are kept"
                     + " and the same command resumes from the last one", e);
         }
     }

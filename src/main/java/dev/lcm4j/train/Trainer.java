@@ -131,6 +131,7 @@ public final class Trainer {
         manual_seed(cfg.seed());
         Lcm model = buildModel(last == null);
         if (last == null) broadcastParameters(model);
+        checkpointActivations(model, cfg.activation_checkpointing(), run.modelFamily.name());
         int cudaDevice = cudaDevice(model);
         Precision precision = Precision.forTraining(cfg.dtype(), cudaDevice >= 0);
         DynamicLossScaler scaler = lossScaler(cfg, precision);
@@ -225,6 +226,20 @@ public final class Trainer {
         }
         if (preempted) LOG.warn("stopped at step {} for the scheduler's preemption warning; a requeued run resumes from it", step);
         return new Result(step, lastLoss, lastValid, run.outputDir, preempted);
+    }
+
+    /**
+     * {@code trainer.activation_checkpointing}: every layer stack of the model (the shared {@code nn} stacks) keeps
+     * only its layers' inputs while training. Refused for a model that has no such stack, where it would do nothing.
+     */
+    static void checkpointActivations(Lcm model, boolean on, String family) {
+        int stacks = model.checkpointActivations(on);
+        if (on && stacks == 0) {
+            throw new LcmException("trainer.activation_checkpointing=true cannot apply to the " + family
+                    + " model: it has no transformer layer stack (nn.TransformerDecoder, nn.denoisers.LcmDenoiser) to"
+                    + " checkpoint; remove the key or set it to false");
+        }
+        if (on) LOG.info("activation checkpointing: {} layer stack(s) recompute their layers in the backward pass", stacks);
     }
 
     /** The model, or one line when its parameters do not fit in memory (before any step, so no batch setting helps). */

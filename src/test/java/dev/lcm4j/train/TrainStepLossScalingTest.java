@@ -188,6 +188,7 @@ class TrainStepLossScalingTest {
         String m = e.getMessage();
         assertTrue(m.startsWith("out of memory in training step 1"), m);
         assertTrue(m.contains("++trainer.data_loading_config.max_tokens"), m);
+        assertTrue(m.contains("++trainer.activation_checkpointing=true"), "suggested while it is off: " + m);
         assertTrue(m.contains("can't allocate memory"), "libtorch's own reason is kept: " + m);
         assertEquals(1, m.lines().count(), m);
     }

@@ -98,6 +98,21 @@ class TrainerTest {
         assertTrue(Files.list(out.resolve("tb")).anyMatch(p -> p.getFileName().toString().startsWith("events.out.tfevents.")));
     }
 
+    /** ./lcm train with trainer.activation_checkpointing ends with the parameters of the same run without it. */
+    @Tag("slow")
+    @Test
+    void activationCheckpointingTrainsTheSameModel() {
+        String layers = "++trainer.model_arch_overrides={sonar_embed_dim: 16, model_dim: 32, max_seq_len: 256,"
+                + " lcm: {num_layers: 2, num_attn_heads: 2, ffn_inner_dim: 64, dropout_p: 0.1, attention_dropout_p: 0.1}}";
+        Path plain = tmp.resolve("unchecked"), checkpointed = tmp.resolve("checkpointed");
+        assertEquals(0, run(args(plain, 4, layers)));
+        assertEquals(0, run(args(checkpointed, 4, layers, "++trainer.activation_checkpointing=true")));
+        Map<String, StoredTensor> a = params(plain.resolve("checkpoints/step_4/model.pt"));
+        Map<String, StoredTensor> b = params(checkpointed.resolve("checkpoints/step_4/model.pt"));
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 1e-6f, k);
+    }
+
     @Test
     void aDamagedTrainerStateNamesTheFileAndThePreviousCheckpoint() throws Exception {
         Path out = tmp.resolve("damaged");

@@ -10,6 +10,7 @@ import dev.lcm4j.nn.Norm;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TimestepEncoder;
 import dev.lcm4j.nn.TransformerConfig;
+import dev.lcm4j.torch.ActivationCheckpoint;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -52,7 +53,24 @@ public final class LcmDenoiser extends Module {
      * @return [B, S, C] the prediction
      */
     public Tensor forward(Tensor noisy, Tensor timesteps, Tensor context, Tensor allowed) {
+        if (checkpointingLayers()) return checkpointedForward(noisy, timesteps, context, allowed);
         return forward(noisy, modulations(timesteps), context, allowed);
+    }
+
+    /**
+     * The training forward with every layer checkpointed: a layer's inputs are the latents, the timestep embeddings
+     * and the conditioning, and its modulations ([B, S, 9D]) and cross-attention keys and values are computed inside
+     * it, so they too are recomputed in the backward pass instead of being kept for every layer.
+     */
+    private Tensor checkpointedForward(Tensor noisy, Tensor timesteps, Tensor context, Tensor allowed) {
+        StepEmbedding steps = embedSteps(timesteps, null);
+        Tensor cond = cat(new TensorVector(zeroKey(context), context), 1);                 // [B,L+1,D]
+        Tensor x = initialProj.forward(noisy);                                              // [B,S,D]
+        for (DenoiserLayer layer : layers) {
+            x = ActivationCheckpoint.run(in -> layer.forward(in[0], steps.modulations(layer, in[1]),
+                    layer.projectConditioning(in[2]), allowed), x, steps.emb(), cond);
+        }
+        return finish(x);
     }
 
     /**
@@ -69,7 +87,26 @@ public final class LcmDenoiser extends Module {
      *                       when at most 90% of the steps are distinct
      */
     public AdaLnModulator.Modulation[][] modulations(Tensor timesteps, Boolean gatherDistinct) {
+        StepEmbedding e = embedSteps(timesteps, gatherDistinct);
         AdaLnModulator.Modulation[][] m = new AdaLnModulator.Modulation[layers.length][];
+        for (int i = 0; i < layers.length; i++) m[i] = e.modulations(layers[i], e.emb());
+        return m;
+    }
+
+    /**
+     * Timestep embeddings, from which each layer's modulator makes its modulations.
+     *
+     * @param emb   [B, S, D] one embedding per position, or [U, D] one per distinct step when {@code rowOf} is set
+     * @param rowOf [B * S] long: the row of {@code emb} of each position, or null
+     */
+    private record StepEmbedding(Tensor emb, Tensor rowOf, long b, long s) {
+        /** {@code layer}'s modulations of {@code emb} (this embedding or a detached copy of it). */
+        AdaLnModulator.Modulation[] modulations(DenoiserLayer layer, Tensor emb) {
+            return rowOf == null ? layer.modulations(emb) : layer.modulations(emb, rowOf, b, s);
+        }
+    }
+
+    private StepEmbedding embedSteps(Tensor timesteps, Boolean gatherDistinct) {
         long b = timesteps.size(0), s = timesteps.size(1);
         long[] steps = Tensors.toLongs(timesteps.reshape(-1));
         // In training every position has its own step, but there are at most T distinct ones (100 in the published
@@ -78,11 +115,7 @@ public final class LcmDenoiser extends Module {
         TreeMap<Long, Integer> distinct = new TreeMap<>();
         for (long t : steps) distinct.putIfAbsent(t, 0);
         boolean gather = gatherDistinct != null ? gatherDistinct : distinct.size() < 0.9 * steps.length;
-        if (!gather) {
-            Tensor emb = embedTime.forward(timesteps);                               // [B,S,D]
-            for (int i = 0; i < layers.length; i++) m[i] = layers[i].modulations(emb);
-            return m;
-        }
+        if (!gather) return new StepEmbedding(embedTime.forward(timesteps), null, b, s);   // [B,S,D]
         long[] values = new long[distinct.size()];
         int k = 0;
         for (Long t : distinct.keySet()) { distinct.put(t, k); values[k++] = t; }
@@ -90,8 +123,7 @@ public final class LcmDenoiser extends Module {
         for (int i = 0; i < steps.length; i++) rowOf[i] = distinct.get(steps[i]);
         Tensor rows = Tensors.longs(rowOf, rowOf.length).to(timesteps.device(), ScalarType.Long);
         Tensor emb = embedTime.forward(Tensors.longs(values, values.length).to(timesteps.device(), ScalarType.Long)); // [U,D]
-        for (int i = 0; i < layers.length; i++) m[i] = layers[i].modulations(emb, rows, b, s);
-        return m;
+        return new StepEmbedding(emb, rows, b, s);
     }
 
     /** {@link #forward(Tensor, Tensor, Tensor, Tensor)} with precomputed modulations (see {@link #modulations}). */
@@ -131,9 +163,19 @@ public final class LcmDenoiser extends Module {
     public Tensor forward(Tensor noisy, AdaLnModulator.Modulation[][] mods, Tensor[][] preparedContext, Tensor allowed) {
         Tensor x = initialProj.forward(noisy);                                      // [B,S,D]
         for (int i = 0; i < layers.length; i++) x = layers[i].forward(x, mods[i], preparedContext[i], allowed);
+        return finish(x);
+    }
+
+    /** Final norm, dropout and projection of the last layer's output [B, S, D] -> [B, S, C]. */
+    private Tensor finish(Tensor x) {
         if (layerNorm != null) x = layerNorm.forward(x);
         if (training && finalDropout > 0) x = dropout(x, finalDropout, true);
         return finalProj.forward(x);                                                 // [B,S,C]
+    }
+
+    @Override
+    protected boolean supportsActivationCheckpointing() {
+        return true;
     }
 
     /** A named list of layers (torch.nn.ModuleList). */

@@ -89,6 +89,19 @@ class LinearFamilyTest {
         assertTrue(card.contains("model_family: linear_lcm") && card.contains("model_arch: toy_linear_lcm"), card);
     }
 
+    /** The family has no transformer layers: {@code trainer.activation_checkpointing} would do nothing, so it is refused. */
+    @Test
+    void activationCheckpointingIsRefusedByName() {
+        Path out = tmp.resolve("checkpointed_run");
+        Cli.Outcome o = Cli.exec("train", "+pretrain=linear", "--recipes", recipes.toString(), "++trainer.output_dir=" + out,
+                "++trainer.training_data=[{name: linsynth=train}]", "++trainer.max_steps=2",
+                "++trainer.activation_checkpointing=true");
+        assertTrue(o.code() != 0, "refused");
+        assertTrue(o.err().contains("trainer.activation_checkpointing") && o.err().contains("linear_lcm")
+                && o.err().strip().lines().count() == 1, o.err());
+        assertTrue(!Files.exists(out), "nothing written");
+    }
+
     @Test
     void predictsTheAffineMapOfItsWeights() throws IOException {
         float[] x = new float[2 * 4 * DIM];
