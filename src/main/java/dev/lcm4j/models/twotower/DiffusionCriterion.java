@@ -8,17 +8,14 @@ import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.diffusion.GuidanceTraining;
+import dev.lcm4j.models.diffusion.DiffusionLoss;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.schedulers.DdimScheduler;
 import dev.lcm4j.nn.schedulers.StepSampler;
 import dev.lcm4j.torch.Devices;
 import dev.lcm4j.torch.Tensors;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
-import org.bytedeco.pytorch.NoGradGuard;
 
 /**
  * The two-tower model's training objective (the reference's {@code two_tower_diffusion_next_sent} and, supervised,
@@ -32,11 +29,9 @@ import org.bytedeco.pytorch.NoGradGuard;
  */
 public final class DiffusionCriterion implements Criterion {
     private final boolean supervised;
-    private final boolean mean;
-    private final boolean computeRmse;
     private final double cfGuidanceProb;
-    private final boolean logBuckets;
     private final StepSampler stepSampler;
+    private final DiffusionLoss reconstruction;
     private final DdimScheduler scheduler;
 
     public DiffusionCriterion(CriterionConfig c, TwoTowerDiffusionLcm model) {
@@ -47,12 +42,11 @@ public final class DiffusionCriterion implements Criterion {
         }
         checkGuidance(c.cf_guidance_probability(), model.config().trained_with_cf_guidance());
         if (model.normalizer() == null) throw new LcmException("the diffusion criterion needs the model's normalizer");
-        this.mean = c.reduction() == CriterionConfig.Reduction.MEAN;
-        this.computeRmse = c.compute_rmse();
         this.cfGuidanceProb = c.cf_guidance_probability();
-        this.logBuckets = c.log_losses_per_timestep_bucket();
         this.scheduler = model.scheduler();
         this.stepSampler = new StepSampler(c.step_sampling(), scheduler);
+        this.reconstruction = new DiffusionLoss(c.compute_rmse(), c.reduction() == CriterionConfig.Reduction.MEAN,
+                c.log_losses_per_timestep_bucket(), scheduler.config().num_diffusion_train_steps(), stepSampler);
     }
 
     /** Training with guidance (p > 0) and the model's {@code trained_with_cf_guidance} must agree, as the reference asserts. */
@@ -111,54 +105,13 @@ public final class DiffusionCriterion implements Criterion {
         Tensor noisy = scheduler.addNoise(x0Flat, noiseFlat, flatSteps).view(b, s, c);
         Tensor out = model.forward(ctx, lengths, src, noisy, timesteps, cfGuidanceProb); // [B,S,C]
 
-        Tensor pred = out.to(ScalarType.Float), tgtF = target.to(ScalarType.Float);
-        Tensor rowErr = rowSquaredError(pred, tgtF);                             // [B,S]
-        Tensor unnormErr;
-        try (NoGradGuard g = new NoGradGuard()) {
-            unnormErr = rowSquaredError(n.denormalize(pred), n.denormalize(tgtF));
-        }
-        if (computeRmse) {
-            rowErr = rowErr.add(Tensors.scalar(1e-5)).sqrt();
-            unnormErr = unnormErr.add(Tensors.scalar(1e-5)).sqrt();
-        }
-        Tensor notMask = mask.logical_not();
-        long numTargets = mask.sum().item_long();
-        Map<String, Double> summands = new LinkedHashMap<>();
-        summands.put("mse_loss", rowErr.detach().masked_fill(notMask, Tensors.scalar(0.0)).sum().item_double());
-        summands.put("unnormalized_reconstruction_loss", unnormErr.masked_fill(notMask, Tensors.scalar(0.0)).sum().item_double());
-        if (logBuckets) bucketLosses(rowErr.detach(), timesteps, mask, summands);
-        Tensor scales = stepSampler.lossScales(timesteps.masked_select(mask));
-        Tensor weighted = rowErr;
-        if (scales != null) {
-            weighted = zeros_like(rowErr).masked_scatter(mask, scales).mul(rowErr);
-        }
-        // select, not multiply: an Inf at a padded position must not turn the loss into NaN
-        Tensor loss = weighted.masked_fill(notMask, Tensors.scalar(0.0)).sum();
-        if (mean) loss = loss.div(Tensors.scalar(Math.max(1, numTargets)));
-        return new Loss(loss, numTargets, summands);
+        return reconstruction.of(out, target, n, mask, timesteps);
     }
 
-    private static Tensor rowSquaredError(Tensor a, Tensor b) {
-        return a.sub(b).square().sum(new long[] {-1}, false, new ScalarTypeOptional());
-    }
 
     private static Tensor lengthMask(long[] lengths, long s, org.bytedeco.pytorch.Device device) {
         Tensor pos = arange(Tensors.scalar(s), Tensors.opts(ScalarType.Long, device)).unsqueeze(0);
         return pos.lt(Devices.to(Tensors.longs(lengths, lengths.length), device).unsqueeze(1));
     }
 
-    /**
-     * Loss sums per tenth of the step range, {@code reconstruction_loss_t{lo}-{hi}} for lo <= t < hi (the reference's
-     * labels are off by one bucket; docs/quirks.md #19).
-     */
-    private void bucketLosses(Tensor rowErr, Tensor timesteps, Tensor mask, Map<String, Double> out) {
-        int tt = scheduler.config().num_diffusion_train_steps();
-        float[] err = Tensors.toFloats(rowErr.masked_select(mask));
-        long[] steps = Tensors.toLongs(timesteps.masked_select(mask));
-        double[] sums = new double[10];
-        for (int i = 0; i < err.length; i++) sums[(int) Math.min(9, steps[i] * 10 / tt)] += err[i];
-        for (int k = 0; k < 10; k++) {
-            out.put(String.format("reconstruction_loss_t%d-%d", k * tt / 10, (k + 1) * tt / 10), sums[k]);
-        }
-    }
 }
