@@ -90,7 +90,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--top_k", defaultValue = "0") int topK;
     @Option(names = "--top_p", defaultValue = "0.0") double topP;
     @Option(names = "--seed", defaultValue = "42") long seed;
-    @Option(names = "--confidence_level", description = "Not supported by lcm4j; leave unset") Double confidenceLevel;
+    @Option(names = "--confidence_level", description = "Add each metric's Student-t confidence interval of the mean at this level "
+            + "(e.g. 0.95) as <metric>_ci_lb_<level> / <metric>_ci_ub_<level>") Double confidenceLevel;
     @Option(names = "--metric_log_dir") Path metricLogDir;
     @Option(names = "--tb_log_dir") Path tbLogDir;
     @Option(names = "--no_resume", defaultValue = "false", arity = "0..1", fallbackValue = "true", converter = Bool.class) boolean noResume;
@@ -160,7 +161,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (topK != 0 || topP != 0.0) throw new LcmException("--top_k/--top_p sampling does not apply to concept generation; leave them at 0");
-        if (confidenceLevel != null) throw new LcmException("--confidence_level is not supported by lcm4j; remove it (per-sample scores are in raw_results/)");
+        if (confidenceLevel != null && !(confidenceLevel > 0 && confidenceLevel < 1)) {
+            throw new LcmException("--confidence_level must be between 0 and 1 (e.g. 0.95), got " + confidenceLevel);
+        }
         List<String> taskList = Tasks.expand(tasks);
         if (Baselines.names().contains(predictor)) refuseModelOnlyOptions();
         Map<String, Object> args = parseTaskArgs(taskArgs);
@@ -255,7 +258,7 @@ final class EvaluateCommand implements Callable<Integer> {
             boolean runsModel = !predictor.equals(LcmPredictor.DUMMY) && !predictor.startsWith("baseline_");
             if (runsModel && !device.device.trim().equals("cpu")) device.resolve();
             Evaluator.Options o = new Evaluator.Options(taskList, d, datasetDir, args, maxSamples, batchSize, dumpDir, metricLogDir,
-                    tbLogDir, showProgress, noResume, logOnlyText, seed, "lcm " + String.join(" ", original), config);
+                    tbLogDir, showProgress, noResume, logOnlyText, seed, "lcm " + String.join(" ", original), config, confidenceLevel);
             Map<String, Map<String, Double>> results;
             if (plan.mode() == EvaluateLaunch.Mode.RANK) {
                 TorchRuntime.init();

@@ -23,7 +23,7 @@ public final class Evaluator {
     public record Options(List<String> tasks, DatasetOptions dataset, String datasetDir, Map<String, Object> taskArgs,
                           Integer maxSamples, int batchSize, Path dumpDir, Path metricLogDir, Path tbLogDir,
                           boolean showProgress, boolean noResume, boolean logOnlyText, long seed, String command,
-                          Map<String, Object> config) {
+                          Map<String, Object> config, Double confidenceLevel) {
     }
 
     /** Rank 0's word on a run: skip it with these metrics, or compute it. */
@@ -83,7 +83,7 @@ public final class Evaluator {
         Results results = new Results();
         runnerFor(run.spec().kind()).run(run, d, results);
         if (!group.distributed()) {
-            Map<String, Double> metrics = results.means();
+            Map<String, Double> metrics = results.metrics(opt.confidenceLevel());
             writer.write(run, d, results.raw(), metrics);
             return metrics;
         }
@@ -91,7 +91,7 @@ public final class Evaluator {
         String metrics = null;
         if (group.isMain()) {
             Results merged = Results.merge(shards);
-            Map<String, Double> m = merged.means();
+            Map<String, Double> m = merged.metrics(opt.confidenceLevel());
             writer.write(run, d, merged.raw(), m);
             metrics = Results.metricsToJson(m);
         }

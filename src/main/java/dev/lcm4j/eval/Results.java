@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.lcm4j.LcmException;
+import dev.lcm4j.eval.metrics.StudentT;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,6 +75,26 @@ final class Results {
         }
         Map<String, Double> out = new LinkedHashMap<>();
         values.forEach((k, v) -> out.put(k, mean(v)));
+        return out;
+    }
+
+    /**
+     * {@link #means()}, followed, with a confidence level, by each metric's Student-t interval of the mean as
+     * {@code <metric>_ci_lb_<level>} and {@code <metric>_ci_ub_<level>} (the reference's keys, e.g. {@code rougeL_ci_lb_0.95}).
+     */
+    Map<String, Double> metrics(Double confidenceLevel) {
+        Map<String, Double> out = means();
+        if (confidenceLevel == null) return out;
+        String level = BigDecimal.valueOf(confidenceLevel).stripTrailingZeros().toPlainString();
+        Map<String, List<Double>> values = new LinkedHashMap<>();
+        for (Batch b : batches.values()) {
+            for (int i = 0; i < b.metrics.size(); i++) values.computeIfAbsent(b.metrics.get(i), x -> new ArrayList<>()).add(b.values.get(i));
+        }
+        values.forEach((k, v) -> {
+            double[] ci = StudentT.meanInterval(v, confidenceLevel);
+            out.put(k + "_ci_lb_" + level, ci[0]);
+            out.put(k + "_ci_ub_" + level, ci[1]);
+        });
         return out;
     }
 

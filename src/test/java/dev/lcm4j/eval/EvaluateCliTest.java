@@ -146,6 +146,24 @@ class EvaluateCliTest {
         assertTrue(again.err().contains("already done"), again.err());
     }
 
+    /** --confidence_level adds each metric's interval around its mean; a level outside (0, 1) is one error line. */
+    @Test
+    void confidenceLevelAddsIntervals() throws Exception {
+        Path dump = tmp.resolve("ci");
+        assertEquals(0, Main.execute("evaluate", "--tasks", "lcm_next_sentence", "--predictor", "base_lcm", "--model_card", run.toString(),
+                "--dataset.name", "evalsynth=validation", "--task_args", "{\"round_trip\": false}", "--confidence_level", "0.95",
+                "--dump_dir", dump.toString()));
+        JsonNode r = JSON.readTree(dump.resolve("results/lcm_next_sentence.json").toFile()).get("results");
+        double l2 = r.get("l2").asDouble(), lb = r.get("l2_ci_lb_0.95").asDouble(), ub = r.get("l2_ci_ub_0.95").asDouble();
+        assertTrue(lb < l2 && l2 < ub, lb + " < " + l2 + " < " + ub);
+        assertEquals(l2, (lb + ub) / 2, 1e-9, "symmetric around the mean");
+        Cli.Outcome bad = Cli.exec("evaluate", "--tasks", "dummy_json_generation", "--predictor", "dummy", "--confidence_level", "95",
+                "--dataset.file_path", jsonl.toString(), "--dump_dir", tmp.resolve("ci_bad").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().strip().startsWith("error: --confidence_level must be between 0 and 1"), bad.err());
+        assertTrue(!Files.exists(tmp.resolve("ci_bad")), "nothing written");
+    }
+
     @Test
     void teacherForcedMetricsMatchAnIndependentComputation() throws Exception {
         Path dump = tmp.resolve("next");
