@@ -4,6 +4,7 @@ import dev.lcm4j.LcmException;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The {@code trainer} node (reference {@code TrainingConfig} in {@code lcm/train/trainer.py} plus
@@ -176,6 +177,7 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
             throw new LcmException("trainer.fsdp_memory_policy=" + fsdp_memory_policy + " is not supported: lcm4j keeps the"
                     + " parameters replicated (only the optimizer state is sharded); remove the key or set standard");
         }
+        refuseUnimplemented();
         if (lr <= 0) throw new LcmException("trainer.lr must be > 0, got " + lr);
         if ("wsd".equals(lr_schedule) && (lr <= start_lr || lr <= final_lr)) {
             throw new LcmException("trainer.lr_schedule=wsd needs lr > start_lr and lr > final_lr (got lr=" + lr
@@ -227,6 +229,36 @@ public record TrainingConfig(String _trainer_, String model_arch, Map<String, Ob
             throw new LcmException("trainer." + (keep_best_checkpoint ? "keep_best_checkpoint" : "early_stopping_patience")
                     + " compares validation losses, but trainer.validation_data is empty; add"
                     + " ++trainer.validation_data=[{name: DATASET=validation}]");
+        }
+    }
+
+    /**
+     * Reference keys lcm4j has no counterpart for: their defaults are accepted (the reference's recipes spell them
+     * out), any other value is refused by name rather than silently ignored.
+     */
+    private void refuseUnimplemented() {
+        String metrics = "; training metrics are in <output_dir>/metrics.jsonl and TensorBoard (<output_dir>/tb or trainer.tb_dir)";
+        for (Map.Entry<String, String> w : new TreeMap<>(Map.of("wandb_project", String.valueOf(wandb_project),
+                "wandb_run_name", String.valueOf(wandb_run_name), "wandb_entity", String.valueOf(wandb_entity))).entrySet()) {
+            if (!"null".equals(w.getValue())) {
+                throw new LcmException("trainer." + w.getKey() + "=" + w.getValue() + " is not supported: lcm4j does not log to"
+                        + " Weights & Biases" + metrics + "; remove the key");
+            }
+        }
+        if (profile || profiler_skip_first != 200 || profiler_active != 3) {
+            String key = profile ? "profile=true" : profiler_skip_first != 200 ? "profiler_skip_first=" + profiler_skip_first
+                    : "profiler_active=" + profiler_active;
+            throw new LcmException("trainer." + key + " is not supported: lcm4j has no training profiler; step times are in"
+                    + " metrics.jsonl (sent/s) and bench/ measures them; remove the key");
+        }
+        if (gc_every_n_steps != 1000) {
+            throw new LcmException("trainer.gc_every_n_steps=" + gc_every_n_steps + " is not supported: it runs Python's garbage"
+                    + " collector in the reference, and the JVM collects on its own (native tensors are freed per step); remove the key");
+        }
+        if (max_ooms != 10 || raise_oom) {
+            throw new LcmException("trainer." + (raise_oom ? "raise_oom=true" : "max_ooms=" + max_ooms) + " is not supported: lcm4j"
+                    + " does not retry a step after running out of memory, it stops with one line naming the setting to lower"
+                    + " (checkpoints already written stay); remove the key");
         }
     }
 

@@ -79,6 +79,24 @@ class ValidationTest {
                 run("+pretrain=mse", "++trainer.output_dir=/o", "trainer.dtype=torch.bfloat16").trainer().dtype());
     }
 
+    /** W&B, the profiler, Python's gc and OOM retries have no lcm4j counterpart: their defaults pass, other values are refused by name. */
+    @Test
+    void referenceKeysWithoutCounterpartAreRefusedByName() {
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "++trainer.wandb_project=lcm")
+                .startsWith("trainer.wandb_project=lcm is not supported: lcm4j does not log to Weights & Biases; training metrics are in"));
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "++trainer.wandb_entity=me").startsWith("trainer.wandb_entity=me is not supported"));
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "trainer.profile=true").startsWith("trainer.profile=true is not supported"));
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "++trainer.profiler_active=5")
+                .startsWith("trainer.profiler_active=5 is not supported"));
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "++trainer.gc_every_n_steps=10")
+                .startsWith("trainer.gc_every_n_steps=10 is not supported"));
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "++trainer.max_ooms=3").startsWith("trainer.max_ooms=3 is not supported"));
+        assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "++trainer.raise_oom=true").startsWith("trainer.raise_oom=true is not supported"));
+        // the defaults, as the reference's recipes write them, pass
+        run("+pretrain=mse", "++trainer.output_dir=/o", "trainer.profile=false", "++trainer.gc_every_n_steps=1000", "++trainer.max_ooms=10",
+                "++trainer.wandb_project=null");
+    }
+
     @Test
     void fsdpOptionsLcm4jDoesNotImplementAreRefusedByName() {
         assertTrue(error("+pretrain=mse", "++trainer.output_dir=/o", "++trainer.fsdp_wrap_granularity=layer")
