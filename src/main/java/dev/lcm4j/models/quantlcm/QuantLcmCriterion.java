@@ -105,7 +105,7 @@ public final class QuantLcmCriterion implements Criterion {
         long targets = mask.sum().item_long();
         Tensor perSentence;
         if (model.discrete()) {
-            Tensor target = codes.gather(1, indices.reshape(-1, 1).sub(Tensors.scalar(1))).view(b, n, 1);  // u_{n,k_n}
+            Tensor target = codes.gather(1, indices.reshape(-1, 1).sub(Tensors.scalar(1)).to(ScalarType.Long)).view(b, n, 1);  // u_{n,k_n}
             Tensor logp = log_softmax(out.to(ScalarType.Float), -1, new ScalarTypeOptional());
             perSentence = logp.gather(2, target).squeeze(2).neg();                                 // [B,N]
         } else {
