@@ -4,6 +4,7 @@ import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
+import dev.lcm4j.config.StepSamplingConfig;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.Lcm;
@@ -26,13 +27,18 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *   <li>-d: cross-entropy of the K logits against u_{n, k_n}, the unit of codebook k_n of sentence n;</li>
  *   <li>-c: the squared error summed over channels between the prediction and x_n, in normalized space.</li>
  * </ul>
- * Sentences are summed ("sum") or averaged ("mean"). Guidance training drops whole query slots' context, as One-Tower.
+ * Targets are the real sentences from {@code min_context_size} on (the recipes set 0: sentence 0 is predicted from
+ * nothing, as One-Tower trains it); sentences are summed ("sum") or averaged ("mean"); -c honours {@code compute_rmse}
+ * (sqrt(sum + 1e-5) per sentence, as the MSE LCM). Guidance training drops whole query slots' context, as One-Tower.
+ * The diffusion-only keys are refused by name.
  */
 public final class QuantLcmCriterion implements Criterion {
     public static final String DISCRETE = "quant_lcm_d_next_sent";
     public static final String CONTINUOUS = "quant_lcm_c_next_sent";
 
     private final boolean mean;
+    private final boolean rmse;
+    private final int minContextSize;
     private final double cfGuidanceProb;
 
     public QuantLcmCriterion(CriterionConfig c, QuantLcm model) {
@@ -42,6 +48,18 @@ public final class QuantLcmCriterion implements Criterion {
         }
         GuidanceTraining.check(c.cf_guidance_probability(), model.config().trained_with_cf_guidance());
         if (model.normalizer() == null) throw new LcmException("the Quant-LCM criterion needs the model's normalizer");
+        if (c.log_losses_per_timestep_bucket()) {
+            throw new LcmException("criterion.log_losses_per_timestep_bucket is a diffusion option; a Quant-LCM has no timesteps: set it false");
+        }
+        if (!c.step_sampling().equals(StepSamplingConfig.defaults())) {
+            throw new LcmException("criterion.step_sampling is a diffusion option; a Quant-LCM draws codebook indices uniformly: remove it");
+        }
+        if (model.discrete() && c.compute_rmse()) {
+            throw new LcmException("criterion.compute_rmse applies to regression criteria, not to " + DISCRETE
+                    + "'s cross-entropy: set ++trainer.criterion.compute_rmse=false");
+        }
+        this.rmse = c.compute_rmse();
+        this.minContextSize = c.min_context_size();
         this.mean = c.reduction() == CriterionConfig.Reduction.MEAN;
         this.cfGuidanceProb = c.cf_guidance_probability();
     }
@@ -93,7 +111,7 @@ public final class QuantLcmCriterion implements Criterion {
         Tensor raw = batch.seqs();                                                                 // [B,N,C]
         long b = raw.size(0), n = raw.size(1), c = raw.size(2);
         Tensor x0 = norm.normalize(raw);                                                           // [B,N,C]
-        Tensor mask = batch.targetMask(false, 0);                                                  // [B,N]
+        Tensor mask = batch.targetMask(false, minContextSize);                                                  // [B,N]
         if (indices == null) indices = drawIndices(b, n, model.numCodebooks());
         indices = indices.to(raw.device(), ScalarType.Long);
         Tensor flat = raw.reshape(b * n, c);
@@ -110,6 +128,7 @@ public final class QuantLcmCriterion implements Criterion {
             perSentence = logp.gather(2, target).squeeze(2).neg();                                 // [B,N]
         } else {
             perSentence = out.to(ScalarType.Float).sub(x0.to(ScalarType.Float)).square().sum(new long[] {2}, false, new ScalarTypeOptional());
+            if (rmse) perSentence = perSentence.add(Tensors.scalar(1e-5)).sqrt();         // as the MSE LCM's compute_rmse
         }
         Tensor sum = perSentence.mul(fm).sum();
         Tensor loss = mean ? sum.div(Tensors.scalar(Math.max(1, targets))) : sum;

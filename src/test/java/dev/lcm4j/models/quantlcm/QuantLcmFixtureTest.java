@@ -103,7 +103,7 @@ class QuantLcmFixtureTest {
             long[] lengths = Npy.read(DIR.resolve(name).resolve("crit_lengths.npy")).toLongArray();
             String crit = m.discrete() ? QuantLcmCriterion.DISCRETE : QuantLcmCriterion.CONTINUOUS;
             // p = 0.15 drops floor(5 * 0.15) = 0 of 6 sentences, so PyTorch ran without dropping too
-            CriterionConfig cc = CriterionConfig.builder().name(crit).cf_guidance_probability(0.15).build();
+            CriterionConfig cc = CriterionConfig.builder().name(crit).cf_guidance_probability(0.15).compute_rmse(false).min_context_size(0).build();
             QuantLcmCriterion c = new QuantLcmCriterion(cc, m);
             Criterion.Loss loss = c.compute(m, new EmbeddingsBatch(npy(name, "crit_seqs.npy"), lengths, null), npy(name, "crit_indices.npy"));
             assertEquals(((Number) expected.get("num_target_elements")).longValue(), loss.numTargets());
