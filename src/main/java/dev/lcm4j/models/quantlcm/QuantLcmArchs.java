@@ -20,7 +20,7 @@ public final class QuantLcmArchs {
      * A small model for tests and trials: 1024-d concepts with the {@code dummy_sonar_normalizer}, a quantizer of
      * 8 x 256 (the demo preset), d = 256, d_k = 256, 2 layers, 8 heads, LayerNorm, ReLU FFN 1024, learned positions
      * (256), trained with guidance (p = 0.15). Needs {@code quantizer_path}.
-     * quant_lcm_d: 2,433,280 parameters; quant_lcm_c: 2,630,912.
+     * quant_lcm_d: 2,041,088 parameters; quant_lcm_c: 2,238,464.
      */
     static QuantLcmConfig toy(String family) {
         return QuantLcmConfig.defaults(family)
