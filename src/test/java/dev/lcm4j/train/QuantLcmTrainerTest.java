@@ -144,6 +144,31 @@ class QuantLcmTrainerTest {
     }
 
     @Test
+    void resumesIdenticallyAndACardsQuantizerPathIsRelativeToTheCard() throws Exception {
+        // resume: stop at step 3, run again to 6, identical to a straight run (data order, codebook indices, dropout, CFG draws)
+        Path straight = tmp.resolve("straight"), resumed = tmp.resolve("resumed");
+        assertEquals(0, Main.execute(args("quant_lcm_c", straight, 6, quantizer.toString()).toArray(String[]::new)));
+        List<String> first = args("quant_lcm_c", resumed, 6, quantizer.toString());
+        first.add("--stop_after_steps=3");
+        assertEquals(0, Main.execute(first.toArray(String[]::new)));
+        assertEquals(0, Main.execute(args("quant_lcm_c", resumed, 6, quantizer.toString()).toArray(String[]::new)));
+        Map<String, StoredTensor> a = Checkpoints.readState(straight.resolve("checkpoints/step_6/model.pt"));
+        Map<String, StoredTensor> b = Checkpoints.readState(resumed.resolve("checkpoints/step_6/model.pt"));
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+
+        // a card without a checkpoint names its quantizer relative to itself
+        Path dir = tmp.resolve("cardhome");
+        Files.createDirectories(dir.resolve("q"));
+        Files.copy(quantizer, dir.resolve("q/rvq.pt"));
+        Files.writeString(dir.resolve("model_card.yaml"), String.join("\n", "name: rel_quant", "model_family: quant_lcm_d",
+                "model_arch: toy_quant_lcm_d", "model_config:", "  sonar_embed_dim: 16", "  num_codebooks: 4", "  num_units: 16",
+                "  sonar_normalizer_name: qsynth_norm", "  quantizer_path: q/rvq.pt", ""));
+        Lcm m = ModelLoader.load(ModelCards.resolve(dir.toString()), ParamFactory.cpu(), false);
+        float[] books = Tensors.toFloats(m.stateDict().get("quantizer_codebooks"));
+        assertArrayEquals(Tensors.toFloats(dev.lcm4j.models.quant.QuantizerFiles.read(quantizer).codebooks()), books, 0f);
+    }
+
+    @Test
     void badQuantizersAndTopKAreOneLine() throws Exception {
         Cli.Outcome none = Cli.exec(args("quant_lcm_d", tmp.resolve("noq"), 2, null));
         Cli.assertUserError(none, "needs a fitted residual quantizer", "./lcm rvq fit");
