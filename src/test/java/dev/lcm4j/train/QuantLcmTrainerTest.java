@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ./lcm rvq fit} on the same datacard: +pretrain=quant_lcm_d / quant_lcm_c (the loss falls), the card reloads
  * with the checkpoint's codebooks, generation is reproducible for a seed (sampled with top_k > 1) and the KV cache
  * agrees with the full prefix, predict and evaluate (predictor = family name) run; a missing quantizer, a quantizer of
- * another shape and top_k > K are one error line each.
+ * another shape and top_k > K are one error line each; guidance on a model trained without it warns once (bf16 run).
  */
 @Tag("slow")
 class QuantLcmTrainerTest {
@@ -185,5 +185,18 @@ class QuantLcmTrainerTest {
                 tmp.resolve("g.npy").toString(), "--max_gen_len", "2", "--sampling_option", "top_k=17");
         Cli.assertUserError(topk, "top_k=17", "16 units per codebook");
         assertFalse(Files.exists(tmp.resolve("g.npy")));
+
+        // guidance on a model trained without it: runs, and warns once
+        Path plain = tmp.resolve("plain");
+        List<String> a = args("quant_lcm_c", plain, 2, quantizer.toString());
+        a.set(a.indexOf(overrides(quantizer.toString())), overrides(quantizer.toString()).replace("}}", "}, trained_with_cf_guidance: false}"));
+        a.add("++trainer.criterion.cf_guidance_probability=0.0");
+        a.set(a.indexOf("++trainer.dtype=torch.float32"), "++trainer.dtype=torch.bfloat16");
+        assertEquals(0, Main.execute(a.toArray(String[]::new)));
+        assertTrue(losses(plain).stream().allMatch(Double::isFinite), "bf16 autocast losses are finite: " + losses(plain));
+        Cli.Outcome warned = Cli.exec("generate", "--model_card", plain.toString(), "--input", in.toString(), "--output",
+                tmp.resolve("w.npy").toString(), "--max_gen_len", "2", "--guidance_scale", "2");
+        assertEquals(0, warned.code(), warned.err());
+        assertEquals(1, warned.err().split("trained without classifier-free guidance", -1).length - 1, warned.err());
     }
 }
