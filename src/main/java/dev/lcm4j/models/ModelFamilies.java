@@ -3,6 +3,7 @@ package dev.lcm4j.models;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.models.baselcm.BaseLcmFamily;
 import dev.lcm4j.models.onetower.OneTowerDiffusionLcmFamily;
+import dev.lcm4j.models.quantlcm.QuantLcmFamily;
 import dev.lcm4j.models.twotower.TwoTowerDiffusionLcmFamily;
 import dev.lcm4j.nn.Module;
 import dev.lcm4j.nn.ParamFactory;
@@ -24,7 +25,9 @@ public final class ModelFamilies {
     private static final List<ModelFamily<?, ?, ?>> BUILT_IN = List.of(
             BaseLcmFamily.INSTANCE,
             TwoTowerDiffusionLcmFamily.INSTANCE,
-            OneTowerDiffusionLcmFamily.INSTANCE);
+            OneTowerDiffusionLcmFamily.INSTANCE,
+            QuantLcmFamily.DISCRETE,
+            QuantLcmFamily.CONTINUOUS);
 
     private static final Map<String, ModelFamily<?, ?, ?>> FAMILIES = new LinkedHashMap<>();
 
@@ -96,7 +99,7 @@ public final class ModelFamilies {
     }
 
     public static ModelFamily<?, ?, ?> of(Record config) {
-        for (ModelFamily<?, ?, ?> f : all()) if (f.configType().isInstance(config)) return f;
+        for (ModelFamily<?, ?, ?> f : all()) if (f.owns(config)) return f;
         throw new LcmException("unsupported model config " + config.getClass().getSimpleName());
     }
 

@@ -64,6 +64,27 @@ public abstract class ModelFamily<C extends Record, M extends Lcm, O extends Rec
 
     // ------------------------------------------------------------------------------------------ configs and models
 
+    /**
+     * Whether {@code config} is a config of this family (default: of its config type). Families that share one
+     * config record tell theirs apart here (e.g. by {@code model_type}).
+     */
+    public boolean owns(Record config) {
+        return configType.isInstance(config);
+    }
+
+    /** The config with the paths it names resolved against {@code card}'s file (default: it names none). */
+    public C resolvePaths(C config, ModelCard card) {
+        return config;
+    }
+
+    /**
+     * The model to load {@code state} (a checkpoint's tensors) into; default {@link #build}. A family whose model
+     * carries data that otherwise comes from a file can take it from the checkpoint instead.
+     */
+    public M buildForCheckpoint(C config, ParamFactory f, SonarNormalizer normalizer, Map<String, StoredTensor> state) {
+        return build(config, f, normalizer);
+    }
+
     /** The config without an arch: the reference's config dataclass defaults. */
     public abstract C defaultConfig();
 
@@ -168,6 +189,14 @@ public abstract class ModelFamily<C extends Record, M extends Lcm, O extends Rec
         return build(config(config), f, normalizer);
     }
 
+    public final Record resolvePathsOf(Record config, ModelCard card) {
+        return resolvePaths(config(config), card);
+    }
+
+    public final M buildForCheckpointOf(Record config, ParamFactory f, SonarNormalizer normalizer, Map<String, StoredTensor> state) {
+        return buildForCheckpoint(config(config), f, normalizer, state);
+    }
+
     public final void checkTrainingOf(Record config, CriterionConfig criterion) {
         checkTraining(config(config), criterion);
     }
@@ -196,7 +225,7 @@ public abstract class ModelFamily<C extends Record, M extends Lcm, O extends Rec
     }
 
     private C config(Record config) {
-        if (!configType.isInstance(config)) {
+        if (!owns(config)) {
             throw new LcmException("a " + config.getClass().getSimpleName() + " is not a config of model family " + name);
         }
         return configType.cast(config);

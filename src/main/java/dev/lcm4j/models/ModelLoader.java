@@ -48,6 +48,7 @@ public final class ModelLoader {
     /** Loads any LCM from its card (weights included when the card has a checkpoint). */
     public static Lcm load(ModelCard card, ParamFactory f, boolean requireCheckpoint) {
         Record c = config(card.family(), card.arch(), card.modelConfig(), "model card " + card.name() + " model_config");
+        c = ModelFamilies.get(card.family()).resolvePathsOf(c, card);
         Path ckpt = card.checkpointPath();
         if (ckpt == null) {
             if (requireCheckpoint) {
@@ -66,7 +67,7 @@ public final class ModelLoader {
         // a trained model's checkpoint holds its normalizer: use it, so the run needs no normalizer card to load
         SonarNormalizer n = normalizerOf(state, f);
         if (n == null && family.normalizerNameOf(c) != null) n = loadNormalizer(family.normalizerNameOf(c), family.conceptDimOf(c), f);
-        Lcm model = family.buildOf(c, f, n);
+        Lcm model = family.buildForCheckpointOf(c, f, n, state);
         Checkpoints.load(state, model, "checkpoint " + ckpt);
         return model;
     }

@@ -34,7 +34,8 @@ class DevicePlacementSourceTest {
             "nn/RotaryEncoder.java", 2,             // the RoPE table is computed on the CPU (bit-equal to fairseq2), then moved
             "concepts/sonar/SonarFrontend.java", 2, // the sinusoid table likewise
             "train/Checkpointer.java", 1,           // the CPU generator's state
-            "train/AdamW.java", 1                   // zeros_like(p, dtype only): takes p's device
+            "train/AdamW.java", 1,                  // zeros_like(p, dtype only): takes p's device
+            "models/quantlcm/QuantLcmCriterion.java", 1 // codebook indices drawn from the CPU generator (as the steps of the diffusion criteria), then moved
     ));
 
     @Test

@@ -130,5 +130,8 @@ class CliTest {
         String s = o.out();
         assertTrue(s.matches("(?s).*base_lcm_1_6B\\s+base_lcm\\s+1,649,185,792.*"), s);
         assertTrue(s.matches("(?s).*toy_base_lcm\\s+base_lcm\\s+29,388,800.*"), s);
+        assertTrue(s.matches("(?s).*quant_lcm_d_1_6B\\s+quant_lcm_d\\s+1,676,589,056.*"), s);
+        assertTrue(s.matches("(?s).*quant_lcm_c_1_6B\\s+quant_lcm_c\\s+1,661,901,824.*"), s);
+        assertTrue(s.matches("(?s).*toy_quant_lcm_d\\s+quant_lcm_d\\s+2,041,088.*"), s);
     }
 }

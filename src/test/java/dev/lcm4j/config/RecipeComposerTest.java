@@ -199,7 +199,7 @@ class RecipeComposerTest {
     void unknownGroupOptionListsAvailableOnes() {
         LcmException e = assertThrows(LcmException.class, () -> compose("+pretrain=nope"));
         assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
-        assertTrue(e.getMessage().contains("mse, one_tower, two_tower"), e.getMessage());
+        assertTrue(e.getMessage().contains("mse, one_tower, quant_lcm_c, quant_lcm_d, two_tower"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,59 @@
+package dev.lcm4j.models.quantlcm;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.lcm4j.LcmException;
+import dev.lcm4j.models.ModelFamilies;
+import dev.lcm4j.torch.TorchRuntime;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Quant-LCM's registration, parameter counts and option checks. The 1.6B counts are the spec's derivation
+ * (paper-variants §5.7: One-Tower's 1.6B with a 65 x 2048 codebook-index table in place of the timestep MLP);
+ * the toys' follow from the One-Tower toy's closed form with the same substitution.
+ */
+class QuantLcmModelTest {
+    @BeforeAll
+    static void init() {
+        TorchRuntime.init();
+    }
+
+    @Test
+    void bothFamiliesAreRegisteredWithTheirArchsAndPredictorNames() {
+        assertSame(QuantLcmFamily.DISCRETE, ModelFamilies.get("quant_lcm_d"));
+        assertSame(QuantLcmFamily.CONTINUOUS, ModelFamilies.get("quant_lcm_c"));
+        assertSame(QuantLcmFamily.DISCRETE, ModelFamilies.byPredictor("quant_lcm_d"));
+        assertSame(QuantLcmFamily.CONTINUOUS, ModelFamilies.byCriterion("quant_lcm_c_next_sent"));
+        // one config record, told apart by model_type
+        assertSame(QuantLcmFamily.CONTINUOUS, ModelFamilies.of(ModelFamilies.arch("toy_quant_lcm_c").config().get()));
+        assertSame(QuantLcmFamily.DISCRETE, ModelFamilies.of(ModelFamilies.arch("quant_lcm_d_1_6B").config().get()));
+    }
+
+    @Test
+    void paperConfigurationsHaveTheSpecsParameterCounts() {
+        assertEquals(1_661_901_824L, ModelFamilies.parameterCount(ModelFamilies.arch("quant_lcm_c_1_6B").config().get()));
+        assertEquals(1_676_589_056L, ModelFamilies.parameterCount(ModelFamilies.arch("quant_lcm_d_1_6B").config().get()));
+    }
+
+    @Test
+    void toyCountsFollowFromTheOneTowerToy() {
+        // One-Tower toy 2,367,744 (docs/one-tower.md) holds the timestep MLP over 256 sinusoids: 256 -> 256 -> 256
+        long oneTower = 2_367_744L, timestepMlp = 2L * (256 * 256 + 256);
+        long rest = oneTower - timestepMlp;                                 // PreNet, positions, layers, PostNet 256 -> 1024
+        long table = 9L * 256;                                              // M + 1 = 9 indices x d_k
+        long postnet = 256L * 1024 + 1024, head = 256L * 256 + 256;        // -c PostNet; -d head over K = 256 units
+        assertEquals(rest + table, ModelFamilies.parameterCount(ModelFamilies.arch("toy_quant_lcm_c").config().get()));
+        assertEquals(rest + table - postnet + head, ModelFamilies.parameterCount(ModelFamilies.arch("toy_quant_lcm_d").config().get()));
+    }
+
+    @Test
+    void samplingOptionsAreCheckedByName() {
+        QuantSamplingOptions.PAPER_C.validate(false);
+        QuantSamplingOptions.PAPER_D.validate(true);
+        LcmException e = assertThrows(LcmException.class, () -> new QuantSamplingOptions(1, 1, 1, 2).validate(true));
+        assertTrue(e.getMessage().contains("distance_power applies to quant_lcm_c only"), e.getMessage());
+        e = assertThrows(LcmException.class, () -> new QuantSamplingOptions(1, 0, 3, 1).validate(false));
+        assertTrue(e.getMessage().contains("temperature must be > 0"), e.getMessage());
+    }
+}
