@@ -41,7 +41,7 @@ final class NextSentenceTaskRunner implements TaskRunner {
         Integer maxPrompt = TaskArgs.intArg(run.args(), "max_prompt_len");
         List<Document> docs = ExampleLoader.documents(ds, dim, settings.maxSamples(), doc -> doc.sourceLength() >= 2);
         if (docs.isEmpty()) throw new LcmException("task " + run.name() + ": no document of " + ds.name() + " has 2 or more sentences");
-        List<String> extra = TaskArgs.extraMetrics(run.args(), TextScores.VECTOR_METRICS, run.name());
+        List<String> extra = TaskArgs.extraMetrics(run.args(), TaskArgs.validMetrics(run.spec()), run.name());
         boolean roundTrip = !Boolean.FALSE.equals(run.args().get("round_trip"));
         if (extra.contains("round_trip_cos") && !roundTrip) {
             throw new LcmException("task " + run.name() + ": extra metric round_trip_cos decodes and re-encodes the predictions; remove it or drop \"round_trip\": false");

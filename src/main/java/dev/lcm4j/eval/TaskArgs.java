@@ -71,7 +71,13 @@ final class TaskArgs {
             }
             args.put(e.getKey(), e.getValue());
         }
+        extraMetrics(args, validMetrics(spec), task);   // a metric the task cannot compute fails before any data is read
         return args;
+    }
+
+    /** The {@code extra_metrics} a task can compute: vector metrics for lcm_next_sentence, text metrics otherwise. */
+    static List<String> validMetrics(TaskSpec spec) {
+        return spec.kind() == TaskSpec.Kind.LCM_NEXT_SENTENCE ? TextScores.VECTOR_METRICS : TextScores.EXTRA_METRICS;
     }
 
     /** The task name plus {@code .key_value} for each grouped scalar that differs from the task default. */

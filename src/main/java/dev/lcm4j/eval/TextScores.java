@@ -36,7 +36,7 @@ public final class TextScores {
         boolean stem = Boolean.TRUE.equals(args.get(TaskArgs.ROUGE_STEMMER_ARG));
         rouge = spec.rougeTypes().isEmpty() ? null : new Rouge(spec.rougeTypes(), stem, SentenceSplitters.create(SentenceSplitters.DEFAULT));
         ngram = spec.ngram();
-        extra = TaskArgs.extraMetrics(args, EXTRA_METRICS, spec.name());
+        extra = TaskArgs.extraMetrics(args, TaskArgs.validMetrics(spec), spec.name());
     }
 
     /** Metric name to score for {@code prediction}; ROUGE is skipped without targets, the n-gram scores without a source. */

@@ -131,6 +131,51 @@ class BaselinesTest {
         assertEquals(sum / positions, results(dump, "lcm_next_sentence").get("results").get("l2").asDouble(), 1e-4 * sum / positions);
     }
 
+    /**
+     * The vector extra_metrics of lcm_next_sentence with baseline_copy, whose prediction of x_t is x_{t-1}: cos_sim is
+     * the mean cosine of neighbours, recomputed here in double precision; cosine_based_match is 0, since the document's
+     * concept nearest to x_{t-1} is x_{t-1} itself. (round_trip_cos needs a concept encoder, which the synthetic data
+     * has not.)
+     */
+    @Test
+    void copyBaselineVectorMetrics() throws Exception {
+        double sum = 0;
+        int positions = 0;
+        for (Document d : validation) {
+            float[][] x = d.embeddings();
+            for (int t = 1; t < x.length; t++) {
+                double dot = 0, na = 0, nb = 0;
+                for (int k = 0; k < DIM; k++) {
+                    dot += (double) x[t][k] * x[t - 1][k];
+                    na += (double) x[t][k] * x[t][k];
+                    nb += (double) x[t - 1][k] * x[t - 1][k];
+                }
+                sum += dot / Math.sqrt(na * nb);
+                positions++;
+            }
+        }
+        Path dump = tmp.resolve("copy_vectors");
+        Cli.Outcome o = Cli.exec(evaluate(dump, "baseline_copy", "lcm_next_sentence",
+                "--task_args", "{\"round_trip\": false, \"extra_metrics\": [\"cos_sim\", \"cosine_based_match\"]}"));
+        assertEquals(0, o.code(), o.out() + o.err());
+        JsonNode res = results(dump, "lcm_next_sentence").get("results");
+        assertEquals(sum / positions, res.get("cos_sim").asDouble(), 1e-6, res.toString());
+        assertEquals(0.0, res.get("cosine_based_match").asDouble(), res.toString());
+    }
+
+    @Test
+    void extraMetricsOfTheWrongKindAreRefused() {
+        Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("bad_vec"), "baseline_copy", "lcm_generation",
+                "--decoder_config.decoder", "bank:" + data, "--task_args", "{\"extra_metrics\": [\"cos_sim\"]}")),
+                "metric 'cos_sim' in extra_metrics is not available for task lcm_generation", "use it with lcm_next_sentence");
+        Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("bad_text"), "baseline_copy", "lcm_next_sentence",
+                "--task_args", "{\"round_trip\": false, \"extra_metrics\": [\"exact_match_f1\"]}")),
+                "metric 'exact_match_f1' in extra_metrics is not available for task lcm_next_sentence");
+        Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("bad_rt"), "baseline_copy", "lcm_next_sentence",
+                "--task_args", "{\"round_trip\": false, \"extra_metrics\": [\"round_trip_cos\"]}")),
+                "extra metric round_trip_cos decodes and re-encodes the predictions");
+    }
+
     @Test
     void repeatBaselineGeneratesThePromptsLastSentence() throws Exception {
         Path dump = tmp.resolve("repeat");
