@@ -137,8 +137,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--decoder_config.decoder", description = "Concept decoder card or bank:DIR (default: the model card's concept_decoder, else text_sonar_basic_decoder)") String decoder;
     @Option(names = "--decoder_config.tokenizer", description = "Accepted for compatibility") String decoderTokenizer;
     @Option(names = "--decoder_config.lang", defaultValue = "eng_Latn") String decoderLang;
-    @Option(names = "--decoder_config.max_tokens_in_sentence", defaultValue = "256") int maxTokens;
-    @Option(names = "--decoder_config.temperature", defaultValue = "1.0") double decoderTemperature;
+    @Option(names = "--decoder_config.max_tokens_in_sentence", description = "Token limit of each decoded sentence, its 2 prompt"
+            + " tokens included (SONAR decoder; default 256, or the card's max_seq_len). Refused with the sentence-bank decoder")
+    Integer maxTokens;
+    @Option(names = "--decoder_config.temperature", description = "Logit temperature of the SONAR decoder's beam search (default 1)."
+            + " Refused with the sentence-bank decoder") Double decoderTemperature;
     @Option(names = "--splitter", description = "Sentence splitter for text prompts: icu (default), opennlp, sat:DIR") String splitter;
 
     // --dataset.<field>
@@ -197,7 +200,10 @@ final class EvaluateCommand implements Callable<Integer> {
         config.put("generator", gen);
         // ordered maps: the results and metadata files must not change key order from one run to the next
         config.put("encoder_config", ordered("encoder", String.valueOf(encoder), "lang", encoderLang));
-        config.put("decoder_config", ordered("decoder", String.valueOf(decoder), "lang", decoderLang));
+        Map<String, Object> decoderConfig = ordered("decoder", String.valueOf(decoder), "lang", decoderLang);
+        if (maxTokens != null) decoderConfig.put("max_tokens_in_sentence", maxTokens);
+        if (decoderTemperature != null) decoderConfig.put("temperature", decoderTemperature);
+        config.put("decoder_config", decoderConfig);
         config.put("generator_batch_size", generatorBatchSize);
         config.put("disable_cache", disableCache);
         EvaluateLaunch.Launcher launch = EvaluateLaunch.Launcher.parse(launcher);
@@ -229,6 +235,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         List<String> original = spec.commandLine().getParseResult().originalArgs();   // "evaluate" and its arguments
         try (Predictor p = Predictor.create(pc, baselineData)) {
+            p.concepts().decoderSettings(maxTokens, decoderTemperature);
             config.putAll(p.resultsConfig());
             if (predictor.equals(LcmPredictor.DUMMY)) {
                 for (String t : taskList) if (!t.startsWith("dummy_")) throw new LcmException("--predictor dummy only runs the dummy_* tasks; " + t + " needs a model predictor ("
