@@ -163,6 +163,50 @@ class BaselinesTest {
         assertEquals(0.0, res.get("cosine_based_match").asDouble(), res.toString());
     }
 
+    /**
+     * --data_loading.max_iteration_steps 1 with batch size 2 evaluates the first batch only: the first 2 documents,
+     * whose copy-baseline l2 is recomputed here. The reference's defaults of the other fields are accepted.
+     */
+    @Test
+    void maxIterationStepsTakesTheFirstBatches() throws Exception {
+        double sum = 0;
+        int positions = 0;
+        for (Document d : validation.subList(0, 2)) {
+            float[][] x = d.embeddings();
+            for (int t = 1; t < x.length; t++) {
+                sum += l2(x[t], toDouble(x[t - 1]));
+                positions++;
+            }
+        }
+        Path dump = tmp.resolve("steps");
+        Cli.Outcome o = Cli.exec(evaluate(dump, "baseline_copy", "lcm_next_sentence", "--task_args", "{\"round_trip\": false}",
+                "--data_loading.batch_size", "2", "--data_loading.max_iteration_steps", "1", "--data_loading.shuffle", "False",
+                "--data_loading.nb_epochs=1", "--data_loading.order_by_length", "false", "--data_loading.max_tokens", "None"));
+        assertEquals(0, o.code(), o.err());
+        assertEquals(2, raw(dump, "lcm_next_sentence").size());
+        assertEquals(sum / positions, results(dump, "lcm_next_sentence").get("results").get("l2").asDouble(), 1e-4 * sum / positions);
+    }
+
+    @Test
+    void dataLoadingFieldsLcm4jDoesNotHonourAreRefusedByName() {
+        String[][] cases = {
+                {"--data_loading.packing", "true", "--data_loading.packing true is not supported", "only false"},
+                {"--data_loading.shuffle", "on", "--data_loading.shuffle on is not supported", "data order"},
+                {"--data_loading.min_length_of_sequences", "3", "--data_loading.min_length_of_sequences 3 is not supported", "./lcm prepare"},
+                {"--data_loading.drop_null", "true", "--data_loading.drop_null true is not supported", "remove it"},
+                {"--data_loading.world_size", "2", "--data_loading.world_size 2 is not supported", "nshards"},
+                {"--data_loading.no_such_field", "1", "--data_loading.no_such_field is not a field", "max_iteration_steps"},
+        };
+        for (String[] c : cases) {
+            Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("dl"), "baseline_copy", "lcm_next_sentence", c[0], c[1])), c[2], c[3]);
+        }
+        Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("dl"), "baseline_copy", "lcm_next_sentence", "--no_such_option")),
+                "unknown option '--no_such_option'");
+        Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("dl"), "baseline_copy", "lcm_next_sentence", "--data_loading.max_iteration_steps", "0")),
+                "--data_loading.max_iteration_steps must be at least 1");
+        assertFalse(Files.exists(tmp.resolve("dl")), "nothing written");
+    }
+
     @Test
     void extraMetricsOfTheWrongKindAreRefused() {
         Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("bad_vec"), "baseline_copy", "lcm_generation",
