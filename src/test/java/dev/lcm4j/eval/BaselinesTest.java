@@ -237,6 +237,41 @@ class BaselinesTest {
         }
     }
 
+    /**
+     * raw_results/<run>.pt: one dict per sample with the prompt's and the reference continuation's concepts
+     * (_source_column = the first 2 concepts of the document, _target_column = the next up to 3), compared with the
+     * parquet data; --log_only_text writes none.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void rawTensorDumpHoldsEachSamplesConcepts() throws Exception {
+        Path dump = tmp.resolve("pt");
+        assertEquals(0, Cli.exec(evaluate(dump, "baseline_repeat", "lcm_generation", "--task_args", GEN_ARGS,
+                "--decoder_config.decoder", "bank:" + data)).code());
+        List<Object> samples = (List<Object>) dev.lcm4j.io.TorchFile.read(dump.resolve("raw_results/" + GEN + "/" + GEN + ".pt"));
+        List<JsonNode> lines = raw(dump, GEN);
+        assertEquals(lines.size(), samples.size());
+        for (int s = 0; s < samples.size(); s++) {
+            java.util.Map<String, Object> m = (java.util.Map<String, Object>) samples.get(s);
+            assertEquals(List.of("_source_column", "_target_column"), List.copyOf(m.keySet()));
+            assertFalse(lines.get(s).has("_source_column"), "tensors are not in the JSON lines");
+            float[][] x = validation.get(lines.get(s).get("index").asInt()).embeddings();
+            int end = Math.min(x.length, 5);
+            dev.lcm4j.io.StoredTensor src = (dev.lcm4j.io.StoredTensor) m.get("_source_column"), tgt = (dev.lcm4j.io.StoredTensor) m.get("_target_column");
+            assertEquals(List.of(2L, (long) DIM), java.util.Arrays.stream(src.shape()).boxed().toList());
+            assertEquals(List.of((long) end - 2, (long) DIM), java.util.Arrays.stream(tgt.shape()).boxed().toList());
+            float[] sf = src.toFloatArray(), tf = tgt.toFloatArray();
+            for (int r = 0; r < end; r++) {
+                for (int k = 0; k < DIM; k++) assertEquals(x[r][k], r < 2 ? sf[r * DIM + k] : tf[(r - 2) * DIM + k], 0f, "row " + r);
+            }
+        }
+        Path textOnly = tmp.resolve("pt_text_only");
+        assertEquals(0, Cli.exec(evaluate(textOnly, "baseline_repeat", "lcm_generation", "--task_args", GEN_ARGS,
+                "--decoder_config.decoder", "bank:" + data, "--log_only_text")).code());
+        assertTrue(Files.exists(textOnly.resolve("raw_results/" + GEN + "/" + GEN + ".json")));
+        assertFalse(Files.exists(textOnly.resolve("raw_results/" + GEN + "/" + GEN + ".pt")));
+    }
+
     /** Sentences baseline_random generated, sample by sample, with the given extra flags. */
     private static List<List<String>> random(String name, String... extra) throws Exception {
         Path dump = tmp.resolve(name);
