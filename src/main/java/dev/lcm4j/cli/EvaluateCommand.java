@@ -40,7 +40,9 @@ import picocli.CommandLine;
  * shards of a multi-process job ({@link EvaluateLaunch}); with {@code --launcher submitit} outside a SLURM step it
  * submits a SLURM job whose tasks run this same command, one shard each.
  */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, description = {"Evaluates a model (or a baseline) on tasks with the reference's flags and output layout",
+@Command(name = "evaluate", mixinStandardHelpOptions = true, footer = {"",
+        "--data_loading.FIELD VALUE: the other fields of the reference's EvaluationDataLoadingConfig are accepted at",
+        "the reference's evaluation default and refused by name with the reason otherwise (docs/quirks.md #45)."}, description = {"Evaluates a model (or a baseline) on tasks with the reference's flags and output layout",
         "(python -m lcm.evaluation): results/<task>.json, raw_results/<task>/, metrics.eval.jsonl, metadata.jsonl, tb/.",
         "Sharding: under torchrun, ./lcm launch --nproc-per-node N or srun -n N",
         "every process is a shard; with --job_args '{\"nshards\": N}' evaluate starts",
@@ -81,8 +83,15 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--dataset_dir", description = "Directory of the text tasks' files (cnn_daily_mail/<split>.jsonl, xsum/..., xlsum/<lang>/...)") String datasetDir;
     @Option(names = "--task_args", description = "JSON: arguments for all tasks, or grouped under a task name (list values make a grid)") String taskArgs;
     @Option(names = "--prompt_file", description = "YAML of --dataset.* fields (e.g. source_prefix_text)") Path promptFile;
-    @Option(names = "--data_loading.max_samples") Integer maxSamples;
+    @Option(names = "--data_loading.max_samples", description = "Evaluate only the first N samples of each run") Integer maxSamples;
     @Option(names = "--data_loading.batch_size", defaultValue = "10") int batchSize;
+    @Option(names = "--data_loading.max_iteration_steps", description = "At most N batches per shard (the reference's take(N))")
+    Integer maxIterationSteps;
+    /**
+     * The other fields of the reference's EvaluationDataLoadingConfig, as {@code --data_loading.FIELD VALUE} or
+     * {@code --data_loading.FIELD=VALUE}: each is checked by {@link #dataLoading}. Any other unknown option is refused.
+     */
+    @CommandLine.Unmatched List<String> unmatched = new ArrayList<>();
     @Option(names = "--generator_batch_size") Integer generatorBatchSize;
     @Option(names = "--dtype", defaultValue = "torch.float32", description = "Inference runs in float32 on CPU") String dtype;
     @Option(names = "--temperature", defaultValue = "0.0", description = "> 0 overrides lcm_temperature") double temperature;
@@ -137,8 +146,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--decoder_config.decoder", description = "Concept decoder card or bank:DIR (default: the model card's concept_decoder, else text_sonar_basic_decoder)") String decoder;
     @Option(names = "--decoder_config.tokenizer", description = "Accepted for compatibility") String decoderTokenizer;
     @Option(names = "--decoder_config.lang", defaultValue = "eng_Latn") String decoderLang;
-    @Option(names = "--decoder_config.max_tokens_in_sentence", defaultValue = "256") int maxTokens;
-    @Option(names = "--decoder_config.temperature", defaultValue = "1.0") double decoderTemperature;
+    @Option(names = "--decoder_config.max_tokens_in_sentence", description = "Token limit of each decoded sentence, its 2 prompt"
+            + " tokens included (SONAR decoder; default 256, or the card's max_seq_len). Refused with the sentence-bank decoder")
+    Integer maxTokens;
+    @Option(names = "--decoder_config.temperature", description = "Logit temperature of the SONAR decoder's beam search (default 1)."
+            + " Refused with the sentence-bank decoder") Double decoderTemperature;
     @Option(names = "--splitter", description = "Sentence splitter for text prompts: icu (default), opennlp, sat:DIR") String splitter;
 
     // --dataset.<field>
@@ -164,6 +176,9 @@ final class EvaluateCommand implements Callable<Integer> {
         if (confidenceLevel != null && !(confidenceLevel > 0 && confidenceLevel < 1)) {
             throw new LcmException("--confidence_level must be between 0 and 1 (e.g. 0.95), got " + confidenceLevel);
         }
+        dataLoading(unmatched);
+        if (maxIterationSteps != null && maxIterationSteps < 1) throw new LcmException("--data_loading.max_iteration_steps must be at least 1, got " + maxIterationSteps);
+        if (batchSize < 1) throw new LcmException("--data_loading.batch_size must be at least 1, got " + batchSize);
         List<String> taskList = Tasks.expand(tasks);
         if (Baselines.names().contains(predictor)) refuseModelOnlyOptions();
         Map<String, Object> args = parseTaskArgs(taskArgs);
@@ -197,7 +212,10 @@ final class EvaluateCommand implements Callable<Integer> {
         config.put("generator", gen);
         // ordered maps: the results and metadata files must not change key order from one run to the next
         config.put("encoder_config", ordered("encoder", String.valueOf(encoder), "lang", encoderLang));
-        config.put("decoder_config", ordered("decoder", String.valueOf(decoder), "lang", decoderLang));
+        Map<String, Object> decoderConfig = ordered("decoder", String.valueOf(decoder), "lang", decoderLang);
+        if (maxTokens != null) decoderConfig.put("max_tokens_in_sentence", maxTokens);
+        if (decoderTemperature != null) decoderConfig.put("temperature", decoderTemperature);
+        config.put("decoder_config", decoderConfig);
         config.put("generator_batch_size", generatorBatchSize);
         config.put("disable_cache", disableCache);
         EvaluateLaunch.Launcher launch = EvaluateLaunch.Launcher.parse(launcher);
@@ -229,6 +247,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         List<String> original = spec.commandLine().getParseResult().originalArgs();   // "evaluate" and its arguments
         try (Predictor p = Predictor.create(pc, baselineData)) {
+            p.concepts().decoderSettings(maxTokens, decoderTemperature);
             config.putAll(p.resultsConfig());
             if (predictor.equals(LcmPredictor.DUMMY)) {
                 for (String t : taskList) if (!t.startsWith("dummy_")) throw new LcmException("--predictor dummy only runs the dummy_* tasks; " + t + " needs a model predictor ("
@@ -258,7 +277,7 @@ final class EvaluateCommand implements Callable<Integer> {
             boolean runsModel = !predictor.equals(LcmPredictor.DUMMY) && !predictor.startsWith("baseline_");
             if (runsModel && !device.device.trim().equals("cpu")) device.resolve();
             Evaluator.Options o = new Evaluator.Options(taskList, d, datasetDir, args, maxSamples, batchSize, dumpDir, metricLogDir,
-                    tbLogDir, showProgress, noResume, logOnlyText, seed, "lcm " + String.join(" ", original), config, confidenceLevel);
+                    tbLogDir, showProgress, noResume, logOnlyText, seed, "lcm " + String.join(" ", original), config, confidenceLevel, maxIterationSteps);
             Map<String, Map<String, Double>> results;
             if (plan.mode() == EvaluateLaunch.Mode.RANK) {
                 TorchRuntime.init();
@@ -295,6 +314,107 @@ final class EvaluateCommand implements Callable<Integer> {
             out.add(a);
         }
         return out;
+    }
+
+    /**
+     * The reference's EvaluationDataLoadingConfig fields that lcm4j does not take as options of their own, with the
+     * reference's evaluation default. The value the reference uses by default is accepted (it changes nothing in
+     * either system); another value is refused by name with the reason, since lcm4j's evaluation would not honour it.
+     */
+    static final Map<String, String> DATA_LOADING_DEFAULTS = new LinkedHashMap<>();
+    /** Why a non-default value of a field is refused. */
+    private static final Map<String, String> DATA_LOADING_REFUSED = new LinkedHashMap<>();
+
+    private static void dataLoadingField(String field, String referenceDefault, String whyRefused) {
+        DATA_LOADING_DEFAULTS.put(field, referenceDefault);
+        DATA_LOADING_REFUSED.put(field, whyRefused);
+    }
+
+    static {
+        String pipeline = "it tunes the reference's Python data pipeline, which lcm4j's evaluation does not have";
+        String filter = "lcm4j's evaluation reads every document of the dataset; filter the data with ./lcm prepare instead";
+        dataLoadingField("multiple_dataset_chaining", "concat", "an evaluation reads one dataset");
+        dataLoadingField("order_by_length", "true", "lcm4j's evaluation batches samples in data order"
+                + " (docs/quirks.md #45); false is the same order and accepted");
+        dataLoadingField("max_tokens", "null", "lcm4j's evaluation batches by --data_loading.batch_size only");
+        dataLoadingField("len_to_wrap_long_seq", "null", "lcm4j's evaluation does not wrap documents; ./lcm train does");
+        dataLoadingField("packing", "false", "lcm4j's evaluation does not pack documents; ./lcm train does");
+        dataLoadingField("wrap_before_affixing", "false", "lcm4j's evaluation does not wrap documents");
+        dataLoadingField("max_sentence_len_in_doc", "null", filter);
+        dataLoadingField("min_sentence_len_in_doc", "null", filter);
+        dataLoadingField("max_sentence_len_in_target_doc", "null", filter);
+        dataLoadingField("min_sentence_len_in_target_doc", "null", filter);
+        dataLoadingField("min_length_of_sequences", "1", filter);
+        dataLoadingField("min_length_of_sequences_after_batching", "1", filter);
+        dataLoadingField("min_length_of_target_sequences", "1", filter);
+        dataLoadingField("min_length_of_target_sequences_after_batching", "1", filter);
+        dataLoadingField("output_format", "torch", pipeline);
+        dataLoadingField("shuffle", "false", "lcm4j's evaluation reads samples in data order");
+        // no value is accepted: lcm4j's reader has no switch for rows with null values, so neither setting is honoured
+        dataLoadingField("drop_null", "(none)", "lcm4j's evaluation has no null-row filter; it reads every row as it is");
+        dataLoadingField("seed", "123", "evaluation does not shuffle, so the data seed has no use (the predictor's is --seed)");
+        dataLoadingField("nb_epochs", "1", "an evaluation makes one pass over the data");
+        dataLoadingField("min_batch_size", "1", "lcm4j's evaluation keeps every batch, the last short one included");
+        dataLoadingField("nb_prefetch", "3.0", pipeline);
+        dataLoadingField("num_parallel_calls", "1.5", pipeline);
+        dataLoadingField("use_threads", "false", pipeline);
+        dataLoadingField("ignore_checkpointed_pipeline", "false", "evaluation resumes per run (results/<run>.json), not from a"
+                + " pipeline state");
+        dataLoadingField("even_sharding", "false", "lcm4j's shards never drop samples; every batch is evaluated once");
+        dataLoadingField("sharding_in_memory", "true", "lcm4j deals whole batches to shards in memory");
+        dataLoadingField("rank", "0", "the shard is the process's rank: use --job_args '{\"nshards\": N}', torchrun or srun");
+        dataLoadingField("world_size", "1", "the number of shards is the job's: use --job_args '{\"nshards\": N}', torchrun or srun");
+    }
+
+    /**
+     * Checks the {@code --data_loading.*} fields that have no option of their own: the reference's default value is
+     * accepted, any other refused by name; an unknown option (data_loading or not) is refused as picocli would.
+     */
+    static void dataLoading(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (!a.startsWith("--data_loading.")) throw new LcmException("unknown option '" + a + "' (see ./lcm evaluate --help)");
+            String field = a.substring("--data_loading.".length()), value;
+            int eq = field.indexOf('=');
+            if (eq >= 0) {
+                value = field.substring(eq + 1);
+                field = field.substring(0, eq);
+            } else {
+                if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) throw new LcmException("--data_loading." + field + " needs a value");
+                value = args.get(++i);
+            }
+            String def = DATA_LOADING_DEFAULTS.get(field);
+            if (def == null) {
+                throw new LcmException("--data_loading." + field + " is not a field of the reference's EvaluationDataLoadingConfig;"
+                        + " fields: batch_size, max_samples, max_iteration_steps, " + String.join(", ", DATA_LOADING_DEFAULTS.keySet()));
+            }
+            boolean same = sameValue(def, value) || (field.equals("order_by_length") && sameValue("false", value));
+            if (!same) {
+                throw new LcmException("--data_loading." + field + " " + value + " is not supported: " + DATA_LOADING_REFUSED.get(field)
+                        + (def.equals("(none)") ? "; remove it" : " (only " + def + ", the reference's evaluation default"
+                        + (field.equals("order_by_length") ? ", or false" : "") + ")"));
+            }
+        }
+    }
+
+    /** Whether a command-line value means the reference default {@code def} (booleans as the CLI reads them, numbers by value). */
+    private static boolean sameValue(String def, String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (def.equals("true") || def.equals("false")) {
+            try {
+                return new Bool().convert(v) == Boolean.parseBoolean(def);
+            } catch (CommandLine.TypeConversionException e) {
+                return false;
+            }
+        }
+        if (def.equals("null")) return v.equals("null") || v.equals("none");
+        if (def.equals("torch")) return v.equals("torch") || v.equals("parquetbatchformat.torch");
+        if (def.equals("concat")) return v.equals("concat");
+        try {
+            return Double.parseDouble(v) == Double.parseDouble(def);
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** The generator flags that only act on a model's sampling, which a baseline would silently ignore. */

@@ -1,9 +1,14 @@
 package dev.lcm4j.eval;
 
+import dev.lcm4j.concepts.sonar.BeamSearch;
+import dev.lcm4j.concepts.sonar.SonarConceptDecoder;
+
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptDecoder;
 import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.concepts.ConceptModels;
+import dev.lcm4j.concepts.sonar.BeamSearch;
+import dev.lcm4j.concepts.sonar.SonarConceptDecoder;
 import dev.lcm4j.io.Npy;
 import dev.lcm4j.text.SentenceSplitter;
 import dev.lcm4j.text.SentenceSplitters;
@@ -40,6 +45,8 @@ public final class ConceptCodec implements AutoCloseable {
     private SentenceSplitter splitter;
     private float[] eos;
     private String eosKey;
+    private Integer maxTokensInSentence;
+    private Double decodingTemperature;
 
     /**
      * @param encoderName the encoder's card (name, path); may throw when the predictor has none, naming the flag
@@ -84,13 +91,70 @@ public final class ConceptCodec implements AutoCloseable {
         return encoder;
     }
 
+    /**
+     * The reference's {@code --decoder_config.max_tokens_in_sentence} and {@code .temperature}, applied to the decoder
+     * when it loads; null leaves the decoder's own setting (for SONAR: 256 tokens as in the LCM evaluation, or its
+     * card's {@code max_seq_len}, and temperature 1). A decoder that generates no tokens (the sentence-bank retrieval
+     * decoder) has neither, so a given value is refused by name there rather than ignored.
+     */
+    public synchronized void decoderSettings(Integer maxTokensInSentence, Double temperature) {
+        if (maxTokensInSentence != null && maxTokensInSentence < 3) {
+            throw new LcmException("--decoder_config.max_tokens_in_sentence must be at least 3 (it counts the decoder's 2 prompt tokens), got "
+                    + maxTokensInSentence);
+        }
+        if (temperature != null && !(temperature > 0 && !Double.isInfinite(temperature))) {
+            throw new LcmException("--decoder_config.temperature must be a positive number, got " + temperature);
+        }
+        if (decoder != null) throw new IllegalStateException("decoder settings after the decoder loaded");
+        this.maxTokensInSentence = maxTokensInSentence;
+        this.decodingTemperature = temperature;
+        // a sentence bank is known by its name: refused now, before any task runs (other decoders are checked as they load)
+        if (maxTokensInSentence != null || temperature != null) {
+            String name;
+            try {
+                name = decoderName();
+            } catch (LcmException noDecoder) {
+                return;   // a task that decodes fails with the predictor's own message
+            }
+            if (name.startsWith("bank:")) refuseSettings(name);
+        }
+    }
+
     public synchronized ConceptDecoder decoder() {
         if (decoder == null) {
             String name = decoderName();
-            decoder = ConceptModels.decoder(name, placement.get());
+            ConceptDecoder d = ConceptModels.decoder(name, placement.get());
+            try {
+                d = withSettings(d, name);
+            } catch (RuntimeException e) {
+                d.close();
+                throw e;
+            }
+            decoder = d;
             dimCheck.check("concept decoder " + name, decoder.dim());
         }
         return decoder;
+    }
+
+    private ConceptDecoder withSettings(ConceptDecoder d, String name) {
+        if (maxTokensInSentence == null && decodingTemperature == null) return d;
+        if (d instanceof SonarConceptDecoder sonar) {
+            BeamSearch.Options o = sonar.options();
+            // the reference passes it as fairseq2's max_seq_len, which counts the 2 prompt tokens (</s>, language)
+            if (maxTokensInSentence != null) o = o.withMaxSeqLen(maxTokensInSentence);
+            if (decodingTemperature != null) o = o.withTemperature(decodingTemperature);
+            return sonar.withOptions(o);
+        }
+        refuseSettings(name);
+        return d;
+    }
+
+    private void refuseSettings(String name) {
+        List<String> given = new ArrayList<>();
+        if (maxTokensInSentence != null) given.add("--decoder_config.max_tokens_in_sentence");
+        if (decodingTemperature != null) given.add("--decoder_config.temperature");
+        throw new LcmException("concept decoder " + name + " retrieves whole sentences and generates no tokens; remove "
+                + String.join(" and ", given) + " (they steer a token decoder such as text_sonar_basic_decoder)");
     }
 
     /** Sentences of a text prompt, split as the predictor does before encoding. */

@@ -23,7 +23,7 @@ public final class Evaluator {
     public record Options(List<String> tasks, DatasetOptions dataset, String datasetDir, Map<String, Object> taskArgs,
                           Integer maxSamples, int batchSize, Path dumpDir, Path metricLogDir, Path tbLogDir,
                           boolean showProgress, boolean noResume, boolean logOnlyText, long seed, String command,
-                          Map<String, Object> config, Double confidenceLevel) {
+                          Map<String, Object> config, Double confidenceLevel, Integer maxIterationSteps) {
     }
 
     /** Rank 0's word on a run: skip it with these metrics, or compute it. */
@@ -46,8 +46,19 @@ public final class Evaluator {
         this.predictor = predictor;
         this.group = group;
         this.writer = new ResultsWriter(opt, predictor.card());
-        this.settings = new TaskRunner.Settings(opt.maxSamples(), opt.batchSize(), opt.showProgress(), opt.logOnlyText(),
+        this.settings = new TaskRunner.Settings(sampleLimit(opt, group.worldSize()), opt.batchSize(), opt.showProgress(), opt.logOnlyText(),
                 opt.seed(), new Shard(group.rank(), group.worldSize()));
+    }
+
+    /**
+     * {@code max_samples}, capped by {@code max_iteration_steps}: the reference lets each of the W shards take that
+     * many batches; batches are dealt to shards in turn, so that is the run's first steps x W batches.
+     */
+    static Integer sampleLimit(Options opt, int shards) {
+        if (opt.maxIterationSteps() == null) return opt.maxSamples();
+        long cap = (long) opt.maxIterationSteps() * opt.batchSize() * shards;
+        int limit = (int) Math.min(Integer.MAX_VALUE, cap);
+        return opt.maxSamples() == null ? limit : Math.min(opt.maxSamples(), limit);
     }
 
     /** The run names of {@code tasks} under {@code taskArgs}; checks every task argument (fails as {@link #run} would). */

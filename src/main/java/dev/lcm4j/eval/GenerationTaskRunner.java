@@ -93,7 +93,12 @@ final class GenerationTaskRunner implements TaskRunner {
         line.put("targets", e.targets());
         if (e.source() != null) line.put("source", e.source());
         line.put("metrics", scores);
-        if (!settings.logOnlyText()) line.put("prediction_embed_shape", List.of(pred.embed().length, pred.embed().length == 0 ? 0 : pred.embed()[0].length));
+        if (!settings.logOnlyText()) {
+            line.put("prediction_embed_shape", List.of(pred.embed().length, pred.embed().length == 0 ? 0 : pred.embed()[0].length));
+            // the concepts of the sample, to raw_results/<run>.pt under the reference's renamed column names
+            if (e.promptConcepts() != null) line.put("_source_column", e.promptConcepts());
+            if (e.targetConcepts() != null) line.put("_target_column", e.targetConcepts());
+        }
         return line;
     }
 }

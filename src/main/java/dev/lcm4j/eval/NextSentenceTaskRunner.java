@@ -27,8 +27,11 @@ final class NextSentenceTaskRunner implements TaskRunner {
         this.settings = settings;
     }
 
-    /** The decoded predictions, in position order, and the L2 distance of each re-encoded one to the true concept. */
-    private record RoundTrip(List<String> texts, double[] l2) {
+    /**
+     * The decoded predictions, in position order, and the L2 distance and cosine of each re-encoded one to the true
+     * concept.
+     */
+    private record RoundTrip(List<String> texts, double[] l2, double[] cos) {
     }
 
     @Override
@@ -38,7 +41,11 @@ final class NextSentenceTaskRunner implements TaskRunner {
         Integer maxPrompt = TaskArgs.intArg(run.args(), "max_prompt_len");
         List<Document> docs = ExampleLoader.documents(ds, dim, settings.maxSamples(), doc -> doc.sourceLength() >= 2);
         if (docs.isEmpty()) throw new LcmException("task " + run.name() + ": no document of " + ds.name() + " has 2 or more sentences");
+        List<String> extra = TaskArgs.extraMetrics(run.args(), TaskArgs.validMetrics(run.spec()), run.name());
         boolean roundTrip = !Boolean.FALSE.equals(run.args().get("round_trip"));
+        if (extra.contains("round_trip_cos") && !roundTrip) {
+            throw new LcmException("task " + run.name() + ": extra metric round_trip_cos decodes and re-encodes the predictions; remove it or drop \"round_trip\": false");
+        }
         try (ProgressBar pb = settings.progressBar(run.name(), docs.size())) {
             for (int i = 0, b = 0; i < docs.size(); i += settings.batchSize(), b++) {
                 if (!settings.shard().owns(b)) continue;
@@ -52,7 +59,7 @@ final class NextSentenceTaskRunner implements TaskRunner {
                 List<float[][]> preds = predictor.predictNext(targets, seeds);
                 List<ConceptMetrics.Position> pos = ConceptMetrics.teacherForced(targets, preds);
                 RoundTrip rt = roundTrip ? roundTrip(pos, preds, targets) : null;
-                score(i, batch, pos, rt, sink.batch(b));
+                score(i, batch, pos, rt, vectorMetrics(extra, pos, preds, targets, rt), sink.batch(b));
                 pb.stepBy(batch.size());
             }
         }
@@ -71,14 +78,44 @@ final class NextSentenceTaskRunner implements TaskRunner {
         float[][] reencoded = predictor.concepts().encode(texts);
         double[] l2 = new double[pos.size()];
         for (int k = 0; k < pos.size(); k++) l2[k] = ConceptMetrics.l2(reencoded[k], targets.get(pos.get(k).document())[pos.get(k).position()]);
-        return new RoundTrip(texts, l2);
+        float[][] trueConcepts = new float[pos.size()][];
+        for (int k = 0; k < pos.size(); k++) trueConcepts[k] = targets.get(pos.get(k).document())[pos.get(k).position()];
+        return new RoundTrip(texts, l2, ConceptMetrics.cosSim(reencoded, trueConcepts));
+    }
+
+    /**
+     * The requested {@code extra_metrics}, one array per metric in position order: cos_sim of each prediction with its
+     * true concept; cosine_based_match, whether the document's true concept nearest in cosine to the prediction of
+     * x_n is x_n itself (the choices are all of the document's concepts); round_trip_cos, the cosine of the re-encoded
+     * decoded prediction with x_n.
+     */
+    private static Map<String, double[]> vectorMetrics(List<String> extra, List<ConceptMetrics.Position> pos, List<float[][]> preds,
+            List<float[][]> targets, RoundTrip rt) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (String m : extra) {
+            double[] v = new double[pos.size()];
+            for (int k = 0; k < pos.size(); k++) {
+                ConceptMetrics.Position p = pos.get(k);
+                float[] pred = preds.get(p.document())[p.position()];
+                float[][] doc = targets.get(p.document());
+                v[k] = switch (m) {
+                    case "cos_sim" -> ConceptMetrics.cosine(pred, doc[p.position()]);
+                    case "cosine_based_match" -> ConceptMetrics.cosineBasedMatch(pred, doc, p.position());
+                    case "round_trip_cos" -> rt.cos()[k];
+                    default -> throw new LcmException("unknown vector metric " + m);
+                };
+            }
+            out.put(m, v);
+        }
+        return out;
     }
 
     /**
      * Reports every position's metrics (the run's metrics average over all positions) and one raw line per document
      * with its own means; {@code first} is the batch's offset in the task's documents, {@code rt} null without round trip.
      */
-    private static void score(int first, List<Document> batch, List<ConceptMetrics.Position> pos, RoundTrip rt, Results.Batch sink) {
+    private static void score(int first, List<Document> batch, List<ConceptMetrics.Position> pos, RoundTrip rt,
+            Map<String, double[]> extra, Results.Batch sink) {
         Map<Integer, Map<String, List<Double>>> perDoc = new TreeMap<>();
         Map<Integer, List<String>> perDocText = new TreeMap<>();
         for (int k = 0; k < pos.size(); k++) {
@@ -89,6 +126,7 @@ final class NextSentenceTaskRunner implements TaskRunner {
             s.put("ca", p.ca());
             s.put("ca_reference", p.caReference());
             s.put("par", p.par());
+            for (Map.Entry<String, double[]> x : extra.entrySet()) s.put(x.getKey(), x.getValue()[k]);
             Map<String, List<Double>> dm = perDoc.computeIfAbsent(p.document(), x -> new LinkedHashMap<>());
             s.forEach((m, v) -> {
                 sink.add(m, v);

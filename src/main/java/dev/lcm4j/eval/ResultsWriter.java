@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.io.AtomicFiles;
+import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.io.TensorBoardWriter;
+import dev.lcm4j.io.TorchFile;
 import dev.lcm4j.models.ModelCard;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,6 +31,7 @@ import java.util.regex.Pattern;
  *   <li>{@code results/<run>.json}: {@code {"results": {metric: mean}, "configs": {...}}} (indent 4); an existing file
  *       is reused unless {@code no_resume};</li>
  *   <li>{@code raw_results/<run>/<run>.json}: JSON lines, one per sample (prompt, prediction, targets, scores);</li>
+ *   <li>{@code raw_results/<run>/<run>.pt}: the samples' concept tensors, torch.save'd (not with --log_only_text);</li>
  *   <li>{@code metrics.eval.jsonl} (in {@code metric_log_dir} if set): one appended line per run,
  *       {@code {"global_step", "created_at", "<run>/<metric>"}};</li>
  *   <li>{@code tb/} (or {@code tb_log_dir}): TensorBoard scalars {@code eval/<run>/<metric>} at the model's step;</li>
@@ -102,12 +106,54 @@ final class ResultsWriter {
         }
     }
 
+    /**
+     * The raw results as the reference's {@code log_raw_results} writes them: the tensor fields of each sample
+     * ({@link #TENSOR_FIELDS}) go to {@code <run>.pt}, a torch.save'd list with one dict per sample that has any
+     * (written even when empty, as the reference does, unless {@code --log_only_text}); the other fields to the
+     * JSON lines of {@code <run>.json}.
+     */
     private void writeRaw(Run run, List<Map<String, Object>> raw) throws IOException {
-        Path rawFile = opt.dumpDir().resolve("raw_results").resolve(run.name()).resolve(run.name() + ".json");
-        Files.createDirectories(rawFile.getParent());
+        Path dir = opt.dumpDir().resolve("raw_results").resolve(run.name());
+        Files.createDirectories(dir);
         StringBuilder sb = new StringBuilder();
-        for (Map<String, Object> line : raw) sb.append(JSON.writeValueAsString(sanitize(line))).append('\n');
-        AtomicFiles.writeString(rawFile, sb.toString());
+        List<Map<String, Object>> tensors = new ArrayList<>();
+        for (Map<String, Object> line : raw) {
+            Map<String, Object> text = new LinkedHashMap<>(), tensor = new LinkedHashMap<>();
+            line.forEach((k, v) -> {
+                if (TENSOR_FIELDS.contains(k)) tensor.put(k, toTensor(k, v));
+                else text.put(k, v);
+            });
+            if (!text.isEmpty()) sb.append(JSON.writeValueAsString(sanitize(text))).append('\n');
+            if (!tensor.isEmpty()) tensors.add(tensor);
+        }
+        AtomicFiles.writeString(dir.resolve(run.name() + ".json"), sb.toString());
+        if (!opt.logOnlyText()) TorchFile.write(dir.resolve(run.name() + ".pt"), tensors);
+    }
+
+    /**
+     * Raw-result fields that hold a sample's concepts [N][D]: the reference's renamed source and target embedding
+     * columns. They reach rank 0 as float[][] (one process) or as nested JSON lists (from another shard).
+     */
+    static final Set<String> TENSOR_FIELDS = Set.of("_source_column", "_target_column");
+
+    /** A [N][D] float32 tensor of a float[][] or of nested lists of numbers. */
+    private static StoredTensor toTensor(String field, Object v) {
+        List<float[]> rows = new ArrayList<>();
+        if (v instanceof float[][] a) rows.addAll(List.of(a));
+        else if (v instanceof List<?> l) {
+            for (Object r : l) {
+                List<?> row = (List<?>) r;
+                float[] f = new float[row.size()];
+                for (int i = 0; i < f.length; i++) f[i] = ((Number) row.get(i)).floatValue();
+                rows.add(f);
+            }
+        } else {
+            throw new IllegalStateException("raw field " + field + " is not a matrix: " + v);
+        }
+        int d = rows.isEmpty() ? 0 : rows.get(0).length;
+        float[] flat = new float[rows.size() * d];
+        for (int i = 0; i < rows.size(); i++) System.arraycopy(rows.get(i), 0, flat, i * d, d);
+        return StoredTensor.ofFloats(flat, rows.size(), d);
     }
 
     private void writeResult(Run run, DatasetOptions d, Map<String, Double> metrics) throws IOException {

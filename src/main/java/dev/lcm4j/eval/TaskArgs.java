@@ -71,7 +71,13 @@ final class TaskArgs {
             }
             args.put(e.getKey(), e.getValue());
         }
+        extraMetrics(args, validMetrics(spec), task);   // a metric the task cannot compute fails before any data is read
         return args;
+    }
+
+    /** The {@code extra_metrics} a task can compute: vector metrics for lcm_next_sentence, text metrics otherwise. */
+    static List<String> validMetrics(TaskSpec spec) {
+        return spec.kind() == TaskSpec.Kind.LCM_NEXT_SENTENCE ? TextScores.VECTOR_METRICS : TextScores.EXTRA_METRICS;
     }
 
     /** The task name plus {@code .key_value} for each grouped scalar that differs from the task default. */
@@ -110,16 +116,18 @@ final class TaskArgs {
         throw new LcmException("task argument " + key + " must be a number, got " + v);
     }
 
-    /** The {@code extra_metrics} list, each checked against {@link TextScores#EXTRA_METRICS}; empty when unset. */
-    static List<String> extraMetrics(Map<String, Object> args) {
+    /** The {@code extra_metrics} list, each checked against the metrics {@code task} can compute; empty when unset. */
+    static List<String> extraMetrics(Map<String, Object> args, List<String> valid, String task) {
         Object v = args.get(EXTRA_METRICS_ARG);
         if (v == null) return List.of();
         if (!(v instanceof List<?> l)) throw new LcmException("task argument extra_metrics must be a list, e.g. [\"bleu\", \"f1\"]");
         List<String> out = new ArrayList<>();
         for (Object o : l) {
             String m = String.valueOf(o);
-            if (!TextScores.EXTRA_METRICS.contains(m)) {
-                throw new LcmException("unknown metric '" + m + "' in extra_metrics; valid: " + String.join(", ", TextScores.EXTRA_METRICS));
+            if (!valid.contains(m)) {
+                String hint = TextScores.VECTOR_METRICS.contains(m) ? " (" + m + " compares concept vectors: use it with lcm_next_sentence)"
+                        : TextScores.EXTRA_METRICS.contains(m) ? " (" + m + " scores generated text: use it with a generation task)" : "";
+                throw new LcmException("metric '" + m + "' in extra_metrics is not available for task " + task + hint + "; valid: " + String.join(", ", valid));
             }
             out.add(m);
         }

@@ -18,7 +18,14 @@ import java.util.Map;
 public final class TextScores {
     /** Metrics any text task can add with {@code --task_args '{"extra_metrics": [...]}'}. */
     public static final List<String> EXTRA_METRICS = List.of("rouge1", "bleu", "sentence_bleu", "exact_match", "f1",
-            "edit_distance", "longest_common_substring", "memorization_score", "nltk_sentence_bleu");
+            "edit_distance", "longest_common_substring", "memorization_score", "nltk_sentence_bleu", "exact_match_f1",
+            "one_character_exact_match");
+
+    /**
+     * Metrics of concept vectors, which only lcm_next_sentence has side by side with its targets (a generation's
+     * sentences are not aligned with the reference's): its {@code extra_metrics} take these.
+     */
+    public static final List<String> VECTOR_METRICS = List.of("cos_sim", "cosine_based_match", "round_trip_cos");
 
     private final Rouge rouge;
     private final boolean ngram;
@@ -29,7 +36,7 @@ public final class TextScores {
         boolean stem = Boolean.TRUE.equals(args.get(TaskArgs.ROUGE_STEMMER_ARG));
         rouge = spec.rougeTypes().isEmpty() ? null : new Rouge(spec.rougeTypes(), stem, SentenceSplitters.create(SentenceSplitters.DEFAULT));
         ngram = spec.ngram();
-        extra = TaskArgs.extraMetrics(args);
+        extra = TaskArgs.extraMetrics(args, TaskArgs.validMetrics(spec), spec.name());
     }
 
     /** Metric name to score for {@code prediction}; ROUGE is skipped without targets, the n-gram scores without a source. */
@@ -41,7 +48,15 @@ public final class TextScores {
             scores.put("ovl_3", TextMetrics.wordOverlap3(prediction, e.source()));
             scores.put("rep_4", TextMetrics.wordRepetition4(prediction));
         }
-        for (String m : extra) scores.put(m, extraMetric(m, prediction, e.targets()));
+        for (String m : extra) {
+            // exact_match_f1 is one metric function with two outputs, named as the reference's test names them
+            if (m.equals("exact_match_f1")) {
+                if (e.targets().isEmpty()) List.of("exact_match", "f1").forEach(k -> scores.put(k, Double.NaN));
+                else scores.putAll(TextMetrics.exactMatchF1(prediction, e.targets()));
+            } else {
+                scores.put(m, extraMetric(m, prediction, e.targets()));
+            }
+        }
         return scores;
     }
 
@@ -58,6 +73,7 @@ public final class TextScores {
             case "sentence_bleu" -> SacreBleu.sentenceBleu(prediction, targets);
             case "exact_match" -> TextMetrics.exactMatch(prediction, targets);
             case "f1" -> TextMetrics.f1(prediction, targets);
+            case "one_character_exact_match" -> TextMetrics.oneCharacterExactMatch(prediction, targets);
             case "edit_distance" -> TextMetrics.editDistance(p, t);
             case "longest_common_substring" -> TextMetrics.longestCommonSubstring(p, t);
             case "memorization_score" -> t.isEmpty() ? Double.NaN : TextMetrics.memorizationScore(p, t);

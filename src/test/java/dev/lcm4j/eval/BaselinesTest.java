@@ -131,6 +131,95 @@ class BaselinesTest {
         assertEquals(sum / positions, results(dump, "lcm_next_sentence").get("results").get("l2").asDouble(), 1e-4 * sum / positions);
     }
 
+    /**
+     * The vector extra_metrics of lcm_next_sentence with baseline_copy, whose prediction of x_t is x_{t-1}: cos_sim is
+     * the mean cosine of neighbours, recomputed here in double precision; cosine_based_match is 0, since the document's
+     * concept nearest to x_{t-1} is x_{t-1} itself. (round_trip_cos needs a concept encoder, which the synthetic data
+     * has not.)
+     */
+    @Test
+    void copyBaselineVectorMetrics() throws Exception {
+        double sum = 0;
+        int positions = 0;
+        for (Document d : validation) {
+            float[][] x = d.embeddings();
+            for (int t = 1; t < x.length; t++) {
+                double dot = 0, na = 0, nb = 0;
+                for (int k = 0; k < DIM; k++) {
+                    dot += (double) x[t][k] * x[t - 1][k];
+                    na += (double) x[t][k] * x[t][k];
+                    nb += (double) x[t - 1][k] * x[t - 1][k];
+                }
+                sum += dot / Math.sqrt(na * nb);
+                positions++;
+            }
+        }
+        Path dump = tmp.resolve("copy_vectors");
+        Cli.Outcome o = Cli.exec(evaluate(dump, "baseline_copy", "lcm_next_sentence",
+                "--task_args", "{\"round_trip\": false, \"extra_metrics\": [\"cos_sim\", \"cosine_based_match\"]}"));
+        assertEquals(0, o.code(), o.out() + o.err());
+        JsonNode res = results(dump, "lcm_next_sentence").get("results");
+        assertEquals(sum / positions, res.get("cos_sim").asDouble(), 1e-6, res.toString());
+        assertEquals(0.0, res.get("cosine_based_match").asDouble(), res.toString());
+    }
+
+    /**
+     * --data_loading.max_iteration_steps 1 with batch size 2 evaluates the first batch only: the first 2 documents,
+     * whose copy-baseline l2 is recomputed here. The reference's defaults of the other fields are accepted.
+     */
+    @Test
+    void maxIterationStepsTakesTheFirstBatches() throws Exception {
+        double sum = 0;
+        int positions = 0;
+        for (Document d : validation.subList(0, 2)) {
+            float[][] x = d.embeddings();
+            for (int t = 1; t < x.length; t++) {
+                sum += l2(x[t], toDouble(x[t - 1]));
+                positions++;
+            }
+        }
+        Path dump = tmp.resolve("steps");
+        Cli.Outcome o = Cli.exec(evaluate(dump, "baseline_copy", "lcm_next_sentence", "--task_args", "{\"round_trip\": false}",
+                "--data_loading.batch_size", "2", "--data_loading.max_iteration_steps", "1", "--data_loading.shuffle", "False",
+                "--data_loading.nb_epochs=1", "--data_loading.order_by_length", "false", "--data_loading.max_tokens", "None"));
+        assertEquals(0, o.code(), o.err());
+        assertEquals(2, raw(dump, "lcm_next_sentence").size());
+        assertEquals(sum / positions, results(dump, "lcm_next_sentence").get("results").get("l2").asDouble(), 1e-4 * sum / positions);
+    }
+
+    @Test
+    void dataLoadingFieldsLcm4jDoesNotHonourAreRefusedByName() {
+        String[][] cases = {
+                {"--data_loading.packing", "true", "--data_loading.packing true is not supported", "only false"},
+                {"--data_loading.shuffle", "on", "--data_loading.shuffle on is not supported", "data order"},
+                {"--data_loading.min_length_of_sequences", "3", "--data_loading.min_length_of_sequences 3 is not supported", "./lcm prepare"},
+                {"--data_loading.drop_null", "true", "--data_loading.drop_null true is not supported", "remove it"},
+                {"--data_loading.world_size", "2", "--data_loading.world_size 2 is not supported", "nshards"},
+                {"--data_loading.no_such_field", "1", "--data_loading.no_such_field is not a field", "max_iteration_steps"},
+        };
+        for (String[] c : cases) {
+            Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("dl"), "baseline_copy", "lcm_next_sentence", c[0], c[1])), c[2], c[3]);
+        }
+        Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("dl"), "baseline_copy", "lcm_next_sentence", "--no_such_option")),
+                "unknown option '--no_such_option'");
+        Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("dl"), "baseline_copy", "lcm_next_sentence", "--data_loading.max_iteration_steps", "0")),
+                "--data_loading.max_iteration_steps must be at least 1");
+        assertFalse(Files.exists(tmp.resolve("dl")), "nothing written");
+    }
+
+    @Test
+    void extraMetricsOfTheWrongKindAreRefused() {
+        Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("bad_vec"), "baseline_copy", "lcm_generation",
+                "--decoder_config.decoder", "bank:" + data, "--task_args", "{\"extra_metrics\": [\"cos_sim\"]}")),
+                "metric 'cos_sim' in extra_metrics is not available for task lcm_generation", "use it with lcm_next_sentence");
+        Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("bad_text"), "baseline_copy", "lcm_next_sentence",
+                "--task_args", "{\"round_trip\": false, \"extra_metrics\": [\"exact_match_f1\"]}")),
+                "metric 'exact_match_f1' in extra_metrics is not available for task lcm_next_sentence");
+        Cli.assertUserError(Cli.exec(evaluate(tmp.resolve("bad_rt"), "baseline_copy", "lcm_next_sentence",
+                "--task_args", "{\"round_trip\": false, \"extra_metrics\": [\"round_trip_cos\"]}")),
+                "extra metric round_trip_cos decodes and re-encodes the predictions");
+    }
+
     @Test
     void repeatBaselineGeneratesThePromptsLastSentence() throws Exception {
         Path dump = tmp.resolve("repeat");
@@ -146,6 +235,41 @@ class BaselinesTest {
             line.get("prediction_texts").forEach(t -> generated.add(t.asText()));
             assertEquals(List.of(doc.sentences().get(1), doc.sentences().get(1), doc.sentences().get(1)), generated);
         }
+    }
+
+    /**
+     * raw_results/<run>.pt: one dict per sample with the prompt's and the reference continuation's concepts
+     * (_source_column = the first 2 concepts of the document, _target_column = the next up to 3), compared with the
+     * parquet data; --log_only_text writes none.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void rawTensorDumpHoldsEachSamplesConcepts() throws Exception {
+        Path dump = tmp.resolve("pt");
+        assertEquals(0, Cli.exec(evaluate(dump, "baseline_repeat", "lcm_generation", "--task_args", GEN_ARGS,
+                "--decoder_config.decoder", "bank:" + data)).code());
+        List<Object> samples = (List<Object>) dev.lcm4j.io.TorchFile.read(dump.resolve("raw_results/" + GEN + "/" + GEN + ".pt"));
+        List<JsonNode> lines = raw(dump, GEN);
+        assertEquals(lines.size(), samples.size());
+        for (int s = 0; s < samples.size(); s++) {
+            java.util.Map<String, Object> m = (java.util.Map<String, Object>) samples.get(s);
+            assertEquals(List.of("_source_column", "_target_column"), List.copyOf(m.keySet()));
+            assertFalse(lines.get(s).has("_source_column"), "tensors are not in the JSON lines");
+            float[][] x = validation.get(lines.get(s).get("index").asInt()).embeddings();
+            int end = Math.min(x.length, 5);
+            dev.lcm4j.io.StoredTensor src = (dev.lcm4j.io.StoredTensor) m.get("_source_column"), tgt = (dev.lcm4j.io.StoredTensor) m.get("_target_column");
+            assertEquals(List.of(2L, (long) DIM), java.util.Arrays.stream(src.shape()).boxed().toList());
+            assertEquals(List.of((long) end - 2, (long) DIM), java.util.Arrays.stream(tgt.shape()).boxed().toList());
+            float[] sf = src.toFloatArray(), tf = tgt.toFloatArray();
+            for (int r = 0; r < end; r++) {
+                for (int k = 0; k < DIM; k++) assertEquals(x[r][k], r < 2 ? sf[r * DIM + k] : tf[(r - 2) * DIM + k], 0f, "row " + r);
+            }
+        }
+        Path textOnly = tmp.resolve("pt_text_only");
+        assertEquals(0, Cli.exec(evaluate(textOnly, "baseline_repeat", "lcm_generation", "--task_args", GEN_ARGS,
+                "--decoder_config.decoder", "bank:" + data, "--log_only_text")).code());
+        assertTrue(Files.exists(textOnly.resolve("raw_results/" + GEN + "/" + GEN + ".json")));
+        assertFalse(Files.exists(textOnly.resolve("raw_results/" + GEN + "/" + GEN + ".pt")));
     }
 
     /** Sentences baseline_random generated, sample by sample, with the given extra flags. */

@@ -39,22 +39,32 @@ public final class BeamSearch {
     static final int CONFIG_PAD_IDX = 1;
 
     /** Generation settings; {@link #sonar()} are SONAR's and fairseq2's defaults. */
-    public record Options(int beamSize, int maxSeqLen, int minGenLen, double lenPenalty, double unkPenalty, boolean normalizeScores) {
+    /**
+     * @param temperature the logits are divided by it before log_softmax, at prefill and at every step (fairseq2's
+     *                    {@code temperature}; 1 leaves them as they are)
+     */
+    public record Options(int beamSize, int maxSeqLen, int minGenLen, double lenPenalty, double unkPenalty, boolean normalizeScores,
+                          double temperature) {
         public Options {
             if (beamSize < 1) throw new LcmException("beam size must be at least 1, got " + beamSize);
+            if (!(temperature > 0) || Double.isInfinite(temperature)) throw new LcmException("decoding temperature must be a positive number, got " + temperature);
             if (maxSeqLen < 3) throw new LcmException("max_seq_len must be at least 3 (2 prompt tokens + 1), got " + maxSeqLen);
         }
 
         public static Options sonar() {
-            return new Options(5, 512, 1, 1.0, 0.0, true);
+            return new Options(5, 512, 1, 1.0, 0.0, true, 1.0);
         }
 
         public Options withBeamSize(int b) {
-            return new Options(b, maxSeqLen, minGenLen, lenPenalty, unkPenalty, normalizeScores);
+            return new Options(b, maxSeqLen, minGenLen, lenPenalty, unkPenalty, normalizeScores, temperature);
         }
 
         public Options withMaxSeqLen(int m) {
-            return new Options(beamSize, m, minGenLen, lenPenalty, unkPenalty, normalizeScores);
+            return new Options(beamSize, m, minGenLen, lenPenalty, unkPenalty, normalizeScores, temperature);
+        }
+
+        public Options withTemperature(double t) {
+            return new Options(beamSize, maxSeqLen, minGenLen, lenPenalty, unkPenalty, normalizeScores, t);
         }
     }
 
@@ -63,6 +73,11 @@ public final class BeamSearch {
     }
 
     private BeamSearch() {
+    }
+
+    /** The logits divided by the temperature (the same tensor when it is 1, as fairseq2 skips the division). */
+    private static Tensor tempered(Tensor logits, Options o) {
+        return o.temperature() == 1.0 ? logits : logits.div(Tensors.scalar(o.temperature()));
     }
 
     /** For each sentence vector of emb [P, D], its hypotheses (beam of them), best first. */
@@ -88,7 +103,7 @@ public final class BeamSearch {
         try (NoGradGuard g = new NoGradGuard(); SonarTextDecoder.State state = decoder.start(emb)) {
             // Prefill: feed </s>, score the language token.
             try (PointerScope s = new PointerScope()) {
-                Tensor lp = log_softmax(decoder.step(state, full(p, eos)), -1, new ScalarTypeOptional(ScalarType.Float));
+                Tensor lp = log_softmax(tempered(decoder.step(state, full(p, eos)), o), -1, new ScalarTypeOptional(ScalarType.Float));
                 float[] langScore = Tensors.toFloats(lp.select(1, langId));
                 System.arraycopy(langScore, 0, rowScore, 0, p);
             }
@@ -102,7 +117,7 @@ public final class BeamSearch {
                 int k;
                 try (PointerScope s = new PointerScope()) {
                     Tensor logits = decoder.step(state, Tensors.longs(last, rows, 1));                  // [N, V]
-                    Tensor lprobs = log_softmax(logits, -1, new ScalarTypeOptional(ScalarType.Float));
+                    Tensor lprobs = log_softmax(tempered(logits, o), -1, new ScalarTypeOptional(ScalarType.Float));
                     vocab = lprobs.size(1);
                     if (step == maxLen - 1) {
                         Tensor eosCol = lprobs.narrow(1, eos, 1).clone();

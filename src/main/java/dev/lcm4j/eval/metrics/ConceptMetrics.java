@@ -97,6 +97,31 @@ public final class ConceptMetrics {
         return out;
     }
 
+    /** The reference's {@code cos_sim}: the cosine of each prediction row with the target row of the same index. */
+    public static double[] cosSim(float[][] predictions, float[][] targets) {
+        if (predictions.length != targets.length) throw new LcmException("cos_sim: " + predictions.length + " predictions but " + targets.length + " targets");
+        double[] out = new double[predictions.length];
+        for (int i = 0; i < out.length; i++) out[i] = cosine(predictions[i], targets[i]);
+        return out;
+    }
+
+    /**
+     * The reference's {@code cosine_based_match}: 1 if the choice most cosine-similar to the prediction is the one at
+     * {@code targetIndex}, else 0. Ties go to the first such choice, as torch's argmax.
+     */
+    public static double cosineBasedMatch(float[] prediction, float[][] choices, int targetIndex) {
+        int best = 0;
+        double bestCos = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < choices.length; i++) {
+            double c = cosine(prediction, choices[i]);
+            if (c > bestCos) {
+                bestCos = c;
+                best = i;
+            }
+        }
+        return best == targetIndex ? 1.0 : 0.0;
+    }
+
     public static double l2(float[] a, float[] b) {
         return Math.sqrt(sqDist(a, b));
     }

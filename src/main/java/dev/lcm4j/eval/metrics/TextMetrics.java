@@ -24,6 +24,30 @@ public final class TextMetrics {
         return 0.0;
     }
 
+    /**
+     * 1 if the first non-whitespace character of the prediction equals that of one of the targets, else 0 (the
+     * reference's multiple-choice letter check). The reference indexes {@code strip()[0]} and fails on a blank
+     * string; here a blank prediction or target matches nothing (docs/quirks.md #45).
+     */
+    public static double oneCharacterExactMatch(String prediction, List<String> targets) {
+        String p = prediction.strip();
+        if (p.isEmpty()) return 0.0;
+        int first = p.codePointAt(0);
+        for (String t : targets) {
+            String s = t.strip();
+            if (!s.isEmpty() && s.codePointAt(0) == first) return 1.0;
+        }
+        return 0.0;
+    }
+
+    /** The reference's {@code exact_match_f1}: both scores of one prediction, reported as exact_match and f1. */
+    public static Map<String, Double> exactMatchF1(String prediction, List<String> targets) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("exact_match", exactMatch(prediction, targets));
+        out.put("f1", f1(prediction, targets));
+        return out;
+    }
+
     /** Whitespace-token F1 with multiset overlap, the best over the targets (SQuAD style, no normalisation). */
     public static double f1(String prediction, List<String> targets) {
         double best = 0;

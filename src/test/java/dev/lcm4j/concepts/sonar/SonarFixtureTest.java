@@ -187,12 +187,14 @@ class SonarFixtureTest {
             int beam = ((Number) gen.get("beam")).intValue();
             int maxSeqLen = ((Number) gen.get("max_seq_len")).intValue();
             String lang = (String) gen.get("lang");
-            SonarConceptDecoder d = decoder.withOptions(BeamSearch.Options.sonar().withBeamSize(beam).withMaxSeqLen(maxSeqLen));
+            // the reference's --decoder_config.temperature, where the fixture sets one
+            double temperature = gen.containsKey("temperature") ? ((Number) gen.get("temperature")).doubleValue() : 1.0;
+            SonarConceptDecoder d = decoder.withOptions(BeamSearch.Options.sonar().withBeamSize(beam).withMaxSeqLen(maxSeqLen).withTemperature(temperature));
             List<BeamSearch.Hypothesis> got = d.decodeIds(vecs, lang);
             List<String> texts = d.decode(vecs, lang);
             List<Map<String, Object>> outs = (List<Map<String, Object>>) gen.get("outputs");
             for (int i = 0; i < outs.size(); i++) {
-                String what = "beam " + beam + " max " + maxSeqLen + " vector " + i;
+                String what = "beam " + beam + " max " + maxSeqLen + " temperature " + temperature + " vector " + i;
                 assertArrayEquals(longs(outs.get(i).get("ids")), got.get(i).tokens(), what);
                 assertEquals(outs.get(i).get("text"), texts.get(i), what);
                 if (outs.get(i).containsKey("score")) assertEquals(((Number) outs.get(i).get("score")).doubleValue(), got.get(i).score(), TOL, what);

@@ -58,4 +58,29 @@ class ConceptMetricsTest {
         assertEquals(1.0, ConceptMetrics.par(x[2], x, 2), 1e-12);
         assertEquals(5.0, ConceptMetrics.l2(new float[] {0, 0}, new float[] {3, 4}), 1e-12);
     }
+
+    /** cos_sim row by row, against numpy (einsum of the row-normalised float64 matrices): 0.637415094795, -0.861640436855. */
+    @Test
+    void cosSimMatchesNumpy() {
+        float[][] p = {{0.5f, -1.25f, 2.0f}, {3.0f, 0.25f, -0.75f}};
+        float[][] t = {{1.0f, 0.5f, 1.5f}, {-2.0f, 1.0f, 0.5f}};
+        double[] c = ConceptMetrics.cosSim(p, t);
+        assertEquals(0.637415094795, c[0], 1e-11);
+        assertEquals(-0.861640436855, c[1], 1e-11);
+    }
+
+    /**
+     * cosine_based_match against torch.nn.CosineSimilarity(dim=-1)(pred, choices).argmax(): cosines 0.1990, 0.9867,
+     * 0.9552, -0.8617, so choice 1 is the match.
+     */
+    @Test
+    void cosineBasedMatchPicksTheMostSimilarChoice() {
+        float[] pred = {0.2f, 0.9f, -0.4f};
+        float[][] choices = {{1, 0, 0}, {0.1f, 1, -0.3f}, {0, 2, -1.5f}, {-1, -1, 1}};
+        assertEquals(1.0, ConceptMetrics.cosineBasedMatch(pred, choices, 1));
+        assertEquals(0.0, ConceptMetrics.cosineBasedMatch(pred, choices, 2));
+        // equal cosines (a scaled copy): the first wins, as torch's argmax returns the first maximum
+        float[][] tied = {{0.4f, 1.8f, -0.8f}, {0.2f, 0.9f, -0.4f}};
+        assertEquals(1.0, ConceptMetrics.cosineBasedMatch(pred, tied, 0));
+    }
 }

@@ -85,4 +85,31 @@ class TextMetricsTest {
         assertEquals(0.2, TextMetrics.wordRepetition4("a b c d a b c d"), 1e-12);
         assertEquals(0.0, TextMetrics.wordRepetition4("too short"), 1e-12);
     }
+
+    /** exact_match_f1 as the reference's test_evaluate reports it: outputs exact_match [0, 1] and f1 [0.7, 1]. */
+    @Test
+    void exactMatchF1HasBothOutputs() {
+        String p = "Billy Bob . They are on trial for tax fraud";
+        assertEquals(Map.of("exact_match", 0.0, "f1", 0.7).keySet(), TextMetrics.exactMatchF1(p, List.of("Billy Bob . Are they really on trial for tax")).keySet());
+        assertEquals(List.of("exact_match", "f1"), List.copyOf(TextMetrics.exactMatchF1(p, List.of(p)).keySet()));
+        assertEquals(0.7, TextMetrics.exactMatchF1(p, List.of("Billy Bob . Are they really on trial for tax")).get("f1"), 1e-12);
+        assertEquals(0.0, TextMetrics.exactMatchF1(p, List.of("Billy Bob . Are they really on trial for tax")).get("exact_match"));
+        assertEquals(1.0, TextMetrics.exactMatchF1(p, List.of(p)).get("exact_match"));
+        // reference test_exact_match_f1: ("yes", ["yes", "YES"]) -> (1, 1); ("no", ...) -> (0, 0)
+        assertEquals(Map.of("exact_match", 1.0, "f1", 1.0), TextMetrics.exactMatchF1("yes", List.of("yes", "YES")));
+        assertEquals(Map.of("exact_match", 0.0, "f1", 0.0), TextMetrics.exactMatchF1("no", List.of("yes", "YES")));
+    }
+
+    /** Python: max(float(p.strip()[0] == t.strip()[0]) for t in targets), case-sensitive, per code point. */
+    @Test
+    void oneCharacterExactMatchComparesFirstCharacters() {
+        assertEquals(1.0, TextMetrics.oneCharacterExactMatch("  B) because", List.of("A", "\tB")));
+        assertEquals(0.0, TextMetrics.oneCharacterExactMatch("b", List.of("B", "C")));
+        // a supplementary character is one character in Python, two chars in Java: its whole code point is compared
+        assertEquals(1.0, TextMetrics.oneCharacterExactMatch("\uD83D\uDE00 yes", List.of("\uD83D\uDE00")));
+        assertEquals(0.0, TextMetrics.oneCharacterExactMatch("\uD83D\uDE00", List.of("\uD83D\uDE01")));
+        // blank strings (an IndexError in the reference) match nothing
+        assertEquals(0.0, TextMetrics.oneCharacterExactMatch("   ", List.of(" ")));
+        assertEquals(1.0, TextMetrics.oneCharacterExactMatch("x", List.of("", "xyz")));
+    }
 }
