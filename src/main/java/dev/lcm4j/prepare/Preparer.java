@@ -89,7 +89,7 @@ public final class Preparer {
         this.encoder = encoder;
         this.splitter = splitter;
         this.assigner = new SplitAssigner(options.seed(), options.validationFraction());
-        this.cols = OutputColumns.of(options.source().textColumn());
+        this.cols = OutputColumns.of(options.source().textColumn(), options.source().targetColumn());
     }
 
     /** The columns of the written dataset, as its datacard declares them. */
@@ -104,6 +104,7 @@ public final class Preparer {
         s.put("input", DocumentSources.fingerprint(src));
         s.put("format", src.europarl() ? "europarl" : src.format());
         s.put("text_column", src.textColumn());
+        if (src.hasTarget()) s.put("target_column", src.targetColumn()); // absent for one-text data: older manifests match
         s.put("id_column", String.valueOf(src.idColumn()));
         s.put("split_column", String.valueOf(src.splitColumn()));
         s.put("lang", opt.lang());
@@ -179,11 +180,12 @@ public final class Preparer {
             boolean full = opt.maxDocs() > 0 && kept == opt.maxDocs();
             SourceDocument d = full ? null : source.next();
             if (d != null) {
-                if (d.text() == null || d.text().isBlank()) {
+                // prompt/answer data: a row without a prompt or without an answer teaches nothing; both are needed
+                if (blank(d.text()) || (opt.source().hasTarget() && blank(d.target()))) {
                     empty++;
                     continue;
                 }
-                if (opt.languageFilter() && !opt.lang().equals(LanguageId.identify(d.text()))) {
+                if (opt.languageFilter() && !opt.lang().equals(LanguageId.identify(fullText(d)))) {
                     otherLanguage++;
                     continue;
                 }
@@ -237,32 +239,55 @@ public final class Preparer {
         return r;
     }
 
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    /** What the language filter looks at: the text, and with a target column the target after it. */
+    private static String fullText(SourceDocument d) {
+        return d.target() == null ? d.text() : d.text() + "\n" + d.target();
+    }
+
     private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool) {
-        // 1. sentences, one task per document (splitters are thread-safe)
-        List<List<String>> split = new ArrayList<>(docs.size());
-        List<Future<List<String>>> futures = new ArrayList<>(docs.size());
-        for (SourceDocument d : docs) futures.add(pool.submit(() -> splitter.split(d.text(), opt.lang())));
+        boolean withTarget = cols.hasTarget();
+        // 1. sentences, one task per text (splitters are thread-safe); the target, if any, is split on its own
+        List<Future<List<String>>> futures = new ArrayList<>(docs.size() * (withTarget ? 2 : 1));
+        for (SourceDocument d : docs) {
+            futures.add(pool.submit(() -> splitter.split(d.text(), opt.lang())));
+            if (withTarget) futures.add(pool.submit(() -> splitter.split(d.target(), opt.lang())));
+        }
         Parallel.await(futures);
+        List<List<String>> split = new ArrayList<>(futures.size()); // per document: text[, target]
         for (Future<List<String>> f : futures) split.add(Parallel.done(f));
-        // 2. all sentences of the shard in one list -> token-budgeted batches
+        // 2. all sentences of the shard (both columns) in one list -> token-budgeted batches; a sentence's vector does
+        //    not depend on its batch, so a target embeds as it would alone
         List<String> all = new ArrayList<>();
         for (List<String> s : split) all.addAll(s);
         float[][] vectors = embedder.embed(all);
         // 3. group by split, in input order
         Map<String, List<PreparedDocument>> bySplit = new TreeMap<>();
-        int at = 0;
-        for (int i = 0; i < docs.size(); i++) {
-            SourceDocument d = docs.get(i);
-            List<String> s = split.get(i);
+        int at = 0, text = 0;
+        for (SourceDocument d : docs) {
+            List<String> s = split.get(text++);
             float[][] v = Arrays.copyOfRange(vectors, at, at + s.size());
             at += s.size();
-            bySplit.computeIfAbsent(splitOf(d), k -> new ArrayList<>()).add(new PreparedDocument(d.id(), d.text(), s, v));
+            List<String> ts = null;
+            float[][] tv = null;
+            if (withTarget) {
+                ts = split.get(text++);
+                tv = Arrays.copyOfRange(vectors, at, at + ts.size());
+                at += ts.size();
+            }
+            bySplit.computeIfAbsent(splitOf(d), k -> new ArrayList<>())
+                    .add(new PreparedDocument(d.id(), d.text(), s, v, d.target(), ts, tv));
         }
         Map<String, Long> nDocs = new TreeMap<>(), nSent = new TreeMap<>();
         for (Map.Entry<String, List<PreparedDocument>> e : bySplit.entrySet()) {
             cols.write(partFile(e.getKey(), index), opt.rowGroupRows(), e.getValue());
             nDocs.put(e.getKey(), (long) e.getValue().size());
-            nSent.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.sentences().size()).sum());
+            // counts both columns' sentences: what was embedded (and what the sentence bank holds)
+            nSent.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.sentences().size()
+                    + (p.targetSentences() == null ? 0 : p.targetSentences().size())).sum());
         }
         return new Manifest.Shard(nDocs, nSent);
     }
