@@ -53,13 +53,17 @@ class PromptAnswerPrepareTest {
     }
 
     static Map<String, Document> rows(Path dir, DataColumns cols, Map<String, String> splitOfId) throws IOException {
+        return rows(dir, cols, splitOfId, DIM);
+    }
+
+    static Map<String, Document> rows(Path dir, DataColumns cols, Map<String, String> splitOfId, int dim) throws IOException {
         Map<String, Document> out = new TreeMap<>();
         List<Path> files;
         try (Stream<Path> s = Files.walk(dir)) {
             files = s.filter(p -> p.toString().endsWith(".parquet")).sorted().toList();
         }
         for (Path f : files) {
-            for (Document d : LcmParquetReader.readAll(f, cols, DIM)) {
+            for (Document d : LcmParquetReader.readAll(f, cols, dim)) {
                 assertNull(out.put(d.id(), d), "duplicate id " + d.id());
                 splitOfId.put(d.id(), f.getParent().getFileName().toString());
             }
