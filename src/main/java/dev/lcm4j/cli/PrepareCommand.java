@@ -39,8 +39,8 @@ final class PrepareCommand implements Callable<Integer> {
     String input;
     @Option(names = "--format", defaultValue = "jsonl", description = "jsonl, csv or parquet (default ${DEFAULT-VALUE})")
     String format;
-    @Option(names = {"--text-column", "--source-column"}, description = "the text column (default text); with --target-column, "
-            + "the prompt's column (--source-column says so)") String textColumn;
+    @Option(names = {"--text-column", "--source-column"}, description = "the column of the text (default text); "
+            + "--source-column is the same option, named for prompt/answer data: the prompt's column") String textColumn;
     @Option(names = "--target-column", description = "a second text column (the answer of prompt/answer data), split and embedded on its own;"
             + " the datacard names it target_column for +finetune=... and lcm_generation; needs --source-column") String targetColumn;
     @Option(names = "--id-column") String idColumn;
