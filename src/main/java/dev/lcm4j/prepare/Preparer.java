@@ -335,12 +335,7 @@ public final class Preparer {
             }
             m = new Manifest.Content(settings, new TreeMap<>());
         } else if (!m.settings().equals(settings)) {
-            List<String> diff = new ArrayList<>();
-            for (String k : new TreeSet<>(settings.keySet())) {
-                if (!settings.get(k).equals(m.settings().get(k))) {
-                    diff.add(k + " was " + m.settings().get(k) + ", now " + settings.get(k));
-                }
-            }
+            List<String> diff = differences(m.settings(), settings);
             String dims = settings.get("dim").equals(m.settings().get("dim")) ? ""
                     : " (the encoder's dimension differs from the existing dataset's)";
             throw new LcmException(dir + " was prepared with other settings" + dims + ": " + String.join("; ", diff)
@@ -373,12 +368,22 @@ public final class Preparer {
         }
     }
 
+    /** Settings that differ, as "key was A, now B"; a key only one side has (target_column) counts as "none" on the other. */
+    private static List<String> differences(Map<String, String> was, Map<String, String> now) {
+        List<String> diff = new ArrayList<>();
+        TreeSet<String> keys = new TreeSet<>(was.keySet());
+        keys.addAll(now.keySet());
+        for (String k : keys) {
+            if (!java.util.Objects.equals(was.get(k), now.get(k))) {
+                diff.add(k + " was " + was.getOrDefault(k, "none") + ", now " + now.getOrDefault(k, "none"));
+            }
+        }
+        return diff;
+    }
+
     private static void checkSameSettings(Path file, Map<String, String> found, Map<String, String> expected) {
         if (found.equals(expected)) return;
-        List<String> diff = new ArrayList<>();
-        for (String k : new TreeSet<>(expected.keySet())) {
-            if (!expected.get(k).equals(found.get(k))) diff.add(k + " was " + found.get(k) + ", now " + expected.get(k));
-        }
+        List<String> diff = differences(found, expected);
         throw new LcmException(file + " was written by an array task with other settings: " + String.join("; ", diff)
                 + "; rerun with the same options to resume, or pass --overwrite to start afresh");
     }

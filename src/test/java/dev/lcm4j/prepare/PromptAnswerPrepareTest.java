@@ -170,6 +170,27 @@ class PromptAnswerPrepareTest {
     }
 
     @Test
+    void arrayTasksGiveTheLocalFilesAndAResumeKeepsTheColumns() throws Exception {
+        Path in = promptAnswerJsonl(PrepareTestData.documents(12, 31), PrepareTestData.documents(12, 32));
+        SourceSpec spec = new SourceSpec(in.toString(), "jsonl", "prompt", "answer", "id", null);
+        Path local = tmp.resolve("local"), array = Files.createDirectories(tmp.resolve("array"));
+        new Preparer(options(spec, local, "qa").withShardSize(4), new HashingEncoder(DIM), splitter).run((i, d, s, r) -> { });
+        Preparer.checkOutputForArray(array, false);
+        for (int task : new int[] {1, 0}) {
+            new Preparer(options(spec, array, "qa").withShardSize(4), new HashingEncoder(DIM), splitter)
+                    .runTask(new Preparer.ArrayTask(task, 2), (i, d, s, r) -> { });
+        }
+        new Preparer(options(spec, array, "qa").withShardSize(4), new HashingEncoder(DIM), splitter).merge((i, d, s, r) -> { });
+        PrepareArrayTest.assertSameFiles(PrepareArrayTest.files(local), PrepareArrayTest.files(array));
+
+        // the same output prepared again with one text column is another dataset: refused, naming the difference
+        SourceSpec oneColumn = new SourceSpec(in.toString(), "jsonl", "prompt", "id", null);
+        dev.lcm4j.LcmException e = assertThrows(dev.lcm4j.LcmException.class, () -> new Preparer(options(oneColumn, local, "qa")
+                .withShardSize(4), new HashingEncoder(DIM), splitter).run((i, d, s, r) -> { }));
+        assertTrue(e.getMessage().contains("target_column was answer, now none"), e.getMessage());
+    }
+
+    @Test
     void badPromptAnswerInputIsOneLineAndWritesNothing() throws IOException {
         Path in = tmp.resolve("qa.jsonl");
         Files.writeString(in, "{\"prompt\": \"Why?\", \"reply\": \"Because.\"}\n", StandardCharsets.UTF_8);
