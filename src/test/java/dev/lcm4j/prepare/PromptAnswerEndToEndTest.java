@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -122,7 +121,6 @@ class PromptAnswerEndToEndTest {
         Cli.Outcome t = Cli.exec("train", "+finetune=mse", "++trainer.output_dir=" + mse, "~trainer.model_config_or_name",
                 "++trainer.model_arch=toy_base_lcm", "++trainer.model_arch_overrides={sonar_embed_dim: 384, sonar_normalizer_name: qa_norm,"
                         + " model_dim: 32, lcm: {num_layers: 1, num_attn_heads: 2, ffn_inner_dim: 64}}",
-                "++trainer.training_data=[{name: finetuning_data=train}]", "++trainer.validation_data=[{name: finetuning_data=validation}]",
                 "++trainer.validate_every_n_steps=12", "++trainer.dtype=torch.float32", "++trainer.use_fsdp=false", "++trainer.lr=0.003", "++trainer.num_lr_warmup_steps=1",
                 "++trainer.max_steps=24", "++trainer.publish_metrics_every_n_steps=1", "++trainer.data_loading_config.max_tokens=200");
         assertEquals(0, t.code(), t.err());
@@ -132,35 +130,37 @@ class PromptAnswerEndToEndTest {
         System.out.printf("finetuning loss, mean of steps 1-3: %.1f, of steps 22-24: %.1f%n", start, end);
         assertTrue(end < 0.8 * start, "the finetuning loss falls: " + loss);
 
-        // 3. lcm_generation on the validation split: prompts and references are the card's source and target columns
+        // 3. lcm_generation on the validation split (and the reference's finetuning_data_lcm.validation, which names the
+        //    card itself): prompts and references are the card's source and target columns, the prompt followed by the
+        //    training's source suffix as in the reference README's command
         Path dump = tmp.resolve("eval");
         Cli.Outcome e = Cli.exec("evaluate", "--predictor", "base_lcm", "--model_card", mse.resolve("model_card.yaml").toString(),
-                "--tasks", "lcm_generation", "--dataset.name", "finetuning_data=validation", 
-                "--task_args", "{\"max_gen_len\": 3}", "--sample_latent_variable", "false", "--data_loading.batch_size", "4",
-                "--dump_dir", dump.toString());
+                "--tasks", "lcm_generation,finetuning_data_lcm.validation", "--dataset.name", "finetuning_data=validation",
+                "--dataset.source_suffix_text", "[MODEL]:", "--task_args", "{\"max_gen_len\": 3, \"eos_config\": {\"text\": \"End of text.\"}}",
+                "--sample_latent_variable", "false", "--data_loading.batch_size", "4", "--dump_dir", dump.toString());
         assertEquals(0, e.code(), e.err());
-        Map<String, PromptAnswer> byId = new LinkedHashMap<>();
-        for (PromptAnswer x : qa) byId.put(x.id(), x);
         Map<String, Document> validation = PromptAnswerPrepareTest.rows(data.resolve("split=validation"), card.columns().withId("id"),
                 new HashMap<>(), 384);
-        List<String> lines = Files.readAllLines(dump.resolve("raw_results/lcm_generation/lcm_generation.json"));
-        assertEquals(validation.size(), lines.size(), "one sample per validation document");
-        assertTrue(lines.size() >= 2, "the 0.25 validation fraction of 24 documents: " + lines.size());
-        List<String> wantTargets = new ArrayList<>(), gotTargets = new ArrayList<>();
-        for (String l : lines) {
-            JsonNode n = JSON.readTree(l);
-            gotTargets.add(n.get("targets").get(0).asText());
-            String prompt = n.get("text_prompts").asText();
-            PromptAnswer x = qa.stream().filter(q -> prompt.equals(String.join(" ", splitter.split(q.prompt(), "eng_Latn"))))
-                    .findFirst().orElseThrow(() -> new AssertionError("no prompt of the input: " + prompt));
-            assertTrue(validation.containsKey(x.id()), x.id() + " is a validation document");
-            wantTargets.add(String.join(" ", splitter.split(x.answer(), "eng_Latn")));
-            int generated = n.get("prediction_texts").size();
-            assertTrue(generated >= 1 && generated <= 3, n.toString());
+        assertTrue(validation.size() >= 2, "the 0.25 validation fraction of 24 documents: " + validation.size());
+        for (String task : List.of("lcm_generation", "finetuning_data_lcm.validation")) {
+            List<String> lines = Files.readAllLines(dump.resolve("raw_results/" + task + "/" + task + ".json"));
+            assertEquals(validation.size(), lines.size(), task + ": one sample per validation document");
+            List<String> wantTargets = new ArrayList<>(), gotTargets = new ArrayList<>();
+            for (String l : lines) {
+                JsonNode n = JSON.readTree(l);
+                gotTargets.add(n.get("targets").get(0).asText());
+                String prompt = n.get("text_prompts").asText();
+                PromptAnswer x = qa.stream().filter(q -> prompt.equals(String.join(" ", splitter.split(q.prompt(), "eng_Latn")) + " [MODEL]:"))
+                        .findFirst().orElseThrow(() -> new AssertionError(task + ": not an input prompt with the suffix: " + prompt));
+                assertTrue(validation.containsKey(x.id()), x.id() + " is a validation document");
+                wantTargets.add(String.join(" ", splitter.split(x.answer(), "eng_Latn")));
+                int generated = n.get("prediction_texts").size();
+                assertTrue(generated >= 1 && generated <= 3, n.toString());
+            }
+            assertEquals(wantTargets, gotTargets, task + ": each reference is that document's answer sentences, joined");
+            JsonNode res = JSON.readTree(dump.resolve("results/" + task + ".json").toFile());
+            assertTrue(res.get("results").has("rougeL"), res.toString());
         }
-        assertEquals(wantTargets, gotTargets, "each reference is that document's answer sentences, joined");
-        JsonNode res = JSON.readTree(dump.resolve("results/lcm_generation.json").toFile());
-        assertTrue(res.get("results").has("rougeL"), res.toString());
     }
 
     static List<Double> trainLoss(Path out) throws Exception {
