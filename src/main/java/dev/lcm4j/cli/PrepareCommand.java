@@ -135,7 +135,8 @@ final class PrepareCommand implements Callable<Integer> {
             Preparer.Result r = arrayMerge ? preparer.merge(listener) : preparer.run(listener);
             bar.close();
             for (String sp : r.documents().keySet()) {
-                System.out.printf("split=%s documents=%d sentences=%d%n", sp, r.documents().get(sp), r.sentences().get(sp));
+                System.out.printf("split=%s documents=%d sentences=%d%s%n", sp, r.documents().get(sp), r.sentences().get(sp),
+                        r.targetSentences().containsKey(sp) ? " target_sentences=" + r.targetSentences().get(sp) : "");
             }
             System.out.printf("prepared %s with %s (dim %d): %d shards (%d resumed), %d empty documents skipped%s; datacard %s%n",
                     name, enc.name(), enc.dim(), r.shards(), r.resumedShards(), r.skippedEmpty(),

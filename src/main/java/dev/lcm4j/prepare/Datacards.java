@@ -48,7 +48,8 @@ final class Datacards {
         prov.put("validation_fraction", opt.validationFraction());
         prov.put("seed", opt.seed());
         prov.put("documents", r.documents());
-        prov.put("sentences", r.sentences()); // with a target column: both columns' sentences
+        prov.put("sentences", r.sentences());
+        if (src.hasTarget()) prov.put("target_sentences", r.targetSentences());
         prov.put("skipped_empty_documents", r.skippedEmpty());
         if (opt.languageFilter()) prov.put("skipped_other_language", r.filteredLanguage());
         if (!r.sourceCounters().isEmpty()) prov.put("source_anomalies", r.sourceCounters());

@@ -73,9 +73,13 @@ public final class Preparer {
     public record TaskResult(ArrayTask task, int totalShards, int ownedShards, int preparedShards, int resumedShards) {
     }
 
-    /** Totals of a run, including shards finished by earlier runs. */
+    /**
+     * Totals of a run, including shards finished by earlier runs; {@code sentences} are the (source) text's,
+     * {@code targetSentences} the target column's (empty without one).
+     */
     public record Result(Path datacard, Map<String, Long> documents, Map<String, Long> sentences, int shards,
-                         int resumedShards, long skippedEmpty, long filteredLanguage, Map<String, Long> sourceCounters) {
+                         int resumedShards, long skippedEmpty, long filteredLanguage, Map<String, Long> sourceCounters,
+                         Map<String, Long> targetSentences) {
     }
 
     private final PrepareOptions opt;
@@ -227,14 +231,15 @@ public final class Preparer {
                     + (opt.languageFilter() ? ", " + otherLanguage + " not identified as " + opt.lang() : "") + ")");
         }
         if (task != null) return new TaskResult(task, shard, owned, prepared, resumed);
-        Map<String, Long> docs = new TreeMap<>(), sentences = new TreeMap<>();
+        Map<String, Long> docs = new TreeMap<>(), sentences = new TreeMap<>(), targetSentences = new TreeMap<>();
         for (Manifest.Shard s : progress.manifest().shards().values()) {
             s.documents().forEach((k, v) -> docs.merge(k, v, Long::sum));
             s.sentences().forEach((k, v) -> sentences.merge(k, v, Long::sum));
+            if (s.targetSentences() != null) s.targetSentences().forEach((k, v) -> targetSentences.merge(k, v, Long::sum));
         }
         Map<String, Long> counters = new LinkedHashMap<>(source.counters());
         Result r = new Result(opt.output().resolve("datacard.yaml"), docs, sentences, shard, resumed, empty,
-                otherLanguage, counters);
+                otherLanguage, counters, targetSentences);
         Datacards.write(r, opt, encoder, columns());
         return r;
     }
@@ -281,15 +286,14 @@ public final class Preparer {
             bySplit.computeIfAbsent(splitOf(d), k -> new ArrayList<>())
                     .add(new PreparedDocument(d.id(), d.text(), s, v, d.target(), ts, tv));
         }
-        Map<String, Long> nDocs = new TreeMap<>(), nSent = new TreeMap<>();
+        Map<String, Long> nDocs = new TreeMap<>(), nSent = new TreeMap<>(), nTarget = withTarget ? new TreeMap<>() : null;
         for (Map.Entry<String, List<PreparedDocument>> e : bySplit.entrySet()) {
             cols.write(partFile(e.getKey(), index), opt.rowGroupRows(), e.getValue());
             nDocs.put(e.getKey(), (long) e.getValue().size());
-            // counts both columns' sentences: what was embedded (and what the sentence bank holds)
-            nSent.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.sentences().size()
-                    + (p.targetSentences() == null ? 0 : p.targetSentences().size())).sum());
+            nSent.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.sentences().size()).sum());
+            if (withTarget) nTarget.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.targetSentences().size()).sum());
         }
-        return new Manifest.Shard(nDocs, nSent);
+        return new Manifest.Shard(nDocs, nSent, nTarget);
     }
 
     Path partFile(String split, int shard) {

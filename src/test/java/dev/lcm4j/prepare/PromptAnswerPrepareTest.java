@@ -94,7 +94,7 @@ class PromptAnswerPrepareTest {
         Map<String, String> splitOfId = new HashMap<>();
         Map<String, Document> rows = rows(out, cols, splitOfId);
         assertEquals(18, rows.size());
-        long sentences = 0;
+        Map<String, long[]> perSplit = new TreeMap<>(); // split -> documents, prompt sentences, answer sentences
         SplitAssigner assigner = new SplitAssigner(0, 0.25);
         for (int i = 0; i < prompts.size(); i++) {
             Document d = rows.get("q" + i);
@@ -108,9 +108,18 @@ class PromptAnswerPrepareTest {
             for (int s = 0; s < ps.size(); s++) assertArrayEquals(HashingEncoder.vector(ps.get(s), DIM), d.embeddings()[s], 0f);
             for (int s = 0; s < as.size(); s++) assertArrayEquals(HashingEncoder.vector(as.get(s), DIM), d.targetEmbeddings()[s], 0f);
             assertEquals("split=" + assigner.assign("q" + i), splitOfId.get("q" + i));
-            sentences += ps.size() + as.size();
+            long[] c = perSplit.computeIfAbsent(assigner.assign("q" + i), k -> new long[3]);
+            c[0]++;
+            c[1] += ps.size();
+            c[2] += as.size();
         }
-        assertEquals(sentences, r.sentences().values().stream().mapToLong(Long::longValue).sum(), "both columns' sentences");
+        List<String> want = new ArrayList<>();
+        perSplit.forEach((k, c) -> {
+            assertEquals(c[1], r.sentences().get(k), "prompt sentences of " + k);
+            assertEquals(c[2], r.targetSentences().get(k), "answer sentences of " + k);
+            want.add("split=" + k + " documents=" + c[0] + " sentences=" + c[1] + " target_sentences=" + c[2] + " dim=" + DIM);
+        });
+        assertEquals(want, PrepareRoundTripTest.stats(out.toString()), "./lcm data stats counts both columns");
 
         // the raw texts are kept under the input's column names, as the reference's prepared evaluation data
         Path anyPart;
@@ -136,6 +145,8 @@ class PromptAnswerPrepareTest {
         Preparer single = new Preparer(options(new SourceSpec(aIn.toString(), "jsonl", "answer", "id", null), aOut, "answers")
                 .withShardSize(4), new HashingEncoder(DIM), splitter);
         single.run((i, d, s, resumed) -> { });
+        assertFalse(Files.readString(aOut.resolve(Manifest.FILE)).contains("target_sentences"), "one-text manifests keep their form");
+        assertTrue(Files.readString(out.resolve(Manifest.FILE)).contains("\"target_sentences\""));
         Map<String, Document> singleRows = rows(aOut, single.columns(), new HashMap<>());
         assertEquals(rows.keySet(), singleRows.keySet());
         for (Map.Entry<String, Document> e : rows.entrySet()) {
