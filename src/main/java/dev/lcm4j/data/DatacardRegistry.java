@@ -98,9 +98,31 @@ public final class DatacardRegistry {
         if (paths.isEmpty()) {
             throw new LcmException("datacard '" + name + "' in " + file + " has no parquet_path");
         }
-        return new DataCard(String.valueOf(name), Map.copyOf(paths), str(fields.remove("source_column")),
+        String cardName = String.valueOf(name);
+        for (String key : new String[] {"source_column", "source_text_column", "target_column", "target_text_column",
+                "source_prefix_text", "source_suffix_text", "target_prefix_text", "target_suffix_text", "filters",
+                "partition_filters", "source_quality_column"}) {
+            Object v = fields.get(key);
+            if (v != null && !(v instanceof String)) {
+                throw new LcmException("datacard '" + cardName + "' in " + file.toAbsolutePath() + ": " + key
+                        + " must be a string, got " + v);
+            }
+        }
+        Object weight = fields.get("weight");
+        if (weight != null && !(weight instanceof Number)) {
+            throw new LcmException("datacard '" + cardName + "' in " + file.toAbsolutePath() + ": weight must be a number, got '"
+                    + weight + "'");
+        }
+        DataCard card = new DataCard(cardName, Map.copyOf(paths), str(fields.remove("source_column")),
                 str(fields.remove("source_text_column")), str(fields.remove("target_column")),
                 str(fields.remove("target_text_column")), fields, file.toAbsolutePath());
+        // the structured fields are checked now, so a wrong type is reported when the cards load
+        card.map("limit");
+        card.numbers("source_quality_range");
+        card.list("source_sequences");
+        card.list("target_sequences");
+        card.bool("sharding_in_memory");
+        return card;
     }
 
     private static String str(Object o) {
