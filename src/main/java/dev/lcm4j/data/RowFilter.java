@@ -196,39 +196,53 @@ public final class RowFilter {
         Node parseTop() {
             skipSpace();
             if (peek('[')) return dnf();
-            return or();
+            return comparison();
+        }
+
+        /** Python precedence: comparisons bind looser than | and &amp;, so (a &gt; 1) &amp; (b &lt; 2) needs its parentheses. */
+        Node comparison() {
+            Node a = or();
+            for (String[] op : new String[][] {{"<=", "less_equal"}, {">=", "greater_equal"}, {"==", "equal"},
+                    {"!=", "not_equal"}, {"<", "less"}, {">", "greater"}}) {
+                if (eat(op[0])) {
+                    Node n = new Call(op[1], List.of(a, or()));
+                    skipSpace();
+                    if (pos < s.length() && "<>=!".indexOf(s.charAt(pos)) >= 0) {
+                        throw error("chained comparisons are not supported; combine comparisons in parentheses with &");
+                    }
+                    return n;
+                }
+            }
+            return a;
         }
 
         Node or() {
             Node n = and();
-            while (eat("|")) n = new Call("or_kleene", List.of(n, and()));
+            while (eat("|")) n = new Call("or_kleene", List.of(operand(n), operand(and())));
             return n;
         }
 
         Node and() {
             Node n = not();
-            while (eat("&")) n = new Call("and_kleene", List.of(n, not()));
+            while (eat("&")) n = new Call("and_kleene", List.of(operand(n), operand(not())));
+            return n;
+        }
+
+        /** In Python, "1 &amp; expr" is evaluated before any comparison around it, which is never what a filter means. */
+        Node operand(Node n) {
+            if (n instanceof Literal) throw error("& and | combine conditions; put each comparison in parentheses");
             return n;
         }
 
         Node not() {
             if (eat("~")) return new Call("invert", List.of(not()));
-            return comparison();
-        }
-
-        Node comparison() {
-            Node a = primary();
-            for (String[] op : new String[][] {{"<=", "less_equal"}, {">=", "greater_equal"}, {"==", "equal"},
-                    {"!=", "not_equal"}, {"<", "less"}, {">", "greater"}}) {
-                if (eat(op[0])) return new Call(op[1], List.of(a, primary()));
-            }
-            return a;
+            return primary();
         }
 
         Node primary() {
             skipSpace();
             if (eat("(")) {
-                Node n = or();
+                Node n = comparison();
                 expect(")");
                 return n;
             }
@@ -246,7 +260,7 @@ public final class RowFilter {
             skipSpace();
             if (!peek(')')) {
                 do {
-                    args.add(or());
+                    args.add(comparison());
                 } while (eat(","));
             }
             expect(")");
