@@ -375,7 +375,13 @@ public final class RowFilter {
             int save = pos;
             pos++;
             skipSpace();
-            boolean tuple = pos < s.length() && (s.charAt(pos) == '"' || s.charAt(pos) == '\'');
+            boolean tuple = false;
+            if (pos < s.length() && (s.charAt(pos) == '"' || s.charAt(pos) == '\'')) {
+                int end = s.indexOf(s.charAt(pos), pos + 1);
+                pos = end < 0 ? s.length() : end + 1;
+                skipSpace();
+                tuple = pos < s.length() && s.charAt(pos) == ',';
+            }
             pos = save;
             return tuple;
         }

@@ -161,6 +161,17 @@ class DatasetOptionsTest {
         Document d5 = docs.get(5); // 5 % 4 + 1 = 2 sentences of its own
         assertEquals(List.of("Title.", "d5 s0", "d5 s1", "extra 5"), d5.sentences());
         assertArrayEquals(new float[][] {title, {5, 0, 0, 1}, {5, 1, 0, 1}, {105, 0, 0, 1}}, d5.embeddings());
+
+        // a target assembled the same way makes the data supervised: target = extra sentence + "End."
+        float[] end = {-2, -2, -2, -2};
+        List<DatasetOptions.SequencePart> target = List.of(new DatasetOptions.SequencePart(null, "extra_sentences", null),
+                new DatasetOptions.SequencePart("End.", null, null));
+        Dataset sup = twelve(new DatasetOptions(null, null, null, null, null, null, target, null, false));
+        Document t5 = batches(new LcmDataLoader(List.of(sup), inOrder().build(),
+                new AffixVectors(Map.of("twelve", Map.of("End.", end))))).get(0).get(5);
+        assertEquals(List.of("d5 s0", "d5 s1"), t5.sentences());
+        assertEquals(List.of("extra 5", "End."), t5.targetSentences());
+        assertArrayEquals(new float[][] {{105, 0, 0, 1}, end}, t5.targetEmbeddings());
     }
 
     @Test

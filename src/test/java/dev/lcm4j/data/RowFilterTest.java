@@ -59,6 +59,7 @@ class RowFilterTest {
         assertTrue(test("pc.field('score') <= 0.5", "score", 0.5));
         assertTrue(test("pc.field('n') < 1_000", "n", 999L));
         assertTrue(test("pc.field('n') > -1.5e0", "n", -1L));
+        assertTrue(test("('en' == pc.field('lang'))", "lang", "en"));
     }
 
     @Test
