@@ -23,18 +23,26 @@ public final class AffixEmbedding {
 
     /** Opens a loader over {@code references}, with every dataset's affix texts embedded by its own encoder. */
     public static LcmDataLoader openLoader(DatacardRegistry registry, List<String> references, LoaderOptions options) {
-        List<Dataset> datasets = references.stream().map(registry::resolve).toList();
+        return openLoader(references.stream().map(registry::resolve).toList(), options);
+    }
+
+    /** Opens a loader over resolved datasets, with every dataset's affix and text_value texts embedded by its encoder. */
+    public static LcmDataLoader openLoader(List<Dataset> datasets, LoaderOptions options) {
         return new LcmDataLoader(datasets, options, vectors(datasets, options));
     }
 
-    /** The affix vectors of every dataset that has affix texts, each embedded by the dataset's encoder. */
+    /**
+     * The vectors of every dataset's constant texts (affixes and the text_value items of source_sequences /
+     * target_sequences), each embedded by the dataset's encoder.
+     */
     public static AffixVectors vectors(List<Dataset> datasets, LoaderOptions options) {
         Map<String, Map<String, float[]>> out = new LinkedHashMap<>();
         for (Dataset ds : datasets) {
-            Affixes affixes = LcmDataLoader.affixesOf(ds, options);
-            if (affixes.isEmpty()) continue;
+            List<String> texts = new java.util.ArrayList<>(LcmDataLoader.affixesOf(ds, options).texts());
+            for (String t : ds.options().sequenceTexts()) if (!texts.contains(t)) texts.add(t);
+            if (texts.isEmpty()) continue;
             ConceptEncoder encoder = encoderOf(ds, LcmDataLoader.dimensionOf(ds, options));
-            out.put(ds.name(), embed(affixes, encoder, languageOf(ds)));
+            out.put(ds.name(), embed(texts, encoder, languageOf(ds)));
         }
         return new AffixVectors(out);
     }
@@ -51,8 +59,13 @@ public final class AffixEmbedding {
 
     /** text -> vector for every affix text (one encoder call per text, so a vector never depends on its batch-mates). */
     public static Map<String, float[]> embed(Affixes affixes, ConceptEncoder encoder, String lang) {
+        return embed(affixes.texts(), encoder, lang);
+    }
+
+    /** text -> vector for every text, one encoder call each. */
+    public static Map<String, float[]> embed(List<String> texts, ConceptEncoder encoder, String lang) {
         Map<String, float[]> out = new LinkedHashMap<>();
-        for (String text : affixes.texts()) {
+        for (String text : texts) {
             float[][] v = encoder.encode(List.of(text), lang);
             if (v.length != 1 || v[0].length != encoder.dim()) {
                 throw new LcmException("the concept encoder returned " + v.length + " vectors for affix '" + text

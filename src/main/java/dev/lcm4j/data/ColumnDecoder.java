@@ -24,7 +24,9 @@ import org.apache.parquet.schema.Type;
 final class ColumnDecoder {
     /** Shapes the LCM schema uses; the number is the leaf's maximum repetition level. */
     enum Shape {
-        SCALAR_STRING(0), STRING_LIST(1), VECTOR_LIST(2);
+        SCALAR_STRING(0), STRING_LIST(1), VECTOR_LIST(2),
+        /** Any other column a filter or quality range reads; the depth is the file's (see {@link #decodeAny}). */
+        ANY(-1);
         final int maxRep;
         Shape(int maxRep) { this.maxRep = maxRep; }
     }
@@ -48,7 +50,9 @@ final class ColumnDecoder {
         List<ColumnDescriptor> leaves = schema.getColumns().stream()
                 .filter(c -> c.getPath()[0].equals(column)).toList();
         ColumnDescriptor found = leaves.size() == 1 ? leaves.get(0) : null;
-        boolean ok = found != null && found.getMaxRepetitionLevel() == shape.maxRep && switch (shape) {
+        boolean ok = found != null && (shape == Shape.ANY ? found.getMaxRepetitionLevel() <= 2
+                : found.getMaxRepetitionLevel() == shape.maxRep) && switch (shape) {
+            case ANY -> true;
             case SCALAR_STRING, STRING_LIST -> found.getPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.BINARY;
             case VECTOR_LIST -> found.getPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.FLOAT
                     || found.getPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.DOUBLE;
@@ -59,10 +63,11 @@ final class ColumnDecoder {
                         case SCALAR_STRING -> "a string";
                         case STRING_LIST -> "list<string>";
                         case VECTOR_LIST -> "list<list<float>> or list<fixed_size_list<float>[D]>";
+                        case ANY -> "a scalar, a list or a list of lists";
                     });
         }
         this.leaf = found;
-        this.repeatedDef = new int[shape.maxRep];
+        this.repeatedDef = new int[found.getMaxRepetitionLevel()];
         int def = 0;
         int rep = 0;
         int top = 0;
@@ -96,6 +101,7 @@ final class ColumnDecoder {
             case SCALAR_STRING -> decodeScalar(r, out);
             case STRING_LIST -> decodeStrings(r, out);
             case VECTOR_LIST -> decodeVectors(r, out);
+            case ANY -> decodeAny(r, out);
         }
         if (out.size() != rows) {
             throw new LcmException("column '" + column + "' of " + file + " has " + out.size()
@@ -110,6 +116,73 @@ final class ColumnDecoder {
             out.add(r.getCurrentDefinitionLevel() == maxDef ? r.getBinary().toStringUsingUTF8() : null);
             r.consume();
         }
+    }
+
+    /** The number of elements of a list-of-lists cell (what {@code list_value_length} needs of it). */
+    record ListLength(int length) {
+    }
+
+    /**
+     * A scalar becomes String, Long, Double or Boolean; a list of numbers double[] (a null element NaN); a list of
+     * strings List&lt;String&gt;; a list of lists only its {@link ListLength}. Null cells are null.
+     */
+    private void decodeAny(ColumnReader r, List<Object> out) {
+        int maxDef = leaf.getMaxDefinitionLevel();
+        PrimitiveTypeName type = leaf.getPrimitiveType().getPrimitiveTypeName();
+        int depth = leaf.getMaxRepetitionLevel();
+        List<Object> row = null;
+        int outer = 0;
+        for (long i = 0, n = r.getTotalValueCount(); i < n; i++) {
+            int rep = r.getCurrentRepetitionLevel();
+            int def = r.getCurrentDefinitionLevel();
+            if (depth == 0) {
+                out.add(def == maxDef ? scalar(r, type) : null);
+            } else if (depth == 1) {
+                if (rep == 0) {
+                    if (!out.isEmpty()) out.set(out.size() - 1, listValue(row, type));
+                    row = def < topDef ? null : new ArrayList<>();
+                    out.add(null);
+                }
+                if (def >= repeatedDef[0] && row != null) row.add(def == maxDef ? scalar(r, type) : null);
+            } else {
+                if (rep == 0) {
+                    if (!out.isEmpty() && out.get(out.size() - 1) != null) out.set(out.size() - 1, new ListLength(outer));
+                    outer = 0;
+                    out.add(def < topDef ? null : Boolean.TRUE); // placeholder: non-null until the length is known
+                }
+                if (rep <= 1 && def >= repeatedDef[0]) outer++;
+            }
+            r.consume();
+        }
+        if (depth == 1 && !out.isEmpty()) out.set(out.size() - 1, listValue(row, type));
+        if (depth == 2 && !out.isEmpty() && out.get(out.size() - 1) != null) out.set(out.size() - 1, new ListLength(outer));
+    }
+
+    private static Object scalar(ColumnReader r, PrimitiveTypeName type) {
+        return switch (type) {
+            case BINARY, FIXED_LEN_BYTE_ARRAY -> r.getBinary().toStringUsingUTF8();
+            case INT32 -> (long) r.getInteger();
+            case INT64 -> r.getLong();
+            case FLOAT -> (double) r.getFloat();
+            case DOUBLE -> r.getDouble();
+            case BOOLEAN -> r.getBoolean();
+            case INT96 -> throw new LcmException("INT96 timestamps cannot be read by lcm4j filters");
+        };
+    }
+
+    private static Object listValue(List<Object> row, PrimitiveTypeName type) {
+        if (row == null) return null;
+        if (type == PrimitiveTypeName.BINARY || type == PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY) {
+            List<String> s = new ArrayList<>(row.size());
+            for (Object o : row) s.add((String) o);
+            return s;
+        }
+        double[] d = new double[row.size()];
+        for (int k = 0; k < d.length; k++) {
+            Object o = row.get(k);
+            d[k] = o == null ? Double.NaN : o instanceof Boolean b ? (b ? 1 : 0) : ((Number) o).doubleValue();
+        }
+        return d;
     }
 
     private void decodeStrings(ColumnReader r, List<Object> out) {

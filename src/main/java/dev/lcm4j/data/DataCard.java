@@ -2,6 +2,9 @@ package dev.lcm4j.data;
 
 import dev.lcm4j.LcmException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,5 +41,60 @@ public record DataCard(String name, Map<String, String> parquetPaths, String sou
         Path path = Path.of(p);
         Path dir = file == null ? null : file.toAbsolutePath().getParent();
         return path.isAbsolute() || dir == null ? path : dir.resolve(path).normalize();
+    }
+
+    /** A string field of the card, or null; any other type is refused naming the key and the card. */
+    public String string(String key) {
+        Object v = extra.get(key);
+        if (v == null || v instanceof String) return (String) v;
+        throw wrongType(key, "a string", v);
+    }
+
+    /** A boolean field of the card, or null. */
+    public Boolean bool(String key) {
+        Object v = extra.get(key);
+        if (v == null || v instanceof Boolean) return (Boolean) v;
+        throw wrongType(key, "true or false", v);
+    }
+
+    /** A list of numbers (null items allowed: an open bound), or null. */
+    public List<Double> numbers(String key) {
+        Object v = extra.get(key);
+        if (v == null) return null;
+        if (v instanceof List<?> l) {
+            List<Double> out = new ArrayList<>();
+            for (Object o : l) {
+                if (o != null && !(o instanceof Number)) throw wrongType(key, "a list of numbers", v);
+                out.add(o == null ? null : ((Number) o).doubleValue());
+            }
+            return out;
+        }
+        throw wrongType(key, "a list of numbers", v);
+    }
+
+    /** A mapping field, or null. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> map(String key) {
+        Object v = extra.get(key);
+        if (v == null) return null;
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), x));
+            return out;
+        }
+        throw wrongType(key, "a mapping", v);
+    }
+
+    /** A list field, or null. */
+    @SuppressWarnings("unchecked")
+    public List<Object> list(String key) {
+        Object v = extra.get(key);
+        if (v == null || v instanceof List<?>) return (List<Object>) v;
+        throw wrongType(key, "a list", v);
+    }
+
+    private LcmException wrongType(String key, String expected, Object v) {
+        return new LcmException("datacard '" + name + "' in " + file + ": key '" + key + "' must be " + expected + ", got "
+                + (v instanceof String ? "'" + v + "'" : String.valueOf(v)));
     }
 }

@@ -86,7 +86,7 @@ public final class DatacardRegistry {
     /** Card keys that lcm4j reads as text; any other type there is refused by name. */
     static final List<String> TEXT_KEYS = List.of("source_column", "source_text_column", "target_column",
             "target_text_column", "source_prefix_text", "source_suffix_text", "target_prefix_text", "target_suffix_text",
-            "concept_encoder", "lang");
+            "concept_encoder", "lang", "filters", "partition_filters", "source_quality_column");
 
     private static DataCard card(Path file, int index, Map<?, ?> map) {
         Map<String, Object> fields = new LinkedHashMap<>();
@@ -123,9 +123,16 @@ public final class DatacardRegistry {
         if (weight != null && !(weight instanceof Number)) throw wrongType(card, file, "weight", weight, "a number");
         Object dim = fields.get("dim");
         if (dim != null && !(dim instanceof Integer)) throw wrongType(card, file, "dim", dim, "an integer");
-        return new DataCard(card, Map.copyOf(paths), (String) fields.remove("source_column"),
+        DataCard dataCard = new DataCard(card, Map.copyOf(paths), (String) fields.remove("source_column"),
                 (String) fields.remove("source_text_column"), (String) fields.remove("target_column"),
                 (String) fields.remove("target_text_column"), fields, file.toAbsolutePath());
+        // the structured fields are checked now, so a wrong type is reported when the cards load
+        dataCard.map("limit");
+        dataCard.numbers("source_quality_range");
+        dataCard.list("source_sequences");
+        dataCard.list("target_sequences");
+        dataCard.bool("sharding_in_memory");
+        return dataCard;
     }
 
     private static LcmException wrongType(String card, Path file, String key, Object value, String expected) {

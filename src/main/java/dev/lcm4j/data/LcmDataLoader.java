@@ -11,8 +11,11 @@ import java.util.NoSuchElementException;
 
 /**
  * Streams training batches ({@code List<Document>}) from one or more datasets, reading parquet row group by row group
- * (see {@link DatasetPipeline} for the per-dataset steps). Several datasets are mixed by seeded weighted sampling: each
- * batch comes from a dataset drawn with probability proportional to its weight among those not yet exhausted.
+ * (see {@link DatasetPipeline} for the per-dataset steps). Several datasets are chained as the options say: {@code
+ * SAMPLE} draws each batch's dataset with probability proportional to its weight among those not yet exhausted
+ * (seeded with seed + rank, or seed alone with even sharding); {@code CONCAT} reads them one after the other and
+ * {@code ROUND_ROBIN} takes one batch of each in turn, skipping exhausted ones, both starting at dataset {@code rank}
+ * (the reference shifts the list left by the rank).
  *
  * <p>{@link #state()} after k batches, passed to {@link #restore} on a fresh loader with the same datasets and options,
  * continues with exactly batch k+1 of the uninterrupted run. The state holds only plain values (see
@@ -43,9 +46,13 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
                         + " has target_column " + cols.target() + ")");
             }
             List<Fragment> fragments = fragments(ds, options.expectedDim());
-            int dim = options.expectedDim() != 0 ? options.expectedDim() : probeDim(fragments, cols);
+            int dim = options.expectedDim() != 0 ? options.expectedDim() : probeDim(fragments, DatasetPipeline.readColumns(ds));
             Affixes affixes = affixesOf(ds, options);
-            pipelines.add(new DatasetPipeline(ds, options, fragments, affixes.withVectors(affixVectors.of(ds), dim), dim));
+            // reference: in memory when asked, with even sharding, or when there are too few row groups to go round
+            boolean inMemory = ds.options().shardingInMemory() || options.evenSharding()
+                    || (long) options.nbEpochs() * fragments.size() < 2L * options.worldSize();
+            pipelines.add(new DatasetPipeline(ds, options, fragments, affixes.withVectors(affixVectors.of(ds), dim), dim,
+                    affixVectors.of(ds), inMemory));
             rowGroups += fragments.size();
         }
     }
@@ -55,25 +62,31 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
         return rowGroups;
     }
 
-    /** The affix texts of {@code ds}: the options' own, else those its datacard sets (options win, as the reference). */
+    /**
+     * The affix texts of {@code ds}: the dataset's own, else the options', else those its datacard sets (a config
+     * wins over the card, as in the reference).
+     */
     public static Affixes affixesOf(Dataset ds, LoaderOptions options) {
-        return options.affixes().orFrom(ds.card().extra());
+        Affixes own = ds.options().affixes();
+        Affixes base = own == null || own.isEmpty() ? options.affixes() : own;
+        return base.orFrom(ds.card().extra());
     }
 
     /** The dimension of {@code ds}'s concept vectors: the options' expected one, else read from the data (0 if empty). */
     public static int dimensionOf(Dataset ds, LoaderOptions options) {
         if (options.expectedDim() != 0) return options.expectedDim();
-        return probeDim(fragments(ds, 0), ds.columns());
+        return probeDim(fragments(ds, 0), DatasetPipeline.readColumns(ds));
     }
 
     private static List<Fragment> fragments(Dataset ds, int dim) {
         List<Fragment> fragments = new ArrayList<>();
+        DataColumns cols = DatasetPipeline.readColumns(ds);
         for (Path f : ds.files()) {
-            try (LcmParquetReader r = LcmParquetReader.open(f, ds.columns(), dim)) {
+            try (LcmParquetReader r = LcmParquetReader.open(f, cols, dim)) {
                 for (int g = 0; g < r.rowGroupCount(); g++) fragments.add(new Fragment(f, g, r.rowCount(g)));
             }
         }
-        return fragments;
+        return ds.options().limit() == null ? fragments : ds.options().limit().fragments(fragments);
     }
 
     /** Resolves {@code references} ({@code card[=split][:weight]}) in {@code registry} and opens a loader. */
@@ -136,8 +149,23 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
             for (int i = 0; i < pipelines.size(); i++) if (!pipelines.get(i).done()) total += datasets.get(i).weight();
             if (total == 0) return null;
             int chosen = 0;
-            if (pipelines.size() > 1) {
-                double u = uniform(mix(options.seed() + options.rank(), 0xD1CE, draws++)) * total;
+            int n = pipelines.size();
+            if (n > 1 && options.chaining() == LoaderOptions.Chaining.CONCAT) {
+                chosen = -1;
+                for (int k = 0; k < n && chosen < 0; k++) {
+                    int i = (k + options.rank()) % n;
+                    if (!pipelines.get(i).done()) chosen = i;
+                }
+            } else if (n > 1 && options.chaining() == LoaderOptions.Chaining.ROUND_ROBIN) {
+                // draws counts the turns; an exhausted dataset's turn passes to the next one
+                chosen = -1;
+                while (chosen < 0) {
+                    int i = (int) ((draws++ + options.rank()) % n);
+                    if (!pipelines.get(i).done()) chosen = i;
+                }
+            } else if (n > 1) {
+                long seed = options.seed() + (options.evenSharding() ? 0 : options.rank());
+                double u = uniform(mix(seed, 0xD1CE, draws++)) * total;
                 for (int i = 0; i < pipelines.size(); i++) {
                     if (pipelines.get(i).done()) continue;
                     chosen = i;
@@ -182,8 +210,11 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
         return (bits >>> 11) * 0x1.0p-53;
     }
 
-    /** Where one dataset's stream stands: epoch, buffer cursor in the epoch's row-group order, batches of that buffer. */
-    public record DatasetState(String name, int epoch, int cursor, int emitted, boolean done) {
+    /**
+     * Where one dataset's stream stands: epoch, buffer cursor in the epoch's row-group order, batches of that buffer,
+     * and (sharding in memory) how many batches all ranks together made before that buffer.
+     */
+    public record DatasetState(String name, int epoch, int cursor, int emitted, boolean done, long offset) {
     }
 
     /**
@@ -207,6 +238,7 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
                 x.put("cursor", d.cursor());
                 x.put("emitted", d.emitted());
                 x.put("done", d.done());
+                x.put("offset", d.offset());
                 ds.add(x);
             }
             m.put("datasets", ds);
@@ -220,7 +252,8 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
                 for (Map<String, Object> x : (List<Map<String, Object>>) m.get("datasets")) {
                     ds.add(new DatasetState((String) x.get("name"), ((Number) x.get("epoch")).intValue(),
                             ((Number) x.get("cursor")).intValue(), ((Number) x.get("emitted")).intValue(),
-                            (Boolean) x.get("done")));
+                            (Boolean) x.get("done"),
+                            x.get("offset") == null ? 0L : ((Number) x.get("offset")).longValue()));
                 }
                 return new State(((Number) m.get("batches")).longValue(), ((Number) m.get("draws")).longValue(), ds);
             } catch (RuntimeException e) {

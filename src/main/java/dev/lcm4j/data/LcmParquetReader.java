@@ -33,10 +33,19 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
     private final ColumnDecoder source;
     private final ColumnDecoder targetText;
     private final ColumnDecoder target;
+    private final Map<String, ColumnDecoder> extras = new java.util.LinkedHashMap<>();
     private int dim;
     private final long[] firstRow;
 
+    /** Documents of one row group and, per extra column, its values in row order (see {@link ColumnDecoder.Shape#ANY}). */
+    record RowGroup(List<Document> documents, Map<String, List<Object>> extras) {
+    }
+
     private LcmParquetReader(Path file, DataColumns columns, int expectedDim) {
+        this(file, columns, expectedDim, List.of());
+    }
+
+    private LcmParquetReader(Path file, DataColumns columns, int expectedDim, List<String> extraColumns) {
         this.file = file;
         this.columns = columns;
         this.dim = expectedDim;
@@ -62,8 +71,11 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
             source = decoder(schema, columns.source(), ColumnDecoder.Shape.VECTOR_LIST, createdBy);
             targetText = decoder(schema, columns.targetText(), ColumnDecoder.Shape.STRING_LIST, createdBy);
             target = decoder(schema, columns.target(), ColumnDecoder.Shape.VECTOR_LIST, createdBy);
+            for (String c : extraColumns) extras.put(c, decoder(schema, c, ColumnDecoder.Shape.ANY, createdBy));
             List<ColumnDescriptor> wanted = new ArrayList<>();
-            for (ColumnDecoder d : new ColumnDecoder[] {id, sourceText, source, targetText, target}) {
+            List<ColumnDecoder> all = new ArrayList<>(java.util.Arrays.asList(id, sourceText, source, targetText, target));
+            all.addAll(extras.values());
+            for (ColumnDecoder d : all) {
                 if (d != null && !wanted.contains(d.leaf())) wanted.add(d.leaf());
             }
             reader.setRequestedSchema(wanted);
@@ -82,6 +94,16 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
      */
     public static LcmParquetReader open(Path file, DataColumns columns, int expectedDim) {
         return new LcmParquetReader(file, columns, expectedDim);
+    }
+
+    /** Opens {@code file} to read also {@code extraColumns} (any scalar or list column), e.g. for row filters. */
+    static LcmParquetReader open(Path file, DataColumns columns, int expectedDim, List<String> extraColumns) {
+        return new LcmParquetReader(file, columns, expectedDim, extraColumns);
+    }
+
+    /** Whether the file has a top-level column {@code name}. */
+    boolean hasColumn(String name) {
+        return reader.getFooter().getFileMetaData().getSchema().containsField(name);
     }
 
     /** Reads a whole (small) file; for tests and tools, never for training data. */
@@ -116,6 +138,11 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
 
     /** Decodes row group {@code index} into documents (rows in file order). */
     public List<Document> readRowGroup(int index) {
+        return readRowGroupWithExtras(index).documents();
+    }
+
+    /** Decodes row group {@code index} into documents and the values of the extra columns. */
+    RowGroup readRowGroupWithExtras(int index) {
         long rows = rowCount(index);
         PageReadStore pages;
         try {
@@ -131,12 +158,14 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
         List<Object> ids, texts, vectors, ttexts, tvectors;
         // a column may serve twice (e.g. as source and target); its pages can be read only once
         Map<String, List<Object>> decoded = new HashMap<>();
+        Map<String, List<Object>> extraValues = new java.util.LinkedHashMap<>();
         try {
             ids = values(id, pages, rows, decoded);
             texts = values(sourceText, pages, rows, decoded);
             vectors = values(source, pages, rows, decoded);
             ttexts = values(targetText, pages, rows, decoded);
             tvectors = values(target, pages, rows, decoded);
+            for (var e : extras.entrySet()) extraValues.put(e.getKey(), decodeAny(e.getValue(), pages, rows, decoded));
         } catch (LcmException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -152,7 +181,7 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
             docs.add(new Document((String) (ids == null ? null : ids.get(i)), strings(texts, i), src,
                     strings(ttexts, i), tgt, null));
         }
-        return docs;
+        return new RowGroup(docs, extraValues);
     }
 
     @Override
@@ -210,6 +239,11 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
                                        Map<String, List<Object>> decoded) {
         if (d == null) return null;
         return decoded.computeIfAbsent(String.join(".", d.leaf().getPath()), k -> d.decode(pages, rows));
+    }
+
+    /** An extra column is decoded on its own (its pages may also serve a document column, so it gets a fresh reader). */
+    private static List<Object> decodeAny(ColumnDecoder d, PageReadStore pages, long rows, Map<String, List<Object>> decoded) {
+        return decoded.computeIfAbsent("any:" + String.join(".", d.leaf().getPath()), k -> d.decode(pages, rows));
     }
 
     @SuppressWarnings("unchecked")

@@ -35,7 +35,7 @@ import org.apache.parquet.schema.MessageTypeParser;
  */
 public final class LcmParquetWriter<T> implements AutoCloseable {
     /** How a column is stored. */
-    public enum Kind { STRING, STRINGS, VECTORS }
+    public enum Kind { STRING, STRINGS, VECTORS, LONG, DOUBLES }
 
     /** One column: its name, kind and the value of a row ({@code String}, {@code List<String>} or {@code float[][]}). */
     public record Column<T>(String name, Kind kind, Function<T, Object> value) {
@@ -49,6 +49,16 @@ public final class LcmParquetWriter<T> implements AutoCloseable {
 
         public static <T> Column<T> vectors(String name, Function<T, float[][]> value) {
             return new Column<>(name, Kind.VECTORS, value::apply);
+        }
+
+        /** An {@code int64} column (e.g. a document's length class, for row filters). */
+        public static <T> Column<T> integer(String name, Function<T, Long> value) {
+            return new Column<>(name, Kind.LONG, value::apply);
+        }
+
+        /** A {@code list<double>} column (e.g. one quality score per sentence). */
+        public static <T> Column<T> doubles(String name, Function<T, double[]> value) {
+            return new Column<>(name, Kind.DOUBLES, value::apply);
         }
     }
 
@@ -161,6 +171,9 @@ public final class LcmParquetWriter<T> implements AutoCloseable {
                         .append(" (LIST) { repeated group list { optional binary element (STRING); } }\n");
                 case VECTORS -> s.append("  optional group ").append(c.name()).append(" (LIST) { repeated group list {"
                         + " optional group element (LIST) { repeated group list { optional float element; } } } }\n");
+                case LONG -> s.append("  optional int64 ").append(c.name()).append(";\n");
+                case DOUBLES -> s.append("  optional group ").append(c.name())
+                        .append(" (LIST) { repeated group list { optional double element; } }\n");
             }
         }
         return MessageTypeParser.parseMessageType(s.append("}").toString());
@@ -219,6 +232,8 @@ public final class LcmParquetWriter<T> implements AutoCloseable {
                     case STRING -> string(out, c.name(), index, (String) v);
                     case STRINGS -> strings(out, c.name(), index, (List<String>) v);
                     case VECTORS -> vectors(out, c.name(), index, (float[][]) v);
+                    case LONG -> integer(out, c.name(), index, (Long) v);
+                    case DOUBLES -> doubles(out, c.name(), index, (double[]) v);
                 }
             }
             out.endMessage();
@@ -230,6 +245,34 @@ public final class LcmParquetWriter<T> implements AutoCloseable {
         if (value == null) return;
         out.startField(name, index);
         out.addBinary(Binary.fromString(value));
+        out.endField(name, index);
+    }
+
+    /** Writes an int64 field (nothing for null). */
+    private static void integer(RecordConsumer out, String name, int index, Long value) {
+        if (value == null) return;
+        out.startField(name, index);
+        out.addLong(value);
+        out.endField(name, index);
+    }
+
+    /** Writes a {@code list<double>} field (nothing for null). */
+    private static void doubles(RecordConsumer out, String name, int index, double[] values) {
+        if (values == null) return;
+        out.startField(name, index);
+        out.startGroup();
+        if (values.length > 0) {
+            out.startField("list", 0);
+            for (double v : values) {
+                out.startGroup();
+                out.startField("element", 0);
+                out.addDouble(v);
+                out.endField("element", 0);
+                out.endGroup();
+            }
+            out.endField("list", 0);
+        }
+        out.endGroup();
         out.endField(name, index);
     }
 

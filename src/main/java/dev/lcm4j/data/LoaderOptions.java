@@ -13,13 +13,25 @@ import dev.lcm4j.LcmException;
  * @param expectedDim        vector dimension every file must have; 0 takes it from the first vector read
  * @param maxIterationSteps  stop after this many batches ({@code null}: no limit)
  * @param affixes            constant sentences around each document (card fields fill unset ones)
+ * @param chaining           how several datasets are combined (reference {@code multiple_dataset_chaining})
+ * @param packing            with lenToWrapLongSeq: concatenate the buffer's documents and cut fixed-length rows
+ * @param wrapBeforeAffixing wrap each row group's documents before filtering and affixing (then rows are not shuffled)
+ * @param evenSharding       every rank gets the same number of batches (implies sharding in memory)
+ * @param dropNull           drop rows with a null cell; false keeps rows whose text or extra cells are null
+ * @param minLengthOfSequencesAfterBatching        drop rows of a batch with fewer source sentences (after wrapping)
+ * @param minLengthOfTargetSequencesAfterBatching  the same for target sentences
  */
 public record LoaderOptions(Integer maxTokens, Integer batchSize, boolean orderByLength, Integer lenToWrapLongSeq,
                             Integer maxSentenceLenInDoc, Integer minSentenceLenInDoc,
                             Integer maxSentenceLenInTargetDoc, Integer minSentenceLenInTargetDoc,
                             Integer minLengthOfSequences, Integer minLengthOfTargetSequences, int minBatchSize,
                             boolean shuffle, long seed, int nbEpochs, int rank, int worldSize,
-                            Long maxIterationSteps, int expectedDim, Affixes affixes) {
+                            Long maxIterationSteps, int expectedDim, Affixes affixes, Chaining chaining,
+                            boolean packing, boolean wrapBeforeAffixing, boolean evenSharding, boolean dropNull,
+                            Integer minLengthOfSequencesAfterBatching, Integer minLengthOfTargetSequencesAfterBatching) {
+
+    /** Reference {@code multiple_dataset_chaining}. */
+    public enum Chaining { SAMPLE, CONCAT, ROUND_ROBIN }
 
     public LoaderOptions {
         if (maxTokens != null && maxTokens == 0) maxTokens = null; // reference: max_tokens=0 means None
@@ -37,6 +49,11 @@ public record LoaderOptions(Integer maxTokens, Integer batchSize, boolean orderB
         }
         if (nbEpochs < 1) throw new LcmException("nb_epochs must be >= 1, got " + nbEpochs);
         if (affixes == null) affixes = Affixes.NONE;
+        if (chaining == null) chaining = Chaining.SAMPLE;
+        if (packing && lenToWrapLongSeq == null) {
+            // the reference packs only while wrapping, so packing alone would be accepted and do nothing
+            throw new LcmException("packing: true needs len_to_wrap_long_seq (the row length packed documents are cut to)");
+        }
     }
 
     public static Builder builder() {
@@ -71,6 +88,13 @@ public record LoaderOptions(Integer maxTokens, Integer batchSize, boolean orderB
         private Long maxIterationSteps;
         private int expectedDim = 0;
         private Affixes affixes = Affixes.NONE;
+        private Chaining chaining = Chaining.SAMPLE;
+        private boolean packing;
+        private boolean wrapBeforeAffixing;
+        private boolean evenSharding;
+        private boolean dropNull = true;
+        private Integer minLengthOfSequencesAfterBatching = 1;
+        private Integer minLengthOfTargetSequencesAfterBatching = 1;
 
         public Builder maxTokens(Integer v) { maxTokens = v; return this; }
         public Builder batchSize(Integer v) { batchSize = v; return this; }
@@ -91,12 +115,20 @@ public record LoaderOptions(Integer maxTokens, Integer batchSize, boolean orderB
         public Builder maxIterationSteps(Long v) { maxIterationSteps = v; return this; }
         public Builder expectedDim(int v) { expectedDim = v; return this; }
         public Builder affixes(Affixes v) { affixes = v; return this; }
+        public Builder chaining(Chaining v) { chaining = v; return this; }
+        public Builder packing(boolean v) { packing = v; return this; }
+        public Builder wrapBeforeAffixing(boolean v) { wrapBeforeAffixing = v; return this; }
+        public Builder evenSharding(boolean v) { evenSharding = v; return this; }
+        public Builder dropNull(boolean v) { dropNull = v; return this; }
+        public Builder minLengthOfSequencesAfterBatching(Integer v) { minLengthOfSequencesAfterBatching = v; return this; }
+        public Builder minLengthOfTargetSequencesAfterBatching(Integer v) { minLengthOfTargetSequencesAfterBatching = v; return this; }
 
         public LoaderOptions build() {
             return new LoaderOptions(maxTokens, batchSize, orderByLength, lenToWrapLongSeq, maxSentenceLenInDoc,
                     minSentenceLenInDoc, maxSentenceLenInTargetDoc, minSentenceLenInTargetDoc, minLengthOfSequences,
                     minLengthOfTargetSequences, minBatchSize, shuffle, seed, nbEpochs, rank, worldSize,
-                    maxIterationSteps, expectedDim, affixes);
+                    maxIterationSteps, expectedDim, affixes, chaining, packing, wrapBeforeAffixing, evenSharding,
+                    dropNull, minLengthOfSequencesAfterBatching, minLengthOfTargetSequencesAfterBatching);
         }
     }
 }

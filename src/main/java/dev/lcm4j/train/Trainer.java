@@ -142,7 +142,7 @@ public final class Trainer {
         LrSchedule schedule = LrSchedule.create(cfg.lr_schedule(), cfg.lr(), cfg.start_lr(), cfg.final_lr(),
                 cfg.num_lr_warmup_steps(), cfg.max_steps(), cfg.lr_stage_ratios());
         DatacardRegistry cards = DatacardRegistry.fromEnvironment();
-        TrainingData data = new TrainingData(cards, TrainingRun.references(cfg.training_data()),
+        TrainingData data = new TrainingData(TrainingRun.datasets(cards, cfg.training_data(), "training_data"),
                 TrainingRun.loaderOptions(cfg.data_loading_config(), cfg.training_data(), dim, false, cfg.data_loading_config().seed(),
                         group.rank(), group.worldSize()));
 

@@ -2,7 +2,7 @@ package dev.lcm4j.train;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.AffixEmbedding;
-import dev.lcm4j.data.DatacardRegistry;
+import dev.lcm4j.data.Dataset;
 import dev.lcm4j.data.Document;
 import dev.lcm4j.data.LcmDataLoader;
 import dev.lcm4j.data.LoaderOptions;
@@ -14,18 +14,18 @@ import java.util.Map;
  * grows. Its position (pass count and loader state) goes into checkpoints.
  */
 final class TrainingData implements BatchSource {
-    private final DatacardRegistry cards;
+    private final List<Dataset> datasets;
     private final List<String> references;
     private final LoaderOptions options;
     private LcmDataLoader loader;
     private long passes;
     private boolean restarted;
 
-    TrainingData(DatacardRegistry cards, List<String> references, LoaderOptions options) {
-        this.cards = cards;
-        this.references = references;
+    TrainingData(List<Dataset> datasets, LoaderOptions options) {
+        this.datasets = datasets;
+        this.references = datasets.stream().map(Dataset::name).toList();
         this.options = options;
-        this.loader = AffixEmbedding.openLoader(cards, references, options);
+        this.loader = AffixEmbedding.openLoader(datasets, options);
         // read the first batch now: data that cannot train (wrong dimension, nothing left after the filters) is
         // refused during the setup, before the run writes anything
         if (!loader.hasNext()) throw noBatch();
@@ -46,7 +46,7 @@ final class TrainingData implements BatchSource {
         restarted = false;
         if (!loader.hasNext()) {
             passes++;
-            loader = AffixEmbedding.openLoader(cards, references, options);
+            loader = AffixEmbedding.openLoader(datasets, options);
             if (!loader.hasNext()) throw noBatch();
             restarted = true;
         }

@@ -8,6 +8,10 @@ import dev.lcm4j.config.DatasetConfig;
 import dev.lcm4j.config.TrainRunConfig;
 import dev.lcm4j.config.TrainingConfig;
 import dev.lcm4j.data.Affixes;
+import dev.lcm4j.data.DataCard;
+import dev.lcm4j.data.DataColumns;
+import dev.lcm4j.data.DatasetOptions;
+import dev.lcm4j.data.RowFilter;
 import dev.lcm4j.data.LoaderOptions;
 import dev.lcm4j.io.AtomicFiles;
 import dev.lcm4j.models.ModelCard;
@@ -117,7 +121,6 @@ public final class TrainingRun {
     /** Loader options of the reference's DataLoadingConfig for {@code rank} of {@code worldSize}: each reads its shard. */
     public static LoaderOptions loaderOptions(DataLoadingConfig d, List<DatasetConfig> datasets, int dim, boolean validation,
                                               long seed, int rank, int worldSize) {
-        Affixes affixes = affixes(datasets);
         Integer maxTokens = d.max_tokens(), batchSize = d.batch_size();
         if (validation && maxTokens == null && batchSize == null) maxTokens = 3000; // reference auto-sizing caps at 3000
         return LoaderOptions.builder()
@@ -126,35 +129,124 @@ public final class TrainingRun {
                 .maxSentenceLenInDoc(d.max_sentence_len_in_doc()).minSentenceLenInDoc(d.min_sentence_len_in_doc())
                 .maxSentenceLenInTargetDoc(d.max_sentence_len_in_target_doc()).minSentenceLenInTargetDoc(d.min_sentence_len_in_target_doc())
                 .minLengthOfSequences(d.min_length_of_sequences()).minLengthOfTargetSequences(d.min_length_of_target_sequences())
+                .minLengthOfSequencesAfterBatching(d.min_length_of_sequences_after_batching())
+                .minLengthOfTargetSequencesAfterBatching(d.min_length_of_target_sequences_after_batching())
                 .minBatchSize(d.min_batch_size()).shuffle(!validation && d.shuffle()).seed(seed)
                 .nbEpochs(validation ? 1 : d.nb_epochs()).rank(rank).worldSize(worldSize)
                 .maxIterationSteps(d.max_iteration_steps() == null ? null : d.max_iteration_steps().longValue())
-                .expectedDim(dim).affixes(affixes).build();
+                .chaining(LoaderOptions.Chaining.valueOf(d.multiple_dataset_chaining().name()))
+                .packing(d.packing()).wrapBeforeAffixing(d.wrap_before_affixing()).evenSharding(d.even_sharding())
+                .dropNull(d.drop_null())
+                .expectedDim(dim).build();
     }
 
-    /** Affixes are per dataset in the reference; lcm4j applies one set per loader, so they must agree (docs/quirks.md #16). */
-    static Affixes affixes(List<DatasetConfig> datasets) {
-        Affixes a = null;
-        for (DatasetConfig d : datasets) {
-            Affixes x = new Affixes(d.source_prefix_text(), d.source_suffix_text(), d.target_prefix_text(), d.target_suffix_text());
-            if (a != null && !a.equals(x)) {
-                throw new LcmException("datasets " + datasets.get(0).name() + " and " + d.name()
-                        + " use different prefix/suffix texts; lcm4j needs the same affixes for every dataset of one loader"
-                        + " (see docs/quirks.md #16)");
-            }
-            a = x;
-        }
-        return a == null ? Affixes.NONE : a;
-    }
-
+    /** The datasets' names as {@code card[=split][:weight]}, for logs and the model card. */
     public static List<String> references(List<DatasetConfig> datasets) {
         List<String> refs = new ArrayList<>();
-        for (DatasetConfig d : datasets) {
-            String n = d.name();
-            if (d.weight() != 1.0 && !n.contains(":")) n = n + ":" + d.weight();
-            refs.add(n);
-        }
+        for (DatasetConfig d : datasets) refs.add(reference(d));
         return refs;
+    }
+
+    private static String reference(DatasetConfig d) {
+        String n = d.name();
+        if (d.weight() != 1.0 && !n.contains(":")) n = n + ":" + d.weight();
+        return n;
+    }
+
+    /**
+     * Resolves the entries of {@code trainer.<key>} to datasets with every per-dataset option of the reference's
+     * {@code ParquetDatasetConfig}: a set config field wins over the datacard's field of the same name (the
+     * reference's resolver), and an option lcm4j does not implement is refused by name.
+     */
+    public static List<Dataset> datasets(DatacardRegistry cards, List<DatasetConfig> configs, String key) {
+        List<Dataset> out = new ArrayList<>();
+        for (int i = 0; i < configs.size(); i++) out.add(dataset(cards, configs.get(i), "trainer." + key + "[" + i + "]"));
+        return out;
+    }
+
+    static Dataset dataset(DatacardRegistry cards, DatasetConfig d, String path) {
+        refuseUnsupported(d, path);
+        Dataset ds = cards.resolve(reference(d));
+        DataCard card = ds.card();
+        if (d.parquet_path() != null && !d.parquet_path().isBlank()) {
+            if (d.parquet_path().matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+                throw new LcmException(path + ".parquet_path " + d.parquet_path() + ": only local paths are supported");
+            }
+            ds = ds.withRoot(Paths.get(d.parquet_path()).toAbsolutePath().normalize());
+        }
+        DataColumns c = ds.columns();
+        ds = ds.withColumns(new DataColumns(pick(d.source_column(), c.source()), pick(d.source_text_column(), c.sourceText()),
+                pick(d.target_column(), c.target()), pick(d.target_text_column(), c.targetText()), c.id()));
+        String filters = pick(d.filters(), card.string("filters"));
+        String partitionFilters = pick(d.partition_filters(), card.string("partition_filters"));
+        DatasetConfig.LimitOptions limit = d.limit() != null ? d.limit() : cardLimit(card);
+        String qualityColumn = pick(d.source_quality_column(), card.string("source_quality_column"));
+        List<Double> range = d.source_quality_range() != null ? d.source_quality_range() : card.numbers("source_quality_range");
+        if (range != null && range.size() != 2) {
+            throw new LcmException(path + ".source_quality_range must be [min, max], got " + range);
+        }
+        List<DatasetOptions.SequencePart> src = sequences(d.source_sequences(), card, "source_sequences");
+        List<DatasetOptions.SequencePart> tgt = sequences(d.target_sequences(), card, "target_sequences");
+        boolean inMemory = d.sharding_in_memory() || Boolean.TRUE.equals(card.bool("sharding_in_memory"));
+        Affixes affixes = new Affixes(d.source_prefix_text(), d.source_suffix_text(), d.target_prefix_text(), d.target_suffix_text());
+        return ds.withOptions(new DatasetOptions(
+                filters == null ? null : RowFilter.parse(path + ".filters", filters),
+                partitionFilters == null ? null : RowFilter.parse(path + ".partition_filters", partitionFilters),
+                limit == null ? null : new DatasetOptions.Limit(limit.fraction_of_files(), limit.nb_files(), limit.nb_fragments(),
+                        limit.nb_rows() == null ? null : limit.nb_rows().longValue()),
+                qualityColumn, range, src, tgt, affixes.isEmpty() ? null : affixes, inMemory));
+    }
+
+    /** Fields of {@code ParquetDatasetConfig} that lcm4j does not implement: refused when set, never ignored. */
+    private static void refuseUnsupported(DatasetConfig d, String path) {
+        if (d.columns() != null && !d.columns().isEmpty()) {
+            throw new LcmException(path + ".columns is not supported: lcm4j reads the source, target, text and quality"
+                    + " columns and those the filters name; remove columns");
+        }
+        if (Boolean.FALSE.equals(d.split_to_row_groups())) {
+            throw new LcmException(path + ".split_to_row_groups: false is not supported: lcm4j always reads row group by"
+                    + " row group; remove the key");
+        }
+        if (d.nb_parallel_fragments() != null) {
+            throw new LcmException(path + ".nb_parallel_fragments is not supported: lcm4j fills a buffer up to the token"
+                    + " budget from at most 100 row groups; remove the key");
+        }
+        if (d.filesystem() != null || d.filesystem_expr() != null) {
+            throw new LcmException(path + "." + (d.filesystem() != null ? "filesystem" : "filesystem_expr")
+                    + " is not supported (deprecated in the reference): lcm4j reads local files; remove the key");
+        }
+    }
+
+    private static String pick(String config, String card) {
+        return config != null && !config.isEmpty() ? config : card;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static DatasetConfig.LimitOptions cardLimit(DataCard card) {
+        Map<String, Object> m = card.map("limit");
+        if (m == null) return null;
+        return ConfigBinder.bind(m, DatasetConfig.LimitOptions.class, "datacard '" + card.name() + "' in " + card.file() + ": limit");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<DatasetOptions.SequencePart> sequences(List<DatasetConfig.SonarTextColumn> config, DataCard card, String key) {
+        List<DatasetConfig.SonarTextColumn> items = config;
+        if (items == null) {
+            List<Object> raw = card.list(key);
+            if (raw == null) return null;
+            items = new ArrayList<>();
+            for (Object o : raw) {
+                if (!(o instanceof Map<?, ?> m)) {
+                    throw new LcmException("datacard '" + card.name() + "' in " + card.file() + ": " + key
+                            + " must be a list of mappings {text_value | text_column, sonar_column}, got " + o);
+                }
+                items.add(ConfigBinder.bind((Map<String, Object>) m, DatasetConfig.SonarTextColumn.class,
+                        "datacard '" + card.name() + "' in " + card.file() + ": " + key));
+            }
+        }
+        List<DatasetOptions.SequencePart> out = new ArrayList<>();
+        for (DatasetConfig.SonarTextColumn t : items) out.add(new DatasetOptions.SequencePart(t.text_value(), t.text_column(), t.sonar_column()));
+        return out;
     }
 
     /** Keys whose change does not make a different run (resuming with a longer schedule or other logging is fine). */

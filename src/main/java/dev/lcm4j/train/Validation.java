@@ -7,6 +7,7 @@ import dev.lcm4j.config.DatasetConfig;
 import dev.lcm4j.config.TrainingConfig;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.Document;
+import dev.lcm4j.data.Dataset;
 import dev.lcm4j.data.LcmDataLoader;
 import dev.lcm4j.data.LoaderOptions;
 import dev.lcm4j.dist.DistributedGroup;
@@ -45,11 +46,13 @@ final class Validation {
         Tensor rng = getDefaultCPUGenerator().get_state();
         rng.retainReference();
         try {
-            for (DatasetConfig ds : cfg.validation_data()) {
+            List<Dataset> resolved = TrainingRun.datasets(cards, cfg.validation_data(), "validation_data");
+            for (int vi = 0; vi < resolved.size(); vi++) {
+                DatasetConfig ds = cfg.validation_data().get(vi);
                 // each rank validates its shard; the sums below add up to the whole dataset
                 LoaderOptions o = TrainingRun.loaderOptions(cfg.validation_data_loading_config(), List.of(ds), dim, true,
                         cfg.data_loading_config().seed(), group.rank(), group.worldSize());
-                LcmDataLoader loader = AffixEmbedding.openLoader(cards, TrainingRun.references(List.of(ds)), o);
+                LcmDataLoader loader = AffixEmbedding.openLoader(List.of(resolved.get(vi)), o);
                 double dsLoss = 0;
                 long dsTargets = 0;
                 while (loader.hasNext()) {

@@ -88,6 +88,14 @@ class CliTest {
         // the reference recipe's "End of text." suffix needs the data's concept encoder, which synthetic data lacks
         assertUserError(exec(train(tmp.resolve("e7"), "++trainer.training_data=[{name: clisynth=train, source_suffix_text: End of text.}]",
                 "++trainer.max_steps=1")), "clisynth", "concept_encoder");
+        // per-dataset options are honoured or refused, never ignored
+        assertUserError(exec(train(tmp.resolve("e8"), "++trainer.training_data=[{name: clisynth=train, nb_parallel_fragments: 4}]",
+                "++trainer.max_steps=1")), "trainer.training_data[0].nb_parallel_fragments");
+        assertUserError(exec(train(tmp.resolve("e9"), "++trainer.training_data=[{name: clisynth=train, filters: 'pc.field(\"nosuch\") > 1'}]",
+                "++trainer.max_steps=1")), "nosuch");
+        assertUserError(exec(train(tmp.resolve("e10"), "++trainer.data_loading_config.packing=true",
+                "++trainer.data_loading_config.len_to_wrap_long_seq=null", "++trainer.max_steps=1")),
+                "packing", "len_to_wrap_long_seq");
         assertUserError(exec(List.of("predict", "--model_card", "no_such_card", "--input", "x.npy", "--output", "y.npy")), "unknown model card 'no_such_card'");
 
         Path out = tmp.resolve("never.npy");
