@@ -33,7 +33,7 @@ import java.util.List;
  * @param split_to_row_groups  one fragment per row group. Default null (= true).
  * @param nb_parallel_fragments fragments read together; null = automatic. Default null.
  * @param sharding_in_memory   shard final batches rather than fragments. Default false.
- * @param silent_freeze        reference freeze mechanism flag; accepted, no effect in lcm4j. Default false.
+ * @param silent_freeze        the reference's config freeze flag; lcm4j has no freeze mechanism, so true is refused by name. Default false.
  */
 public record DatasetConfig(String name, String parquet_path, double weight, LimitOptions limit, List<String> columns,
                             String source_column, String source_text_column, String target_column,

@@ -215,6 +215,10 @@ public final class TrainingRun {
             throw new LcmException(path + "." + (d.filesystem() != null ? "filesystem" : "filesystem_expr")
                     + " is not supported (deprecated in the reference): lcm4j reads local files; remove the key");
         }
+        if (d.silent_freeze()) {
+            throw new LcmException(path + ".silent_freeze: true is not supported: lcm4j composes each dataset entry once"
+                    + " (command-line ++ overrides always win) and has no freeze mechanism; remove the key");
+        }
     }
 
     private static String pick(String config, String card) {

@@ -108,7 +108,8 @@ class TrainingDatasetsTest {
         for (String[] c : new String[][] {{"nb_parallel_fragments: 4", "trainer.training_data[0].nb_parallel_fragments"},
                 {"split_to_row_groups: false", "trainer.training_data[0].split_to_row_groups"},
                 {"columns: [x]", "trainer.training_data[0].columns"},
-                {"filesystem: s3", "trainer.training_data[0].filesystem"}}) {
+                {"filesystem: s3", "trainer.training_data[0].filesystem"},
+                {"silent_freeze: true", "trainer.training_data[0].silent_freeze"}}) {
             LcmException e = assertThrows(LcmException.class,
                     () -> TrainingRun.dataset(reg, config("name: wiki=train\n" + c[0]), "trainer.training_data[0]"));
             assertTrue(e.getMessage().startsWith(c[1]), e.getMessage());
