@@ -15,7 +15,11 @@ import dev.lcm4j.models.ModelFamily;
 import dev.lcm4j.models.baselcm.BaseLcmConfig;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.models.normalizer.SonarNormalizerConfig;
+import dev.lcm4j.models.onetower.OneTowerDiffusionLcmConfig;
+import dev.lcm4j.models.quantlcm.QuantLcm;
+import dev.lcm4j.models.quantlcm.QuantLcmConfig;
 import dev.lcm4j.models.twotower.TwoTowerDiffusionLcmConfig;
+import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.nn.TransformerConfig;
 import dev.lcm4j.nn.denoisers.DenoiserConfig;
@@ -74,7 +78,11 @@ public final class DataParallelHarness {
             new Case("mse_full_batch", "base_lcm", false, 2, true),
             new Case("mse_sharded_bf16_reduce", "base_lcm", true, 2, false, true),
             new Case("mse_overflow_on_one_rank", "base_lcm", false, 2, false, false, true),
-            new Case("mse_sharded_overflow_on_one_rank", "base_lcm", true, 2, false, false, true));
+            new Case("mse_sharded_overflow_on_one_rank", "base_lcm", true, 2, false, false, true),
+            // the families added after data parallelism: nothing family-specific in the trainer, so they scale alike
+            new Case("one_tower_replicated", "one_tower_diffusion_lcm", false, 2, false),
+            new Case("quant_lcm_d_sharded", "quant_lcm_d", true, 2, false),
+            new Case("quant_lcm_c_replicated", "quant_lcm_c", false, 2, false));
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
@@ -95,11 +103,11 @@ public final class DataParallelHarness {
         boolean mse = c.family().equals("base_lcm");
         boolean dropout = !c.fullBatch();
         manual_seed(11);
-        Lcm model = mse ? mseModel(dropout) : twoTowerModel();
+        Lcm model = model(c);
         model.train(true);
         ModelFamily<?, ?, ?> family = ModelFamilies.of(model);
         CriterionConfig cc = CriterionConfig.builder()
-                .name(mse ? "next_sentence_mse" : "two_tower_diffusion_next_sent").compute_rmse(false)
+                .name(family.criterionNames().get(0)).compute_rmse(false)
                 .cf_guidance_probability(mse ? 0.0 : 0.15).build();
         Criterion inner = family.criterionOf(cc, model);
         FixedBatches data = new FixedBatches(c, group.rank(), world);
@@ -145,6 +153,39 @@ public final class DataParallelHarness {
                     + ", not " + INIT_SCALE / 2 + " after one overflow");
         }
         return model;
+    }
+
+    /** The case's model, initialised from torch's generator (seed it first). */
+    static Lcm model(Case c) {
+        return switch (c.family()) {
+            case "base_lcm" -> mseModel(!c.fullBatch());
+            case "two_tower_diffusion_lcm" -> twoTowerModel();
+            case "one_tower_diffusion_lcm" -> oneTowerModel();
+            default -> quantModel(c.family());
+        };
+    }
+
+    static Lcm oneTowerModel() {
+        OneTowerDiffusionLcmConfig c = OneTowerDiffusionLcmConfig.builder().sonar_embed_dim(DIM).sonar_normalizer_name("harness")
+                .max_seq_len(64).model_dim(32).timestep_embed_dim(32)
+                .lcm(TransformerConfig.builder().num_layers(1).num_attn_heads(2).ffn_inner_dim(64).build())
+                .noise_scheduler(DdimSchedulerConfig.builder().num_diffusion_train_steps(100).build()).trained_with_cf_guidance(true).build();
+        return ModelFamilies.of(c).buildOf(c, ParamFactory.cpu(), harnessNormalizer());
+    }
+
+    /** A Quant-LCM over a fixed quantizer of 2 codebooks x 8 units (drawn from a seeded java.util.Random). */
+    static Lcm quantModel(String family) {
+        QuantLcmConfig c = QuantLcmConfig.defaults(family)
+                .withShape(DIM, 2, 8, 64, 32, 32, TransformerConfig.builder().num_layers(1).num_attn_heads(2).ffn_inner_dim(64).build())
+                .withNormalizer("harness", true);
+        Random r = new Random(5);
+        float[] books = new float[2 * 8 * DIM];
+        for (int i = 0; i < books.length; i++) books[i] = (float) (0.1 * r.nextGaussian() / (1 + i / (8 * DIM)));
+        return new QuantLcm(ParamFactory.cpu(), c, harnessNormalizer(), Tensors.floats(books, 2, 8, DIM));
+    }
+
+    private static SonarNormalizer harnessNormalizer() {
+        return new SonarNormalizer(ParamFactory.cpu(), SonarNormalizerConfig.defaults().withDim(DIM));
     }
 
     static Lcm mseModel(boolean dropout) {

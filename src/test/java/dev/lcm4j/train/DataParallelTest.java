@@ -71,7 +71,7 @@ class DataParallelTest {
             Map<String, StoredTensor> p = Checkpoints.readState(one.resolve(c.name() + ".pt"));
             dev.lcm4j.torch.TorchRuntime.init();
             org.bytedeco.pytorch.global.torch.manual_seed(11);
-            var fresh = c.family().equals("base_lcm") ? DataParallelHarness.mseModel(!c.fullBatch()) : DataParallelHarness.twoTowerModel();
+            var fresh = DataParallelHarness.model(c);
             double moved = 0;
             for (var e : fresh.stateDict().entrySet()) {
                 if (!p.containsKey(e.getKey())) continue;
