@@ -7,6 +7,7 @@ package dev.lcm4j.prepare;
  * @param text   the raw text (may be blank: blank documents are skipped and counted by the pipeline)
  * @param split  the split column's value, or {@code null} to let the seeded hash assign train/validation
  * @param origin where it came from, for error messages ({@code data.jsonl:12})
+ *               <p>Serializable: the Spark job (lcm4j-spark) moves documents between its read and prepare stages.
  */
-public record SourceDocument(String id, String text, String split, String origin) {
+public record SourceDocument(String id, String text, String split, String origin) implements java.io.Serializable {
 }
