@@ -21,10 +21,9 @@ import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -62,29 +61,29 @@ final class SparkPrepareJob {
     int run() {
         PrepareOptions driverOptions = cmd.options(1); // checks every option before Spark starts
         cmd.newSplitter();
+        SparkConf sparkConf = new SparkConf().setAppName("lcm4j prepare " + driverOptions.name()).set("spark.ui.enabled", "false");
         String master = master();
-        SourceSpec spec = driverOptions.source();
-        SparkSession.Builder builder = SparkSession.builder().appName("lcm4j prepare " + driverOptions.name())
-                .config("spark.ui.enabled", "false");
-        if (master != null) builder.master(master);
+        if (master != null) sparkConf.setMaster(master);
         if (master != null && master.startsWith("local")) {
             // one machine: no host name lookup (and its warning about which interface Spark binds)
-            builder.config("spark.driver.host", "localhost").config("spark.driver.bindAddress", "127.0.0.1");
+            sparkConf.set("spark.driver.host", "localhost").set("spark.driver.bindAddress", "127.0.0.1");
         }
-        SparkSession spark = builder.getOrCreate();
+        // input and output are checked before Spark starts: a bad path is one quick error line, and nothing is written
+        SourceSpec spec = driverOptions.source();
+        Configuration checkConf = hadoopConfiguration(sparkConf);
+        List<InputFile> files = InputFile.list(spec, checkConf);
+        try (DocumentSource first = files.get(0).open(spec, checkConf)) {
+            first.next(); // a missing text column or a wrong format fails here
+        }
+        Output out = Output.check(cmd.outputLocation(), driverOptions.overwrite(), checkConf);
+        if (cmd.bank() && !out.local()) {
+            throw new LcmException("--output " + out.location() + " is not a local directory, where the sentence bank is built; "
+                    + "pass --no-bank (then build it with ./lcm bank build on a local copy of the dataset)");
+        }
+        SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             sc.setLogLevel("WARN");
-            Configuration conf = sc.hadoopConfiguration();
-            List<InputFile> files = InputFile.list(spec, conf);
-            try (DocumentSource first = files.get(0).open(spec, conf)) {
-                first.next(); // a missing text column or a wrong format fails here, before anything is written
-            }
-            Output out = Output.check(cmd.outputLocation(), driverOptions.overwrite(), conf);
-            if (cmd.bank() && !out.local()) {
-                throw new LcmException("--output " + out.location() + " is not a local directory, where the sentence bank is built; "
-                        + "pass --no-bank (then build it with ./lcm bank build on a local copy of the dataset)");
-            }
             int threadsPerTask = Integer.parseInt(sc.getConf().get("spark.task.cpus", "1"));
             System.out.printf("spark: master %s, %d input file%s, %d thread%s per task%n", sc.master(), files.size(),
                     files.size() == 1 ? "" : "s", threadsPerTask, threadsPerTask == 1 ? "" : "s");
@@ -92,6 +91,15 @@ final class SparkPrepareJob {
         } finally {
             spark.stop();
         }
+    }
+
+    /** Hadoop's configuration with Spark's {@code spark.hadoop.*} settings, as Spark gives it to its own jobs. */
+    private static Configuration hadoopConfiguration(SparkConf sparkConf) {
+        Configuration c = new Configuration();
+        for (Tuple2<String, String> e : sparkConf.getAll()) {
+            if (e._1().startsWith("spark.hadoop.")) c.set(e._1().substring("spark.hadoop.".length()), e._2());
+        }
+        return c;
     }
 
     /** --spark-master, else spark-submit's master, else local[--threads or all cores]. */
@@ -158,8 +166,10 @@ final class SparkPrepareJob {
                     .mapPartitionsWithIndex((shard, docs) -> List.of(prepareShard(shard, docs, args, threadsPerTask, dataset,
                             conf.get(), failShard)).iterator(), true)
                     .collect();
-        } catch (RuntimeException e) {
-            out.removeDataset(); // nothing half-written: this run's shards go, the directory is as it was checked
+        } catch (Exception e) { // SparkException is checked in Java's eyes but not declared by collect()
+            // nothing half-written: once the other tasks of the failed job have stopped, this run's shards go
+            awaitNoRunningTasks(sc);
+            out.removeDataset();
             throw e;
         } finally {
             read.unpersist();
@@ -193,6 +203,25 @@ final class SparkPrepareJob {
     }
 
     /**
+     * Waits (up to a minute) until no task runs: when a job fails, Spark reports it at once and asks the other running
+     * tasks to stop, and they stop at their next check ({@link #prepareShard} checks before committing each file).
+     */
+    private static void awaitNoRunningTasks(JavaSparkContext sc) {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            boolean running = false;
+            for (var e : sc.statusTracker().getExecutorInfos()) running |= e.numRunningTasks() > 0;
+            if (!running) return;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
      * The anomaly counters a local run reports: a single source's own (read until --max-docs stopped it); for a
      * directory, those of the files it read to their end, summed by name.
      */
@@ -222,6 +251,7 @@ final class SparkPrepareJob {
             for (String split : counts.documents().keySet()) {
                 String name = Preparer.partFileName(split, shard);
                 Path target = new Path(dir, name);
+                task.killTaskIfInterrupted(); // the job failed elsewhere (or this attempt lost a speculative race): stop
                 // the core's leftover pattern (*.tmp-N): a local run on this directory removes what a killed task left
                 Path temporary = new Path(dir, name + ".tmp-" + task.taskAttemptId());
                 fs.mkdirs(target.getParent());
