@@ -53,6 +53,8 @@ final class SparkPrepareJob {
     static final String FAIL_FIRST_ATTEMPT_OF_SHARD = "lcm4j.spark.failFirstAttemptOfShard";
 
     private final PrepareCommand cmd;
+    /** Wall-clock seconds of each phase, printed at the end (where the time of a run goes, next to a local run's). */
+    private final Map<String, Double> phases = new LinkedHashMap<>();
 
     SparkPrepareJob(PrepareCommand cmd) {
         this.cmd = cmd;
@@ -80,7 +82,9 @@ final class SparkPrepareJob {
             throw new LcmException("--output " + out.location() + " is not a local directory, where the sentence bank is built; "
                     + "pass --no-bank (then build it with ./lcm bank build on a local copy of the dataset)");
         }
+        long t0 = System.nanoTime();
         SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
+        phases.put("spark start", seconds(t0));
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             sc.setLogLevel("WARN");
@@ -91,6 +95,10 @@ final class SparkPrepareJob {
         } finally {
             spark.stop();
         }
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
     }
 
     /** Hadoop's configuration with Spark's {@code spark.hadoop.*} settings, as Spark gives it to its own jobs. */
@@ -127,6 +135,7 @@ final class SparkPrepareJob {
         int shardSize = opt.shardSize();
 
         // 1. read: every file once, in parallel
+        long t0 = System.nanoTime();
         JavaRDD<ReadRecord> read = sc.parallelize(files, files.size())
                 .flatMap(f -> new FileReader(f, args, conf.get()));
         read.persist(StorageLevel.MEMORY_AND_DISK());
@@ -152,6 +161,8 @@ final class SparkPrepareJob {
                     + (opt.languageFilter() ? ", " + otherLanguage + " not identified as " + opt.lang() : "") + ")");
         }
         Map<String, Long> counters = counters(files, summaries, start, maxDocs);
+        phases.put("read and number", seconds(t0));
+        t0 = System.nanoTime();
 
         // 3. prepare: one task per shard, its documents in input order
         int shards = (int) ((kept + shardSize - 1) / shardSize);
@@ -175,6 +186,9 @@ final class SparkPrepareJob {
             read.unpersist();
         }
 
+        phases.put("prepare shards", seconds(t0));
+        t0 = System.nanoTime();
+
         // 4. the datacard of a local run, from the shards' counts
         Map<String, Long> docs = new TreeMap<>(), sentences = new TreeMap<>();
         for (ShardResult r : results) {
@@ -193,12 +207,19 @@ final class SparkPrepareJob {
                 opt.name(), any.encoderName(), any.encoderDim(), shards, empty,
                 opt.languageFilter() ? ", " + otherLanguage + " not " + opt.lang() : "", out.datacardLocation());
 
+        phases.put("datacard", seconds(t0));
+
         // 5. the sentence bank, a separate step on the driver (it reads the dataset back)
         if (cmd.bank()) {
+            t0 = System.nanoTime();
             java.nio.file.Path dir = java.nio.file.Path.of(out.location());
             java.nio.file.Path file = SentenceBank.build(dir);
             System.out.printf("sentence bank %s (decode with --decoder bank:%s)%n", file, dir);
+            phases.put("sentence bank", seconds(t0));
         }
+        StringBuilder line = new StringBuilder("spark phases (s):");
+        phases.forEach((k, v) -> line.append(String.format(" %s %.1f;", k, v)));
+        System.out.println(line.substring(0, line.length() - 1));
         return 0;
     }
 
