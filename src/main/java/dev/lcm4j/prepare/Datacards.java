@@ -55,8 +55,8 @@ final class Datacards {
         AtomicFiles.writeString(r.datacard(), yaml);
     }
 
-    /** A URI such as {@code hdfs://nn/corpus} or {@code s3a://bucket/x} (the Spark job's inputs), kept as written. */
+    /** A URI such as {@code hdfs://nn/corpus}, {@code s3a://bucket/x} or {@code file:/x} (the Spark job's inputs), kept as written. */
     static boolean hasScheme(String input) {
-        return input.matches("[A-Za-z][A-Za-z0-9+.-]*://.*");
+        return input.matches("[A-Za-z][A-Za-z0-9+.-]+:/.*");
     }
 }

@@ -56,9 +56,15 @@ record Output(String location, Path dir, FileSystem fs) {
         return "file".equals(dir.toUri().getScheme());
     }
 
+    /** The dataset as a local path (as written when it has no scheme, so messages show what the user typed). */
+    java.nio.file.Path localDir() {
+        return location.equals(dir.toUri().getPath()) || !location.contains(":") ? java.nio.file.Path.of(location)
+                : java.nio.file.Path.of(dir.toUri());
+    }
+
     /** Where the driver writes the datacard: in the dataset when it is local, else in a temporary directory first. */
     java.nio.file.Path localDatacard() {
-        if (local()) return java.nio.file.Path.of(location).resolve("datacard.yaml");
+        if (local()) return localDir().resolve("datacard.yaml");
         try {
             return Files.createTempDirectory("lcm4j-datacard-").resolve("datacard.yaml");
         } catch (IOException e) {
@@ -67,7 +73,7 @@ record Output(String location, Path dir, FileSystem fs) {
     }
 
     String datacardLocation() {
-        return local() ? java.nio.file.Path.of(location).resolve("datacard.yaml").toString() : new Path(dir, "datacard.yaml").toString();
+        return local() ? localDir().resolve("datacard.yaml").toString() : new Path(dir, "datacard.yaml").toString();
     }
 
     /** Copies a datacard written locally into a non-local dataset (by temporary name and rename). */

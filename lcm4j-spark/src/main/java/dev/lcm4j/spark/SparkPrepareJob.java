@@ -30,6 +30,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.TaskCompletionListener;
 import scala.Tuple2;
 
 /**
@@ -212,7 +213,7 @@ final class SparkPrepareJob {
         // 5. the sentence bank, a separate step on the driver (it reads the dataset back)
         if (cmd.bank()) {
             t0 = System.nanoTime();
-            java.nio.file.Path dir = java.nio.file.Path.of(out.location());
+            java.nio.file.Path dir = out.localDir();
             java.nio.file.Path file = SentenceBank.build(dir);
             System.out.printf("sentence bank %s (decode with --decoder bank:%s)%n", file, dir);
             phases.put("sentence bank", seconds(t0));
@@ -317,6 +318,16 @@ final class SparkPrepareJob {
             this.file = file;
             this.opt = PrepareCommand.parse(args).options(1);
             this.source = file.open(opt.source(), conf);
+            TaskContext task = TaskContext.get();
+            TaskCompletionListener closeFile = t -> close(); // a task that stops early (killed, failed) closes its file too
+            if (task != null) task.addTaskCompletionListener(closeFile);
+        }
+
+        private void close() {
+            if (!done) {
+                done = true;
+                source.close();
+            }
         }
 
         @Override
@@ -337,9 +348,8 @@ final class SparkPrepareJob {
             boolean full = opt.maxDocs() > 0 && kept == opt.maxDocs();
             SourceDocument d = full ? null : source.next();
             if (d == null) {
-                done = true;
                 ReadRecord summary = new ReadRecord(file.index(), kept, null, null, new LinkedHashMap<>(source.counters()));
-                source.close();
+                close();
                 return summary;
             }
             Preparer.Verdict v = Preparer.verdict(d, opt);
