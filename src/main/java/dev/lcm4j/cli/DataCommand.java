@@ -70,7 +70,8 @@ final class DataCommand implements Runnable {
         }
     }
 
-    @Command(name = "stats", description = "Prints one line per split: split=S documents=N sentences=M dim=D.")
+    @Command(name = "stats", description = "Prints one line per split: split=S documents=N sentences=M dim=D "
+            + "(with target_sentences=T after the sentences for data with a target column).")
     static final class Stats implements Runnable {
         @Parameters(paramLabel = "DIR|NAME") String target;
 
@@ -78,7 +79,8 @@ final class DataCommand implements Runnable {
         public void run() {
             Map<String, DataStats> stats = statsOf(target);
             for (DataStats s : stats.values()) {
-                System.out.printf("split=%s documents=%d sentences=%d dim=%d%n", s.split(), s.documents(), s.sentences(), s.dim());
+                System.out.printf("split=%s documents=%d sentences=%d%s dim=%d%n", s.split(), s.documents(), s.sentences(),
+                        s.targetSentences() >= 0 ? " target_sentences=" + s.targetSentences() : "", s.dim());
             }
         }
     }

@@ -41,7 +41,10 @@ public final class PrepareCommand implements Callable<Integer> {
     String input;
     @Option(names = "--format", defaultValue = "jsonl", description = "jsonl, csv or parquet (default ${DEFAULT-VALUE})")
     String format;
-    @Option(names = "--text-column", defaultValue = "text") String textColumn;
+    @Option(names = {"--text-column", "--source-column"}, description = "the column of the text (default text); "
+            + "--source-column is the same option, named for prompt/answer data: the prompt's column") String textColumn;
+    @Option(names = "--target-column", description = "a second text column (the answer of prompt/answer data), split and embedded on its own;"
+            + " the datacard names it target_column for +finetune=... and lcm_generation; needs --source-column") String targetColumn;
     @Option(names = "--id-column") String idColumn;
     @Option(names = "--split-column", description = "column naming each document's split; without it a seeded hash assigns train/validation")
     String splitColumn;
@@ -146,7 +149,8 @@ public final class PrepareCommand implements Callable<Integer> {
             Preparer.Result r = arrayMerge ? preparer.merge(listener) : preparer.run(listener);
             bar.close();
             for (String sp : r.documents().keySet()) {
-                System.out.printf("split=%s documents=%d sentences=%d%n", sp, r.documents().get(sp), r.sentences().get(sp));
+                System.out.printf("split=%s documents=%d sentences=%d%s%n", sp, r.documents().get(sp), r.sentences().get(sp),
+                        r.targetSentences().containsKey(sp) ? " target_sentences=" + r.targetSentences().get(sp) : "");
             }
             System.out.printf("prepared %s with %s (dim %d): %d shards (%d resumed), %d empty documents skipped%s; datacard %s%n",
                     name, enc.name(), enc.dim(), r.shards(), r.resumedShards(), r.skippedEmpty(),
@@ -237,7 +241,11 @@ public final class PrepareCommand implements Callable<Integer> {
     }
 
     private PrepareOptions options(int nThreads, boolean overwriteNow) {
-        SourceSpec spec = new SourceSpec(input, format, textColumn, idColumn, splitColumn);
+        if (targetColumn != null && textColumn == null) {
+            throw new LcmException("--target-column " + targetColumn + " needs --source-column: name the column that holds the"
+                    + " prompt (the answer's column is the target)");
+        }
+        SourceSpec spec = new SourceSpec(input, format, textColumn == null ? "text" : textColumn, targetColumn, idColumn, splitColumn);
         return new PrepareOptions(spec, output, name, lang, langFilter != null ? langFilter : spec.europarl(),
                 maxDocs, shardSize, validationFraction, seed, tokenBudget, maxBatchSentences, nThreads, 64, overwriteNow,
                 // the splitter's description, recorded in the manifest and datacard (a change refuses to resume)
@@ -286,7 +294,9 @@ public final class PrepareCommand implements Callable<Integer> {
 
     /** This command for the jobs: every option that shapes the dataset, spelled out (none of the submission's own). */
     private List<String> jobArgs(int jobThreads) {
-        List<String> a = new ArrayList<>(List.of("prepare", "--input", input, "--format", format, "--text-column", textColumn));
+        List<String> a = new ArrayList<>(List.of("prepare", "--input", input, "--format", format,
+                "--text-column", textColumn == null ? "text" : textColumn));
+        if (targetColumn != null) a.addAll(List.of("--target-column", targetColumn));
         if (idColumn != null) a.addAll(List.of("--id-column", idColumn));
         if (splitColumn != null) a.addAll(List.of("--split-column", splitColumn));
         a.addAll(List.of("--lang", lang));

@@ -13,9 +13,10 @@ import java.util.stream.Stream;
  * Counts per split (documents, sentences, vector dimension, files, row groups) of a dataset directory, reading
  * row group by row group; every vector is validated on the way, so this doubles as a data check.
  *
- * @param split partition value, or "" for files outside any {@code split=} directory
+ * @param split           partition value, or "" for files outside any {@code split=} directory
+ * @param targetSentences sentences of the target column, or -1 when the columns name none
  */
-public record DataStats(String split, long documents, long sentences, int dim, int files, int rowGroups) {
+public record DataStats(String split, long documents, long sentences, long targetSentences, int dim, int files, int rowGroups) {
 
     public static Map<String, DataStats> of(Path root, DataColumns columns) {
         List<Path> files;
@@ -31,7 +32,7 @@ public record DataStats(String split, long documents, long sentences, int dim, i
             DataStats prev = out.get(split);
             int dim = prev == null ? 0 : prev.dim();
             long docs = 0;
-            long sentences = 0;
+            long sentences = 0, targetSentences = columns.hasTarget() ? 0 : -1;
             int groups;
             try (LcmParquetReader r = LcmParquetReader.open(f, columns, dim)) {
                 groups = r.rowGroupCount();
@@ -39,13 +40,14 @@ public record DataStats(String split, long documents, long sentences, int dim, i
                     for (Document d : r.readRowGroup(g)) {
                         docs++;
                         sentences += d.sourceLength();
+                        if (columns.hasTarget()) targetSentences += d.targetLength();
                     }
                 }
                 dim = r.dim();
             }
-            DataStats add = new DataStats(split, docs, sentences, dim, 1, groups);
-            out.put(split, prev == null ? add : new DataStats(split, prev.documents + docs,
-                    prev.sentences + sentences, dim, prev.files + 1, prev.rowGroups + groups));
+            DataStats add = new DataStats(split, docs, sentences, targetSentences, dim, 1, groups);
+            out.put(split, prev == null ? add : new DataStats(split, prev.documents + docs, prev.sentences + sentences,
+                    columns.hasTarget() ? prev.targetSentences + targetSentences : -1, dim, prev.files + 1, prev.rowGroups + groups));
         }
         return out;
     }

@@ -83,28 +83,66 @@ public final class DatacardRegistry {
         return out;
     }
 
+    /** Card keys that lcm4j reads as text; any other type there is refused by name. */
+    static final List<String> TEXT_KEYS = List.of("source_column", "source_text_column", "target_column",
+            "target_text_column", "source_prefix_text", "source_suffix_text", "target_prefix_text", "target_suffix_text",
+            "concept_encoder", "lang");
+
     private static DataCard card(Path file, int index, Map<?, ?> map) {
         Map<String, Object> fields = new LinkedHashMap<>();
         map.forEach((k, v) -> fields.put(String.valueOf(k), v));
         Object name = fields.remove("name");
         if (name == null) throw new LcmException("datacard file " + file + ": document " + index + " has no name");
+        if (!(name instanceof String)) {
+            throw new LcmException("datacard file " + file + ": document " + index + " has a name of type " + typeOf(name)
+                    + " (" + name + "); write it as a string");
+        }
+        String card = (String) name;
         Object path = fields.remove("parquet_path");
         Map<String, String> paths = new LinkedHashMap<>();
         if (path instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> paths.put(String.valueOf(k), String.valueOf(v)));
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getValue() instanceof String v)) {
+                    throw wrongType(card, file, "parquet_path." + e.getKey(), e.getValue(), "a path (string)");
+                }
+                paths.put(String.valueOf(e.getKey()), v);
+            }
+        } else if (path instanceof String p) {
+            paths.put("local", p);
         } else if (path != null) {
-            paths.put("local", String.valueOf(path));
+            throw wrongType(card, file, "parquet_path", path, "a path or a mapping cluster: path");
         }
         if (paths.isEmpty()) {
             throw new LcmException("datacard '" + name + "' in " + file + " has no parquet_path");
         }
-        return new DataCard(String.valueOf(name), Map.copyOf(paths), str(fields.remove("source_column")),
-                str(fields.remove("source_text_column")), str(fields.remove("target_column")),
-                str(fields.remove("target_text_column")), fields, file.toAbsolutePath());
+        for (String k : TEXT_KEYS) {
+            Object v = fields.get(k);
+            if (v != null && !(v instanceof String)) throw wrongType(card, file, k, v, "a string");
+        }
+        Object weight = fields.get("weight");
+        if (weight != null && !(weight instanceof Number)) throw wrongType(card, file, "weight", weight, "a number");
+        Object dim = fields.get("dim");
+        if (dim != null && !(dim instanceof Integer)) throw wrongType(card, file, "dim", dim, "an integer");
+        return new DataCard(card, Map.copyOf(paths), (String) fields.remove("source_column"),
+                (String) fields.remove("source_text_column"), (String) fields.remove("target_column"),
+                (String) fields.remove("target_text_column"), fields, file.toAbsolutePath());
     }
 
-    private static String str(Object o) {
-        return o == null ? null : String.valueOf(o);
+    private static LcmException wrongType(String card, Path file, String key, Object value, String expected) {
+        String shown = String.valueOf(value).replaceAll("\\s+", " ");
+        if (shown.length() > 60) shown = shown.substring(0, 57) + "...";
+        return new LcmException("datacard '" + card + "' in " + file + ": key '" + key + "' must be " + expected + ", got "
+                + typeOf(value) + " " + shown);
+    }
+
+    private static String typeOf(Object v) {
+        if (v instanceof String) return "a string";
+        if (v instanceof Map) return "a mapping";
+        if (v instanceof List) return "a list";
+        if (v instanceof Boolean) return "a boolean";
+        if (v instanceof Integer || v instanceof Long || v instanceof java.math.BigInteger) return "an integer";
+        if (v instanceof Number) return "a number";
+        return "a " + v.getClass().getSimpleName();
     }
 
     public Collection<String> names() {

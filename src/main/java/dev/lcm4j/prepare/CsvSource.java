@@ -16,6 +16,7 @@ final class CsvSource implements DocumentSource {
     private final String label;
     private final Utf8Lines lines;
     private final int text;
+    private final int target;
     private final int id;
     private final int split;
     private final int width;
@@ -34,7 +35,8 @@ final class CsvSource implements DocumentSource {
         List<String> names = header.fields();
         if (!names.isEmpty() && names.get(0).startsWith("\uFEFF")) names.set(0, names.get(0).substring(1)); // BOM
         width = names.size();
-        text = column(names, spec.textColumn(), "--text-column");
+        text = column(names, spec.textColumn(), "--text-column (--source-column)");
+        target = spec.hasTarget() ? column(names, spec.targetColumn(), "--target-column") : -1;
         id = spec.idColumn() == null ? -1 : column(names, spec.idColumn(), "--id-column");
         split = spec.splitColumn() == null ? -1 : column(names, spec.splitColumn(), "--split-column");
     }
@@ -60,7 +62,7 @@ final class CsvSource implements DocumentSource {
                         + "; quote fields that contain commas, quotes or line breaks (RFC 4180)");
             }
             return new SourceDocument(id < 0 ? label + r.line() : r.fields().get(id), r.fields().get(text),
-                    split < 0 ? null : r.fields().get(split), where);
+                    target < 0 ? null : r.fields().get(target), split < 0 ? null : r.fields().get(split), where);
         }
     }
 

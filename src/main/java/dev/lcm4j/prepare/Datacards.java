@@ -24,6 +24,10 @@ final class Datacards {
         card.put("parquet_path", Map.of("local", "."));
         card.put("source_column", cols.source());
         card.put("source_text_column", cols.sourceText());
+        if (cols.hasTarget()) { // prompt/answer data: what supervised finetuning and lcm_generation read as the answer
+            card.put("target_column", cols.target());
+            card.put("target_text_column", cols.targetText());
+        }
         card.put("concept_encoder", encoderName);
         card.put("dim", encoderDim);
         card.put("lang", opt.lang());
@@ -33,6 +37,7 @@ final class Datacards {
                 : hasScheme(src.input()) ? src.input() : Path.of(src.input()).toAbsolutePath().toString());
         prov.put("format", src.europarl() ? "europarl" : src.format());
         prov.put("text_column", src.textColumn());
+        if (src.hasTarget()) prov.put("target_column", src.targetColumn());
         if (src.idColumn() != null) prov.put("id_column", src.idColumn());
         if (src.splitColumn() != null) prov.put("split_column", src.splitColumn());
         prov.put("language_filter", opt.languageFilter());
@@ -43,6 +48,7 @@ final class Datacards {
         prov.put("seed", opt.seed());
         prov.put("documents", r.documents());
         prov.put("sentences", r.sentences());
+        if (src.hasTarget()) prov.put("target_sentences", r.targetSentences());
         prov.put("skipped_empty_documents", r.skippedEmpty());
         if (opt.languageFilter()) prov.put("skipped_other_language", r.filteredLanguage());
         if (!r.sourceCounters().isEmpty()) prov.put("source_anomalies", r.sourceCounters());

@@ -55,9 +55,10 @@ final class JsonlSource implements DocumentSource {
                 throw new LcmException(where + " is not a JSON object; --format jsonl needs one object per line");
             }
             String text = field(node, spec.textColumn(), where, true);
+            String target = spec.hasTarget() ? field(node, spec.targetColumn(), where, true) : null;
             String id = spec.idColumn() == null ? label + line.number() : field(node, spec.idColumn(), where, false);
             String split = spec.splitColumn() == null ? null : field(node, spec.splitColumn(), where, false);
-            return new SourceDocument(id, text, split, where);
+            return new SourceDocument(id, text, target, split, where);
         }
     }
 
@@ -67,7 +68,7 @@ final class JsonlSource implements DocumentSource {
             List<String> names = new ArrayList<>();
             node.fieldNames().forEachRemaining(names::add);
             throw new LcmException(where + " has no field '" + name + "' (fields: " + String.join(", ", names)
-                    + "); pass the right name with --text-column / --id-column / --split-column");
+                    + "); pass the right name with --text-column (--source-column) / --target-column / --id-column / --split-column");
         }
         if (v.isNull()) {
             if (nullable) return null;

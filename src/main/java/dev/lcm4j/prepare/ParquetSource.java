@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Rows of a parquet file with a string text column (and optional string id / split columns), row group by row group. */
+/** Rows of a parquet file with a string text column (and optional string target / id / split columns), row group by row group. */
 final class ParquetSource implements DocumentSource {
     private final Path file;
     private final String label;
@@ -23,6 +23,7 @@ final class ParquetSource implements DocumentSource {
         this.spec = spec;
         List<String> cols = new ArrayList<>();
         cols.add(spec.textColumn());
+        if (spec.hasTarget()) cols.add(spec.targetColumn());
         if (spec.idColumn() != null) cols.add(spec.idColumn());
         if (spec.splitColumn() != null) cols.add(spec.splitColumn());
         this.reader = new StringColumnReader(file, cols.stream().distinct().toList());
@@ -37,10 +38,11 @@ final class ParquetSource implements DocumentSource {
         }
         rowNumber++; // 1-based, like line numbers
         String text = rows.get(spec.textColumn()).get(row);
+        String target = spec.hasTarget() ? rows.get(spec.targetColumn()).get(row) : null;
         String id = spec.idColumn() == null ? label + rowNumber : rows.get(spec.idColumn()).get(row);
         String split = spec.splitColumn() == null ? null : rows.get(spec.splitColumn()).get(row);
         row++;
-        return new SourceDocument(id, text, split, file + " row " + rowNumber);
+        return new SourceDocument(id, text, target, split, file + " row " + rowNumber);
     }
 
     @Override

@@ -78,18 +78,26 @@ public final class Preparer {
 
     /** The one rule that decides which documents a dataset holds (a local run and the Spark job both apply it). */
     public static Verdict verdict(SourceDocument d, PrepareOptions opt) {
-        if (d.text() == null || d.text().isBlank()) return Verdict.EMPTY;
-        if (opt.languageFilter() && !opt.lang().equals(LanguageId.identify(d.text()))) return Verdict.OTHER_LANGUAGE;
+        // prompt/answer data: a row without a prompt or without an answer teaches nothing; both are needed
+        if (blank(d.text()) || (opt.source().hasTarget() && blank(d.target()))) return Verdict.EMPTY;
+        if (opt.languageFilter() && !opt.lang().equals(LanguageId.identify(fullText(d)))) return Verdict.OTHER_LANGUAGE;
         return Verdict.KEPT;
     }
 
-    /** Documents and sentences of one prepared shard, per split. */
-    public record ShardCounts(Map<String, Long> documents, Map<String, Long> sentences) {
+    /**
+     * Documents and sentences of one prepared shard, per split; {@code targetSentences} the target column's
+     * ({@code null} without one).
+     */
+    public record ShardCounts(Map<String, Long> documents, Map<String, Long> sentences, Map<String, Long> targetSentences) {
     }
 
-    /** Totals of a run, including shards finished by earlier runs. */
+    /**
+     * Totals of a run, including shards finished by earlier runs; {@code sentences} are the (source) text's,
+     * {@code targetSentences} the target column's (empty without one).
+     */
     public record Result(Path datacard, Map<String, Long> documents, Map<String, Long> sentences, int shards,
-                         int resumedShards, long skippedEmpty, long filteredLanguage, Map<String, Long> sourceCounters) {
+                         int resumedShards, long skippedEmpty, long filteredLanguage, Map<String, Long> sourceCounters,
+                         Map<String, Long> targetSentences) {
     }
 
     private final PrepareOptions opt;
@@ -103,7 +111,7 @@ public final class Preparer {
         this.encoder = encoder;
         this.splitter = splitter;
         this.assigner = new SplitAssigner(options.seed(), options.validationFraction());
-        this.cols = OutputColumns.of(options.source().textColumn());
+        this.cols = OutputColumns.of(options.source().textColumn(), options.source().targetColumn());
     }
 
     /** The columns of the written dataset, as its datacard declares them. */
@@ -118,6 +126,7 @@ public final class Preparer {
         s.put("input", DocumentSources.fingerprint(src));
         s.put("format", src.europarl() ? "europarl" : src.format());
         s.put("text_column", src.textColumn());
+        if (src.hasTarget()) s.put("target_column", src.targetColumn()); // absent for one-text data: older manifests match
         s.put("id_column", String.valueOf(src.idColumn()));
         s.put("split_column", String.valueOf(src.splitColumn()));
         s.put("lang", opt.lang());
@@ -240,14 +249,15 @@ public final class Preparer {
                     + (opt.languageFilter() ? ", " + otherLanguage + " not identified as " + opt.lang() : "") + ")");
         }
         if (task != null) return new TaskResult(task, shard, owned, prepared, resumed);
-        Map<String, Long> docs = new TreeMap<>(), sentences = new TreeMap<>();
+        Map<String, Long> docs = new TreeMap<>(), sentences = new TreeMap<>(), targetSentences = new TreeMap<>();
         for (Manifest.Shard s : progress.manifest().shards().values()) {
             s.documents().forEach((k, v) -> docs.merge(k, v, Long::sum));
             s.sentences().forEach((k, v) -> sentences.merge(k, v, Long::sum));
+            if (s.targetSentences() != null) s.targetSentences().forEach((k, v) -> targetSentences.merge(k, v, Long::sum));
         }
         Map<String, Long> counters = new LinkedHashMap<>(source.counters());
         Result r = new Result(opt.output().resolve("datacard.yaml"), docs, sentences, shard, resumed, empty,
-                otherLanguage, counters);
+                otherLanguage, counters, targetSentences);
         Datacards.write(r, opt, encoder.name(), encoder.dim(), columns());
         return r;
     }
@@ -267,7 +277,7 @@ public final class Preparer {
         try {
             Embedder embedder = new Embedder(encoder, opt.lang(), opt.tokenBudget(), opt.maxBatchSentences(), pool);
             Manifest.Shard s = processShard(index, docs, embedder, pool, dir);
-            return new ShardCounts(s.documents(), s.sentences());
+            return new ShardCounts(s.documents(), s.sentences(), s.targetSentences());
         } finally {
             pool.shutdownNow();
         }
@@ -278,7 +288,17 @@ public final class Preparer {
      * totals in {@code r} and the encoder's name and dimension: the same card a local run writes.
      */
     public static void writeDatacard(Result r, PrepareOptions opt, String encoderName, int encoderDim) {
-        Datacards.write(r, opt, encoderName, encoderDim, OutputColumns.of(opt.source().textColumn()).dataColumns());
+        DataColumns cols = OutputColumns.of(opt.source().textColumn(), opt.source().targetColumn()).dataColumns();
+        Datacards.write(r, opt, encoderName, encoderDim, cols);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    /** What the language filter looks at: the text, and with a target column the target after it. */
+    private static String fullText(SourceDocument d) {
+        return d.target() == null ? d.text() : d.text() + "\n" + d.target();
     }
 
     private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool) {
@@ -286,33 +306,46 @@ public final class Preparer {
     }
 
     private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool, Path dir) {
-        // 1. sentences, one task per document (splitters are thread-safe)
-        List<List<String>> split = new ArrayList<>(docs.size());
-        List<Future<List<String>>> futures = new ArrayList<>(docs.size());
-        for (SourceDocument d : docs) futures.add(pool.submit(() -> splitter.split(d.text(), opt.lang())));
+        boolean withTarget = cols.hasTarget();
+        // 1. sentences, one task per text (splitters are thread-safe); the target, if any, is split on its own
+        List<Future<List<String>>> futures = new ArrayList<>(docs.size() * (withTarget ? 2 : 1));
+        for (SourceDocument d : docs) {
+            futures.add(pool.submit(() -> splitter.split(d.text(), opt.lang())));
+            if (withTarget) futures.add(pool.submit(() -> splitter.split(d.target(), opt.lang())));
+        }
         Parallel.await(futures);
+        List<List<String>> split = new ArrayList<>(futures.size()); // per document: text[, target]
         for (Future<List<String>> f : futures) split.add(Parallel.done(f));
-        // 2. all sentences of the shard in one list -> token-budgeted batches
+        // 2. all sentences of the shard (both columns) in one list -> token-budgeted batches; a sentence's vector does
+        //    not depend on its batch, so a target embeds as it would alone
         List<String> all = new ArrayList<>();
         for (List<String> s : split) all.addAll(s);
         float[][] vectors = embedder.embed(all);
         // 3. group by split, in input order
         Map<String, List<PreparedDocument>> bySplit = new TreeMap<>();
-        int at = 0;
-        for (int i = 0; i < docs.size(); i++) {
-            SourceDocument d = docs.get(i);
-            List<String> s = split.get(i);
+        int at = 0, text = 0;
+        for (SourceDocument d : docs) {
+            List<String> s = split.get(text++);
             float[][] v = Arrays.copyOfRange(vectors, at, at + s.size());
             at += s.size();
-            bySplit.computeIfAbsent(splitOf(d), k -> new ArrayList<>()).add(new PreparedDocument(d.id(), d.text(), s, v));
+            List<String> ts = null;
+            float[][] tv = null;
+            if (withTarget) {
+                ts = split.get(text++);
+                tv = Arrays.copyOfRange(vectors, at, at + ts.size());
+                at += ts.size();
+            }
+            bySplit.computeIfAbsent(splitOf(d), k -> new ArrayList<>())
+                    .add(new PreparedDocument(d.id(), d.text(), s, v, d.target(), ts, tv));
         }
-        Map<String, Long> nDocs = new TreeMap<>(), nSent = new TreeMap<>();
+        Map<String, Long> nDocs = new TreeMap<>(), nSent = new TreeMap<>(), nTarget = withTarget ? new TreeMap<>() : null;
         for (Map.Entry<String, List<PreparedDocument>> e : bySplit.entrySet()) {
             cols.write(partFile(dir, e.getKey(), index), opt.rowGroupRows(), e.getValue());
             nDocs.put(e.getKey(), (long) e.getValue().size());
             nSent.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.sentences().size()).sum());
+            if (withTarget) nTarget.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.targetSentences().size()).sum());
         }
-        return new Manifest.Shard(nDocs, nSent);
+        return new Manifest.Shard(nDocs, nSent, nTarget);
     }
 
     Path partFile(String split, int shard) {
@@ -368,12 +401,7 @@ public final class Preparer {
             }
             m = new Manifest.Content(settings, new TreeMap<>());
         } else if (!m.settings().equals(settings)) {
-            List<String> diff = new ArrayList<>();
-            for (String k : new TreeSet<>(settings.keySet())) {
-                if (!settings.get(k).equals(m.settings().get(k))) {
-                    diff.add(k + " was " + m.settings().get(k) + ", now " + settings.get(k));
-                }
-            }
+            List<String> diff = differences(m.settings(), settings);
             String dims = settings.get("dim").equals(m.settings().get("dim")) ? ""
                     : " (the encoder's dimension differs from the existing dataset's)";
             throw new LcmException(dir + " was prepared with other settings" + dims + ": " + String.join("; ", diff)
@@ -406,12 +434,22 @@ public final class Preparer {
         }
     }
 
+    /** Settings that differ, as "key was A, now B"; a key only one side has (target_column) counts as "none" on the other. */
+    private static List<String> differences(Map<String, String> was, Map<String, String> now) {
+        List<String> diff = new ArrayList<>();
+        TreeSet<String> keys = new TreeSet<>(was.keySet());
+        keys.addAll(now.keySet());
+        for (String k : keys) {
+            if (!java.util.Objects.equals(was.get(k), now.get(k))) {
+                diff.add(k + " was " + was.getOrDefault(k, "none") + ", now " + now.getOrDefault(k, "none"));
+            }
+        }
+        return diff;
+    }
+
     private static void checkSameSettings(Path file, Map<String, String> found, Map<String, String> expected) {
         if (found.equals(expected)) return;
-        List<String> diff = new ArrayList<>();
-        for (String k : new TreeSet<>(expected.keySet())) {
-            if (!expected.get(k).equals(found.get(k))) diff.add(k + " was " + found.get(k) + ", now " + expected.get(k));
-        }
+        List<String> diff = differences(found, expected);
         throw new LcmException(file + " was written by an array task with other settings: " + String.join("; ", diff)
                 + "; rerun with the same options to resume, or pass --overwrite to start afresh");
     }

@@ -2,7 +2,14 @@ package dev.lcm4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lcm4j.testing.Cli;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The report's plain-word verdicts: lower l2 and higher CA beat a baseline; anything else is said. */
 class DemoVerdictTest {
@@ -38,5 +45,17 @@ class DemoVerdictTest {
                 + " previous / repeat last on l2 (teacher-forced) (0.9260 against 1.1790); random from train on l2 (teacher-forced)"
                 + " (0.9260 against 1.3000); mean of train on CA (paper) (0.8000 against 0.5020); copy previous / repeat last on"
                 + " CA (paper) (0.8000 against 0.7700); random from train on CA (paper) (0.8000 against 0.5800).\n", v);
+    }
+
+    @Test
+    void stepsOfAFamilyTheRunDoesNotTrainAreRefusedByName(@TempDir Path tmp) {
+        Path out = tmp.resolve("demo");
+        for (String flag : new String[] {"--one_tower_steps", "--quant_steps"}) {
+            Cli.Outcome o = Cli.exec("demo", flag, "5", "--output", out.toString());
+            assertEquals(2, o.code(), o.err());
+            assertTrue(o.err().strip().startsWith("error: " + flag + " trains a model only --all-families adds"), o.err());
+            assertEquals(1, o.err().strip().lines().count(), o.err());
+            assertFalse(Files.exists(out), "nothing written");
+        }
     }
 }

@@ -107,4 +107,35 @@ class DatacardRegistryTest {
         assertEquals(2, Dataset.of("ds", root, DataColumns.sonar("t"), null).files().size());
         assertThrows(LcmException.class, () -> Dataset.of("ds", root, DataColumns.sonar("t"), "dev").files());
     }
+
+    @Test
+    void aKeyOfTheWrongTypeIsOneLineNamingTheKeyAndTheCard() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("typed"));
+        String[][] cases = {
+                {"weight: heavy", "key 'weight' must be a number, got a string heavy"},
+                {"source_column: [a, b]", "key 'source_column' must be a string, got a list [a, b]"},
+                {"target_text_column: {x: 1}", "key 'target_text_column' must be a string, got a mapping"},
+                {"source_suffix_text: 3", "key 'source_suffix_text' must be a string, got an integer 3"},
+                {"concept_encoder: true", "key 'concept_encoder' must be a string, got a boolean true"},
+                {"dim: 1.5", "key 'dim' must be an integer, got a number 1.5"},
+        };
+        for (String[] c : cases) {
+            Path f = dir.resolve("card.yaml");
+            Files.writeString(f, "name: typed\nparquet_path: {local: x}\nsource_column: e\n".replace("source_column: e\n",
+                    c[0].startsWith("source_column") ? "" : "source_column: e\n") + c[0] + "\n");
+            LcmException e = assertThrows(LcmException.class, () -> DatacardRegistry.load(List.of(dir)), c[0]);
+            assertTrue(e.getMessage().contains("datacard 'typed' in " + f.toAbsolutePath()) && e.getMessage().contains(c[1]),
+                    e.getMessage());
+            assertTrue(!e.getMessage().contains("\n"));
+        }
+        Files.writeString(dir.resolve("card.yaml"), "name: typed\nparquet_path: {local: [x]}\nsource_column: e\n");
+        LcmException e = assertThrows(LcmException.class, () -> DatacardRegistry.load(List.of(dir)));
+        assertTrue(e.getMessage().contains("key 'parquet_path.local' must be a path (string), got a list [x]"), e.getMessage());
+        Files.writeString(dir.resolve("card.yaml"), "name: [typed]\nparquet_path: x\nsource_column: e\n");
+        e = assertThrows(LcmException.class, () -> DatacardRegistry.load(List.of(dir)));
+        assertTrue(e.getMessage().contains("has a name of type a list"), e.getMessage());
+        // the types the reference's cards use still load: numbers for weight (integer or not), strings elsewhere
+        Files.writeString(dir.resolve("card.yaml"), "name: typed\nparquet_path: {s3: a, local: b}\nsource_column: e\nweight: 2\ndim: 8\n");
+        assertEquals(2.0, DatacardRegistry.load(List.of(dir)).resolve("typed").weight());
+    }
 }

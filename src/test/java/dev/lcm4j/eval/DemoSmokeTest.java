@@ -1,6 +1,7 @@
 package dev.lcm4j.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,21 +23,28 @@ class DemoSmokeTest {
     @Test
     void quickDemoWritesTheReportAndReusesItsWork() throws Exception {
         Path out = tmp.resolve("demo");
-        assertEquals(0, Main.execute("demo", "--quick", "--output", out.toString()));
+        // all five families first; the second run, without --all-families, must reuse the two default models' work
+        assertEquals(0, Main.execute("demo", "--quick", "--all-families", "--output", out.toString()));
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("| l2 (teacher-forced) ↓ |") && report.contains("ROUGE-L"), report);
         // the baselines sit beside the models, and each model gets a plain-word verdict
         for (String b : new String[] {"mean of train (baseline)", "copy previous / repeat last (baseline)", "random from train (baseline)"}) {
             assertTrue(report.contains(b), b + " in " + report);
         }
-        assertTrue(report.contains("- **MSE LCM**: ") && report.contains("- **two-tower LCM**: "), report);
+        for (String model : new String[] {"MSE LCM", "two-tower LCM", "One-Tower LCM", "Quant-LCM-d", "Quant-LCM-c"}) {
+            assertTrue(report.contains("- **" + model + "**: ") && report.contains("| " + model + " |"), model + " in " + report);
+        }
+        // the paper's Table 3 sits beside them, labelled as another setting
+        assertTrue(report.contains("| model (paper: SONAR 1024-d, 1.6B, Fineweb-edu) |") && report.contains("| Quant-LCM-d | 0.240 / 0.246 / 1.871 / 81.1%"), report);
+        assertTrue(Files.exists(out.resolve("rvq/rvq.pt")), "the Quant-LCMs' quantizer");
         assertTrue(report.contains("every step was computed in this run"), "a first run reuses nothing: " + report);
-        for (String png : new String[] {"loss_mse.png", "loss_two_tower.png"}) {
+        for (String png : new String[] {"loss_mse.png", "loss_two_tower.png", "loss_one_tower.png", "loss_quant_lcm_d.png", "loss_quant_lcm_c.png"}) {
             var img = ImageIO.read(out.resolve(png).toFile());
             assertEquals(720, img.getWidth(), png);
         }
         ObjectMapper json = new ObjectMapper();
-        for (String dump : new String[] {"eval_mse", "eval_two_tower", "eval_baseline_mean", "eval_baseline_copy", "eval_baseline_random"}) {
+        for (String dump : new String[] {"eval_mse", "eval_two_tower", "eval_one_tower", "eval_quant_lcm_d", "eval_quant_lcm_c",
+                "eval_baseline_mean", "eval_baseline_copy", "eval_baseline_random"}) {
             JsonNode line = json.readTree(Files.readAllLines(out.resolve(dump).resolve("metrics.eval.jsonl")).get(0));
             assertTrue(line.has("lcm_next_sentence/l2") && line.has("lcm_next_sentence/round_trip_l2") && line.has("lcm_next_sentence/par"), line.toString());
             double l2 = line.get("lcm_next_sentence/l2").asDouble();
@@ -51,7 +59,8 @@ class DemoSmokeTest {
         Cli.Outcome again = Cli.exec("demo", "--quick", "--output", out.toString());
         assertEquals(0, again.code(), again.err());
         assertTrue(again.err().contains("already done"), again.err());
-        assertTrue(Files.readString(out.resolve("report.md")).contains("reused from an earlier run: prepared data, normalizer"),
-                Files.readString(out.resolve("report.md")));
+        String second = Files.readString(out.resolve("report.md"));
+        assertTrue(second.contains("reused from an earlier run: prepared data, normalizer"), second);
+        assertFalse(second.contains("- **Quant-LCM-d**"), "without --all-families the report has the two default models: " + second);
     }
 }

@@ -43,6 +43,7 @@ class SparkBadInputTest {
         Files.writeString(dir.resolve("b.csv"), "id,body\n1,hello\n");
         prepare(tmp.resolve("csvs"), "csv").assertUserError("b.csv has no column 'text' (header: id, body)");
         prepare(jsonl, "jsonl", "--text-column", "content").assertUserError("has no field 'content'");
+        prepare(jsonl, "jsonl", "--target-column", "n").assertUserError("--target-column n needs --source-column");
         assertFalse(Files.exists(tmp.resolve("out")));
     }
 

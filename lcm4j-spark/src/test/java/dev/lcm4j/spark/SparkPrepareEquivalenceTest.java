@@ -109,8 +109,37 @@ class SparkPrepareEquivalenceTest {
         assertTrue(Files.readString(reference.resolve("datacard.yaml")).contains("skipped_other_language: "));
     }
 
-    /** The standalone run's files (less its resume manifest) and the Spark run's are the same, row for row. */
+    @Test
+    void promptAnswerColumnsGiveTheSameDatasetOnSpark() throws IOException {
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            rows.add("{\"prompt\": \"Question " + i + " asks about the budget. It wants a reply.\", \"answer\": \"Answer " + i
+                    + " gives the figure. " + "It adds a reason. ".repeat(i % 3) + "\"}");
+        }
+        rows.add(3, "{\"prompt\": \"A prompt without an answer.\", \"answer\": \" \"}");
+        Path in = Files.write(tmp.resolve("qa.jsonl"), rows);
+        List<String> common = List.of("prepare", "--input", in.toString(), "--source-column", "prompt", "--target-column",
+                "answer", "--name", "qa", "--shard-size", "2", "--validation-fraction", "0.3", "--no-bank");
+        List<String> a = new ArrayList<>(common);
+        a.addAll(List.of("--output", tmp.resolve("standalone").toString()));
+        CliRun standalone = CliRun.exec(a);
+        assertEquals(0, standalone.code(), standalone.err());
+        List<String> b = new ArrayList<>(common);
+        b.addAll(List.of("--output", tmp.resolve("spark").toString(), "--engine", "spark", "--spark-master", "local[2]"));
+        CliRun spark = CliRun.exec(b);
+        assertEquals(0, spark.code(), spark.err());
+        assertTrue(spark.out().contains("target_sentences="), spark.out());
+        assertSameDataset(tmp.resolve("standalone"), tmp.resolve("spark"),
+                new DataColumns("prompt_sentences_sonar_emb", "prompt_sentences", "answer_sentences_sonar_emb", "answer_sentences", "id"),
+                "prompt");
+    }
+
     static void assertSameDataset(Path reference, Path spark) throws IOException {
+        assertSameDataset(reference, spark, new DataColumns("text_sentences_sonar_emb", "text_sentences", null, null, "id"), "text");
+    }
+
+    /** The standalone run's files (less its resume manifest) and the Spark run's are the same, row for row. */
+    static void assertSameDataset(Path reference, Path spark, DataColumns cols, String textColumn) throws IOException {
         List<String> expected = new ArrayList<>(files(reference));
         expected.remove("prepare_manifest.json");
         assertEquals(expected, files(spark));
@@ -120,7 +149,6 @@ class SparkPrepareEquivalenceTest {
         if (Files.exists(reference.resolve("sentence_bank.bin"))) {
             assertEquals(-1L, Files.mismatch(reference.resolve("sentence_bank.bin"), spark.resolve("sentence_bank.bin")));
         }
-        DataColumns cols = new DataColumns("text_sentences_sonar_emb", "text_sentences", null, null, "id");
         for (String f : expected) {
             if (!f.endsWith(".parquet")) continue;
             List<Document> want = LcmParquetReader.readAll(reference.resolve(f), cols, 0);
@@ -131,23 +159,31 @@ class SparkPrepareEquivalenceTest {
                 Document w = want.get(i), g = got.get(i);
                 assertEquals(w.id(), g.id(), f);
                 assertEquals(w.sentences(), g.sentences(), f + " " + w.id());
-                assertEquals(w.embeddings().length, g.embeddings().length);
-                for (int s = 0; s < w.embeddings().length; s++) {
-                    for (int k = 0; k < w.embeddings()[s].length; k++) {
-                        assertEquals(w.embeddings()[s][k], g.embeddings()[s][k], 1e-6, f + " " + w.id() + " sentence " + s);
-                    }
+                assertClose(w.embeddings(), g.embeddings(), f + " " + w.id());
+                assertEquals(w.targetSentences(), g.targetSentences(), f + " " + w.id());
+                if (cols.target() != null) {
+                    assertFalse(w.targetSentences().isEmpty(), f + " " + w.id());
+                    assertClose(w.targetEmbeddings(), g.targetEmbeddings(), f + " " + w.id() + " target");
                 }
             }
-            assertEquals(texts(reference.resolve(f)), texts(spark.resolve(f)), f);
+            assertEquals(texts(reference.resolve(f), textColumn), texts(spark.resolve(f), textColumn), f);
         }
     }
 
-    private static List<String> texts(Path parquet) {
-        try (StringColumnReader r = new StringColumnReader(parquet, List.of("id", "text"))) {
+    private static void assertClose(float[][] want, float[][] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int s = 0; s < want.length; s++) {
+            assertEquals(want[s].length, got[s].length, what);
+            for (int k = 0; k < want[s].length; k++) assertEquals(want[s][k], got[s][k], 1e-6, what + " sentence " + s);
+        }
+    }
+
+    private static List<String> texts(Path parquet, String textColumn) {
+        try (StringColumnReader r = new StringColumnReader(parquet, List.of("id", textColumn))) {
             List<String> out = new ArrayList<>();
             for (int g = 0; g < r.rowGroupCount(); g++) {
                 var rows = r.readRowGroup(g);
-                for (int i = 0; i < rows.get("id").size(); i++) out.add(rows.get("id").get(i) + "\t" + rows.get("text").get(i));
+                for (int i = 0; i < rows.get("id").size(); i++) out.add(rows.get("id").get(i) + "\t" + rows.get(textColumn).get(i));
             }
             return out;
         }

@@ -13,6 +13,7 @@ public final class OneTowerDiffusionLcmArchs {
     public static Map<String, Supplier<OneTowerDiffusionLcmConfig>> all() {
         Map<String, Supplier<OneTowerDiffusionLcmConfig>> m = new LinkedHashMap<>();
         m.put("toy_one_tower_diffusion_lcm", OneTowerDiffusionLcmArchs::toy);
+        m.put("demo_one_tower_diffusion_lcm", OneTowerDiffusionLcmArchs::demo);
         m.put("one_tower_diffusion_lcm_1_6B", OneTowerDiffusionLcmArchs::paper1_6B);
         return m;
     }
@@ -29,6 +30,29 @@ public final class OneTowerDiffusionLcmArchs {
                 .model_dim(256)
                 .timestep_embed_dim(256)
                 .lcm(TransformerConfig.builder().num_layers(2).num_attn_heads(8).ffn_inner_dim(1024).build())
+                .noise_scheduler(DdimSchedulerConfig.builder().num_diffusion_train_steps(100).build())
+                .trained_with_cf_guidance(true)
+                .build();
+    }
+
+    /**
+     * The size of {@code ./lcm demo --all-families}: 384-d concepts (the offline MiniLM space; the demo names its
+     * normalizer), d=256, d_t=256, 2 layers, 8 heads, ReLU FFN 1024, learned positions (256), dropout 0.3 against the
+     * demo's small data, 100 diffusion steps, trained with guidance. Parameter count in docs/one-tower.md.
+     */
+    static OneTowerDiffusionLcmConfig demo() {
+        return OneTowerDiffusionLcmConfig.builder()
+                .sonar_embed_dim(384)
+                .max_seq_len(256)
+                .model_dim(256)
+                .timestep_embed_dim(256)
+                .lcm(TransformerConfig.builder()
+                        .num_layers(2)
+                        .num_attn_heads(8)
+                        .ffn_inner_dim(1024)
+                        .dropout_p(0.3)
+                        .final_dropout_p(0.3)
+                        .build())
                 .noise_scheduler(DdimSchedulerConfig.builder().num_diffusion_train_steps(100).build())
                 .trained_with_cf_guidance(true)
                 .build();

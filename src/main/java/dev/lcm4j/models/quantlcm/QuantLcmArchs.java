@@ -12,6 +12,7 @@ public final class QuantLcmArchs {
     public static Map<String, Supplier<QuantLcmConfig>> of(String family) {
         Map<String, Supplier<QuantLcmConfig>> m = new LinkedHashMap<>();
         m.put("toy_" + family, () -> toy(family));
+        m.put("demo_" + family, () -> demo(family));
         m.put(family + "_1_6B", () -> paper1_6B(family));
         return m;
     }
@@ -27,6 +28,24 @@ public final class QuantLcmArchs {
                 .withShape(1024, 8, 256, 256, 256, 256,
                         TransformerConfig.builder().num_layers(2).num_attn_heads(8).ffn_inner_dim(1024).build())
                 .withNormalizer("dummy_sonar_normalizer", true);
+    }
+
+    /**
+     * The size of {@code ./lcm demo --all-families}: 384-d concepts (the offline MiniLM space; the demo names its
+     * normalizer and quantizer), a quantizer of 8 x 256, d = 256, a 256-wide codebook-index table, 2 layers, 8 heads,
+     * ReLU FFN 1024, learned positions (256), dropout 0.3 against the demo's small data, trained with guidance.
+     * The same stack as {@code demo_one_tower_diffusion_lcm}; parameter counts in docs/quant-lcm.md.
+     */
+    static QuantLcmConfig demo(String family) {
+        return QuantLcmConfig.defaults(family)
+                .withShape(384, 8, 256, 256, 256, 256, TransformerConfig.builder()
+                        .num_layers(2)
+                        .num_attn_heads(8)
+                        .ffn_inner_dim(1024)
+                        .dropout_p(0.3)
+                        .final_dropout_p(0.3)
+                        .build())
+                .withNormalizer(null, true);
     }
 
     /**

@@ -119,6 +119,10 @@ class OneTowerModelTest {
         long toy = (1280L * 256 + 256) + 256 * 256 + 2 * (256 * 256 + 256) + 2 * layer + 512 + (256 * 1024 + 1024);
         assertEquals(2_367_744, toy);
         assertEquals(toy, ModelFamilies.parameterCount(OneTowerDiffusionLcmArchs.toy()));
+        // the demo arch: the toy's stack over 384-d concepts, so only the PreNet (384+256 -> 256) and PostNet (256 -> 384) shrink
+        long demo = toy - (1280L * 256 + 256) + (640L * 256 + 256) - (256 * 1024 + 1024) + (256 * 384 + 384);
+        assertEquals(2_039_424, demo);
+        assertEquals(demo, ModelFamilies.parameterCount(ModelFamilies.arch("demo_one_tower_diffusion_lcm").config().get()));
         // 1.6B (docs/one-tower.md): 32 layers of 51,405,824, final RMSNorm, PreNet 3072 -> 2048, timestep MLP
         // 256 -> 2048 -> 2048, 4096 learned positions, postnet 2048 -> 1024
         long big = 32 * 51_405_824L + 2048 + (3072L * 2048 + 2048) + (256L * 2048 + 2048 + 2048L * 2048 + 2048)

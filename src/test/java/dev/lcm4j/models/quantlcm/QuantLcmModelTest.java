@@ -45,6 +45,12 @@ class QuantLcmModelTest {
         long postnet = 256L * 1024 + 1024, head = 256L * 256 + 256;        // -c PostNet; -d head over K = 256 units
         assertEquals(rest + table, ModelFamilies.parameterCount(ModelFamilies.arch("toy_quant_lcm_c").config().get()));
         assertEquals(rest + table - postnet + head, ModelFamilies.parameterCount(ModelFamilies.arch("toy_quant_lcm_d").config().get()));
+        // the demo archs: the same stack over 384-d concepts: PreNet 1024+256 -> 256 becomes 384+256 -> 256, PostNet 256 -> 384
+        long prenetDelta = (640L * 256 + 256) - (1280L * 256 + 256), demoPostnet = 256L * 384 + 384;
+        assertEquals(1_910_144L, rest + table + prenetDelta - postnet + demoPostnet);
+        assertEquals(1_910_144L, ModelFamilies.parameterCount(ModelFamilies.arch("demo_quant_lcm_c").config().get()));
+        assertEquals(1_877_248L, rest + table + prenetDelta - postnet + head);
+        assertEquals(1_877_248L, ModelFamilies.parameterCount(ModelFamilies.arch("demo_quant_lcm_d").config().get()));
     }
 
     @Test
