@@ -24,13 +24,21 @@ record Output(String location, Path dir, FileSystem fs) {
                 || name.equals("datacard.yaml") || name.equals("sentence_bank.bin");
     }
 
-    static Output check(String location, boolean overwrite, Configuration conf) {
+    /** Where {@code --output} is; nothing is read or written yet. */
+    static Output locate(String location, Configuration conf) {
         try {
             Path p = new Path(location);
             FileSystem fs = fileSystem(p, conf);
-            Path dir = fs.makeQualified(p);
-            Output out = new Output(location, dir, fs);
-            if (!fs.exists(dir)) return out;
+            return new Output(location, fs.makeQualified(p), fs);
+        } catch (IOException e) {
+            throw new LcmException("cannot use --output " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses a file or (without {@code overwrite}) a dataset here; with {@code overwrite} removes the dataset's entries. */
+    void checkOrClear(boolean overwrite) {
+        try {
+            if (!fs.exists(dir)) return;
             if (fs.getFileStatus(dir).isFile()) throw new LcmException("--output " + location + " is a file; pass a directory");
             for (FileStatus f : fs.listStatus(dir)) {
                 if (!datasetEntry(f.getPath().getName())) continue;
@@ -40,7 +48,6 @@ record Output(String location, Path dir, FileSystem fs) {
                 }
                 fs.delete(f.getPath(), true);
             }
-            return out;
         } catch (IOException e) {
             throw new LcmException("cannot use --output " + location + ": " + e.getMessage(), e);
         }

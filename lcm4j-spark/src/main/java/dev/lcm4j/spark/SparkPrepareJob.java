@@ -78,11 +78,12 @@ final class SparkPrepareJob {
         try (DocumentSource first = files.get(0).open(spec, checkConf)) {
             first.next(); // a missing text column or a wrong format fails here
         }
-        Output out = Output.check(cmd.outputLocation(), driverOptions.overwrite(), checkConf);
+        Output out = Output.locate(cmd.outputLocation(), checkConf);
         if (cmd.bank() && !out.local()) {
             throw new LcmException("--output " + out.location() + " is not a local directory, where the sentence bank is built; "
                     + "pass --no-bank (then build it with ./lcm bank build on a local copy of the dataset)");
         }
+        out.checkOrClear(driverOptions.overwrite());
         long t0 = System.nanoTime();
         SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
         phases.put("spark start", seconds(t0));
@@ -114,9 +115,9 @@ final class SparkPrepareJob {
     /** --spark-master, else spark-submit's master, else local[--threads or all cores]. */
     private String master() {
         if (cmd.sparkMaster() != null) {
-            if (cmd.threads() != null && !cmd.sparkMaster().startsWith("local")) {
-                throw new LcmException("--threads sets the N of local[N]; with --spark-master " + cmd.sparkMaster()
-                        + " set executor cores with spark-submit (--executor-cores, spark.task.cpus) instead");
+            if (cmd.threads() != null) {
+                throw new LcmException("--threads sets the N of local[N] and --spark-master " + cmd.sparkMaster() + " names the "
+                        + "master already: drop --threads (on a cluster set --executor-cores and spark.task.cpus instead)");
             }
             return cmd.sparkMaster();
         }

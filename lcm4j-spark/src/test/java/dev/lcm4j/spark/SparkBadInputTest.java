@@ -66,6 +66,7 @@ class SparkBadInputTest {
         CliRun r = CliRun.exec(List.of("prepare", "--engine", "spark", "--spark-master", "spark://head:7077", "--threads", "4",
                 "--input", jsonl.toString(), "--output", tmp.resolve("out").toString(), "--name", "x"));
         r.assertUserError("--threads sets the N of local[N]", "spark.task.cpus");
+        prepare(jsonl, "jsonl", "--threads", "2").assertUserError("--threads sets the N of local[N] and --spark-master local[1]");
         assertFalse(Files.exists(tmp.resolve("out")));
     }
 
