@@ -173,6 +173,12 @@ public final class PrepareCommand implements Callable<Integer> {
                 {"--array-merge", arrayMerge ? true : null}}) {
             if (o[1] != null) throw new LcmException(o[0] + " belongs to --launcher submitit; --engine " + engine + " does not take it");
         }
+        for (String slurmOption : List.of("--partition", "--qos", "--account", "--cpus-per-task", "--mem-gb", "--timeout-min", "--log-folder")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(slurmOption)) {
+                throw new LcmException(slurmOption + " is a SLURM setting of --launcher submitit; --engine " + engine
+                        + " takes its resources from Spark (spark-submit's --executor-cores, --executor-memory, ...)");
+            }
+        }
         for (PrepareEngine e : java.util.ServiceLoader.load(PrepareEngine.class)) {
             if (e.name().equals(engine)) return e.run(this);
         }

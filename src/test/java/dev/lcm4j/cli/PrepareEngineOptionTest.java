@@ -28,6 +28,7 @@ class PrepareEngineOptionTest {
         Cli.assertUserError(prepare("--engine", "flink"), "--engine must be standalone or spark, got 'flink'");
         Cli.assertUserError(prepare("--spark-master", "local[2]"), "--spark-master is a setting of --engine spark");
         Cli.assertUserError(prepare("--engine", "spark", "--launcher", "submitit"), "--launcher submitit", "drop one of them");
+        Cli.assertUserError(prepare("--engine", "spark", "--mem-gb", "8"), "--mem-gb is a SLURM setting", "--executor-memory");
         assertFalse(Files.exists(tmp.resolve("out")));
     }
 }
