@@ -34,7 +34,9 @@ import dev.lcm4j.concepts.retrieval.SentenceBank;
         + "(parquet with split=train|validation partitions) and DIR/datacard.yaml. Rerun the same command to resume.",
         "--launcher submitit --nshards N submits a SLURM array of N tasks (each prepares every N-th shard) and a job that "
         + "finishes the dataset once they all succeeded; the result is byte for byte that of a local run."})
-final class PrepareCommand implements Callable<Integer> {
+public final class PrepareCommand implements Callable<Integer> {
+    public static final String STANDALONE = "standalone";
+
     @Option(names = "--input", required = true, description = "a file, a directory of files of --format, or 'europarl' (built-in corpus)")
     String input;
     @Option(names = "--format", defaultValue = "jsonl", description = "jsonl, csv or parquet (default ${DEFAULT-VALUE})")
@@ -88,9 +90,21 @@ final class PrepareCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
 
+    @Option(names = "--engine", defaultValue = STANDALONE,
+            description = "standalone (this JVM, default) or spark (Apache Spark through the lcm4j-spark module: local[N] here, "
+                    + "see docs/spark.md for clusters); both write the same dataset")
+    String engine;
+    @Option(names = "--spark-master", description = "with --engine spark: the Spark master (default: local[--threads], "
+            + "or all cores; spark-submit's own master when started by spark-submit)")
+    String sparkMaster;
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
         Devices.checkSyntax(device.device, "--device"); // resolved where the work runs (here, or in the SLURM tasks)
+        if (!engine.equals(STANDALONE)) return runEngine();
+        if (sparkMaster != null) throw new LcmException("--spark-master is a setting of --engine spark; add --engine spark or drop it");
         boolean slurm = switch (launcher) {
             case "standalone" -> false;
             case "submitit", "slurm" -> true;
@@ -147,6 +161,89 @@ final class PrepareCommand implements Callable<Integer> {
             System.out.printf("sentence bank %s (decode with --decoder bank:%s)%n", file, output);
         }
         return 0;
+    }
+
+    /** --engine NAME: refuses what only this JVM's run has (SLURM, the array modes), then hands over to the engine. */
+    private int runEngine() {
+        if (!launcher.equals(STANDALONE)) {
+            throw new LcmException("--launcher " + launcher + " submits SLURM jobs; --engine " + engine + " runs on its own "
+                    + "cluster manager: drop one of them");
+        }
+        for (Object[] o : new Object[][] {{"--nshards", nshards}, {"--array-task", arrayTask}, {"--wait", wait ? true : null},
+                {"--array-merge", arrayMerge ? true : null}}) {
+            if (o[1] != null) throw new LcmException(o[0] + " belongs to --launcher submitit; --engine " + engine + " does not take it");
+        }
+        for (String slurmOption : List.of("--partition", "--qos", "--account", "--cpus-per-task", "--mem-gb", "--timeout-min", "--log-folder")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(slurmOption)) {
+                throw new LcmException(slurmOption + " is a SLURM setting of --launcher submitit; --engine " + engine
+                        + " takes its resources from Spark (spark-submit's --executor-cores, --executor-memory, ...)");
+            }
+        }
+        for (PrepareEngine e : java.util.ServiceLoader.load(PrepareEngine.class)) {
+            if (e.name().equals(engine)) return e.run(this);
+        }
+        if (engine.equals("spark")) {
+            throw new LcmException("--engine spark needs the lcm4j-spark module on the class path: run it through ./lcm "
+                    + "(it builds lcm4j-spark on first use) or build it with 'mvn -q -DskipTests package' at the repository root");
+        }
+        throw new LcmException("--engine must be " + STANDALONE + " or spark, got '" + engine + "'");
+    }
+
+    /** Parses {@code ./lcm prepare}'s arguments (without the command name) as the CLI does; one error line when wrong. */
+    public static PrepareCommand parse(List<String> args) {
+        PrepareCommand c = new PrepareCommand();
+        picocli.CommandLine cl = new picocli.CommandLine(c);
+        try {
+            cl.parseArgs(args.toArray(String[]::new));
+        } catch (picocli.CommandLine.ParameterException e) {
+            throw new LcmException(e.getMessage() + " (see ./lcm prepare --help)");
+        }
+        return c;
+    }
+
+    /** The arguments this command was given (an engine passes them on to its workers, which {@link #parse} them). */
+    public List<String> args() {
+        List<String> all = spec.commandLine().getParseResult().originalArgs(); // under Main: "prepare" and the rest
+        int from = spec.parent() == null ? 0 : all.indexOf(spec.name()) + 1;
+        return List.copyOf(all.subList(from, all.size()));
+    }
+
+    /** The dataset's options with {@code nThreads} threads per worker; {@code --overwrite} as given. */
+    public PrepareOptions options(int nThreads) {
+        return options(nThreads, overwrite);
+    }
+
+    /**
+     * {@code --output} as written: a Hadoop URI such as {@code hdfs://nn/dataset} for the Spark engine, which the
+     * {@link Path} of {@link #options} would turn into {@code hdfs:/nn/dataset}.
+     */
+    public String outputLocation() {
+        return spec.commandLine().getParseResult().matchedOption("--output").stringValues().get(0);
+    }
+
+    /** {@code --threads}, or {@code null} when not given. */
+    public Integer threads() {
+        return threads;
+    }
+
+    /** {@code --spark-master}, or {@code null} when not given. */
+    public String sparkMaster() {
+        return sparkMaster;
+    }
+
+    /** Whether the sentence bank is built after the dataset ({@code --bank}, the default). */
+    public boolean bank() {
+        return bank;
+    }
+
+    /** The sentence splitter of {@code --splitter} and {@code --max-sentence-len}. */
+    public SentenceSplitter newSplitter() {
+        return SentenceSplitters.create(splitter, SplitterOptions.DEFAULT.withMaxSentenceLen(maxSentenceLen));
+    }
+
+    /** The concept encoder of {@code --encoder} on {@code --device} (loads it). */
+    public ConceptEncoder newEncoder() {
+        return ConceptModels.encoder(encoder, device.placement());
     }
 
     private PrepareOptions options(int nThreads, boolean overwriteNow) {

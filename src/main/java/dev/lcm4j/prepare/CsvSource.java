@@ -1,8 +1,7 @@
 package dev.lcm4j.prepare;
 
 import dev.lcm4j.LcmException;
-import java.io.IOException;
-import java.nio.file.Files;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +12,7 @@ import java.util.List;
  * many fields as the header. Errors name the line where the offending record starts.
  */
 final class CsvSource implements DocumentSource {
-    private final Path file;
+    private final String file;
     private final String label;
     private final Utf8Lines lines;
     private final int text;
@@ -23,13 +22,14 @@ final class CsvSource implements DocumentSource {
     private final int width;
 
     CsvSource(Path file, String label, SourceSpec spec) {
-        this.file = file;
+        this(DocumentSources.read(file), file.toString(), label, spec);
+    }
+
+    /** {@code name}: the file as errors name it (a Spark task reads a Hadoop path through a stream). */
+    CsvSource(InputStream in, String name, String label, SourceSpec spec) {
+        this.file = name;
         this.label = label;
-        try {
-            this.lines = new Utf8Lines(Files.newInputStream(file));
-        } catch (IOException e) {
-            throw new LcmException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        this.lines = new Utf8Lines(in);
         Record header = record();
         if (header == null) throw new LcmException(file + " is empty; --format csv needs a header row naming the columns");
         List<String> names = header.fields();

@@ -1,6 +1,5 @@
 package dev.lcm4j.prepare;
 
-import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.data.DataColumns;
 import dev.lcm4j.io.AtomicFiles;
 import java.util.LinkedHashMap;
@@ -19,7 +18,7 @@ final class Datacards {
     private Datacards() {
     }
 
-    static void write(Preparer.Result r, PrepareOptions opt, ConceptEncoder encoder, DataColumns cols) {
+    static void write(Preparer.Result r, PrepareOptions opt, String encoderName, int encoderDim, DataColumns cols) {
         Map<String, Object> card = new LinkedHashMap<>();
         card.put("name", opt.name());
         card.put("parquet_path", Map.of("local", "."));
@@ -29,13 +28,13 @@ final class Datacards {
             card.put("target_column", cols.target());
             card.put("target_text_column", cols.targetText());
         }
-        card.put("concept_encoder", encoder.name());
-        card.put("dim", encoder.dim());
+        card.put("concept_encoder", encoderName);
+        card.put("dim", encoderDim);
         card.put("lang", opt.lang());
         Map<String, Object> prov = new LinkedHashMap<>();
         SourceSpec src = opt.source();
         prov.put("input", src.europarl() ? SourceSpec.EUROPARL + " (" + EuroparlSource.FINGERPRINT + ")"
-                : Path.of(src.input()).toAbsolutePath().toString());
+                : hasScheme(src.input()) ? src.input() : Path.of(src.input()).toAbsolutePath().toString());
         prov.put("format", src.europarl() ? "europarl" : src.format());
         prov.put("text_column", src.textColumn());
         if (src.hasTarget()) prov.put("target_column", src.targetColumn());
@@ -60,5 +59,10 @@ final class Datacards {
         String yaml = "# written by lcm prepare; counts cover the whole dataset, resumed shards included\n"
                 + new Yaml(o).dump(card);
         AtomicFiles.writeString(r.datacard(), yaml);
+    }
+
+    /** A URI such as {@code hdfs://nn/corpus}, {@code s3a://bucket/x} or {@code file:/x} (the Spark job's inputs), kept as written. */
+    static boolean hasScheme(String input) {
+        return input.matches("[A-Za-z][A-Za-z0-9+.-]+:/.*");
     }
 }

@@ -2,6 +2,7 @@ package dev.lcm4j.prepare;
 
 import dev.lcm4j.LcmException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,16 +56,48 @@ public final class DocumentSources {
 
     /** The files of {@code format} under {@code dir} (recursively), sorted by relative path for a fixed order. */
     static List<Path> files(Path dir, String format) {
-        String ext = "." + format;
         List<Path> files;
         try (Stream<Path> s = Files.walk(dir)) {
-            files = s.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().endsWith(ext))
-                    .sorted((a, b) -> dir.relativize(a).toString().compareTo(dir.relativize(b).toString())).toList();
+            files = s.filter(Files::isRegularFile).filter(p -> isInputFile(p.getFileName().toString(), format))
+                    .sorted((a, b) -> inputOrder(dir.relativize(a).toString(), dir.relativize(b).toString())).toList();
         } catch (IOException e) {
             throw new LcmException("cannot list " + dir + ": " + e.getMessage(), e);
         }
-        if (files.isEmpty()) throw new LcmException("directory " + dir + " has no *" + ext + " files (--format " + format + ")");
+        if (files.isEmpty()) throw noFiles(dir.toString(), format);
         return files;
+    }
+
+    /** Whether a file in an input directory is read, by its name: the files of {@code --format}. */
+    public static boolean isInputFile(String fileName, String format) {
+        return fileName.endsWith("." + format);
+    }
+
+    /** The order in which a directory's files are read (relative paths compared as strings); it fixes the ids' order. */
+    public static int inputOrder(String relativeA, String relativeB) {
+        return relativeA.compareTo(relativeB);
+    }
+
+    public static LcmException noFiles(String dir, String format) {
+        return new LcmException("directory " + dir + " has no *." + format + " files (--format " + format + ")");
+    }
+
+    /**
+     * The documents of one input file read from a stream (how a Spark task reads a file on a Hadoop file system);
+     * {@code name} is the file as errors name it, {@code label} prefixes positional ids: "" for an input that is one
+     * file, {@code "relative/path:"} for a file of an input directory, as {@link #open} does. Parquet is read from a
+     * local file ({@link #openFile}).
+     */
+    public static DocumentSource openStream(InputStream in, String name, String label, SourceSpec spec) {
+        return switch (spec.format()) {
+            case "jsonl" -> new JsonlSource(in, name, label, spec);
+            case "csv" -> new CsvSource(in, name, label, spec);
+            default -> throw new LcmException("--format " + spec.format() + " is read from a local file, not a stream");
+        };
+    }
+
+    /** The documents of one local input file, with positional ids prefixed by {@code label} (see {@link #openStream}). */
+    public static DocumentSource openFile(Path f, String label, SourceSpec spec) {
+        return file(f, label, spec);
     }
 
     private static DocumentSource file(Path f, String label, SourceSpec spec) {
@@ -74,6 +107,14 @@ public final class DocumentSources {
             case "parquet" -> new ParquetSource(f, label, spec);
             default -> throw new LcmException("unknown --format '" + spec.format() + "'");
         };
+    }
+
+    static InputStream read(Path file) {
+        try {
+            return Files.newInputStream(file);
+        } catch (IOException e) {
+            throw new LcmException("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** The files of a directory one after another; ids without an id column are {@code relative/path:line}. */

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lcm4j.LcmException;
-import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,21 +16,20 @@ import java.util.List;
  */
 final class JsonlSource implements DocumentSource {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final Path file;
+    private final String file;
     private final String label;
     private final SourceSpec spec;
     private final Utf8Lines lines;
 
     JsonlSource(Path file, String label, SourceSpec spec) {
-        this.file = file;
+        this(DocumentSources.read(file), file.toString(), label, spec);
+    }
+
+    /** {@code name}: the file as errors name it (a Spark task reads a Hadoop path through a stream). */
+    JsonlSource(InputStream in, String name, String label, SourceSpec spec) {
+        this.file = name;
         this.label = label;
         this.spec = spec;
-        InputStream in;
-        try {
-            in = Files.newInputStream(file);
-        } catch (IOException e) {
-            throw new LcmException("cannot read " + file + ": " + e.getMessage(), e);
-        }
         this.lines = new Utf8Lines(in);
     }
 

@@ -73,6 +73,24 @@ public final class Preparer {
     public record TaskResult(ArrayTask task, int totalShards, int ownedShards, int preparedShards, int resumedShards) {
     }
 
+    /** What becomes of a read document: prepared, or skipped and counted as blank or of another language. */
+    public enum Verdict { KEPT, EMPTY, OTHER_LANGUAGE }
+
+    /** The one rule that decides which documents a dataset holds (a local run and the Spark job both apply it). */
+    public static Verdict verdict(SourceDocument d, PrepareOptions opt) {
+        // prompt/answer data: a row without a prompt or without an answer teaches nothing; both are needed
+        if (blank(d.text()) || (opt.source().hasTarget() && blank(d.target()))) return Verdict.EMPTY;
+        if (opt.languageFilter() && !opt.lang().equals(LanguageId.identify(fullText(d)))) return Verdict.OTHER_LANGUAGE;
+        return Verdict.KEPT;
+    }
+
+    /**
+     * Documents and sentences of one prepared shard, per split; {@code targetSentences} the target column's
+     * ({@code null} without one).
+     */
+    public record ShardCounts(Map<String, Long> documents, Map<String, Long> sentences, Map<String, Long> targetSentences) {
+    }
+
     /**
      * Totals of a run, including shards finished by earlier runs; {@code sentences} are the (source) text's,
      * {@code targetSentences} the target column's (empty without one).
@@ -184,12 +202,12 @@ public final class Preparer {
             boolean full = opt.maxDocs() > 0 && kept == opt.maxDocs();
             SourceDocument d = full ? null : source.next();
             if (d != null) {
-                // prompt/answer data: a row without a prompt or without an answer teaches nothing; both are needed
-                if (blank(d.text()) || (opt.source().hasTarget() && blank(d.target()))) {
+                Verdict v = verdict(d, opt);
+                if (v == Verdict.EMPTY) {
                     empty++;
                     continue;
                 }
-                if (opt.languageFilter() && !opt.lang().equals(LanguageId.identify(fullText(d)))) {
+                if (v == Verdict.OTHER_LANGUAGE) {
                     otherLanguage++;
                     continue;
                 }
@@ -240,8 +258,38 @@ public final class Preparer {
         Map<String, Long> counters = new LinkedHashMap<>(source.counters());
         Result r = new Result(opt.output().resolve("datacard.yaml"), docs, sentences, shard, resumed, empty,
                 otherLanguage, counters, targetSentences);
-        Datacards.write(r, opt, encoder, columns());
+        Datacards.write(r, opt, encoder.name(), encoder.dim(), columns());
         return r;
+    }
+
+    /**
+     * Prepares shard {@code index} (the kept documents {@code [index*K, (index+1)*K)} in input order) exactly as a
+     * local run does, but writes its files under {@code dir} ({@code dir/split=S/part-XXXXX.parquet}) instead of the
+     * output directory, with this preparer's threads; no manifest. The Spark job runs one call per shard, each in a
+     * staging directory from which it moves the files to the dataset.
+     */
+    public ShardCounts prepareShard(int index, List<SourceDocument> docs, Path dir) {
+        ExecutorService pool = Executors.newFixedThreadPool(opt.threads(), r -> {
+            Thread t = new Thread(r, "prepare");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Embedder embedder = new Embedder(encoder, opt.lang(), opt.tokenBudget(), opt.maxBatchSentences(), pool);
+            Manifest.Shard s = processShard(index, docs, embedder, pool, dir);
+            return new ShardCounts(s.documents(), s.sentences(), s.targetSentences());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Writes {@code DIR/datacard.yaml} for a dataset whose shards were prepared elsewhere (the Spark job), from the
+     * totals in {@code r} and the encoder's name and dimension: the same card a local run writes.
+     */
+    public static void writeDatacard(Result r, PrepareOptions opt, String encoderName, int encoderDim) {
+        DataColumns cols = OutputColumns.of(opt.source().textColumn(), opt.source().targetColumn()).dataColumns();
+        Datacards.write(r, opt, encoderName, encoderDim, cols);
     }
 
     private static boolean blank(String s) {
@@ -254,6 +302,10 @@ public final class Preparer {
     }
 
     private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool) {
+        return processShard(index, docs, embedder, pool, opt.output());
+    }
+
+    private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool, Path dir) {
         boolean withTarget = cols.hasTarget();
         // 1. sentences, one task per text (splitters are thread-safe); the target, if any, is split on its own
         List<Future<List<String>>> futures = new ArrayList<>(docs.size() * (withTarget ? 2 : 1));
@@ -288,7 +340,7 @@ public final class Preparer {
         }
         Map<String, Long> nDocs = new TreeMap<>(), nSent = new TreeMap<>(), nTarget = withTarget ? new TreeMap<>() : null;
         for (Map.Entry<String, List<PreparedDocument>> e : bySplit.entrySet()) {
-            cols.write(partFile(e.getKey(), index), opt.rowGroupRows(), e.getValue());
+            cols.write(partFile(dir, e.getKey(), index), opt.rowGroupRows(), e.getValue());
             nDocs.put(e.getKey(), (long) e.getValue().size());
             nSent.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.sentences().size()).sum());
             if (withTarget) nTarget.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.targetSentences().size()).sum());
@@ -297,7 +349,17 @@ public final class Preparer {
     }
 
     Path partFile(String split, int shard) {
-        return opt.output().resolve("split=" + split).resolve(String.format("part-%05d.parquet", shard));
+        return partFile(opt.output(), split, shard);
+    }
+
+    /** The file of one shard's documents of one split: {@code dir/split=S/part-XXXXX.parquet}. */
+    public static Path partFile(Path dir, String split, int shard) {
+        return dir.resolve(partFileName(split, shard));
+    }
+
+    /** {@link #partFile}'s path relative to the dataset directory, {@code split=S/part-XXXXX.parquet}. */
+    public static String partFileName(String split, int shard) {
+        return "split=" + split + "/" + String.format("part-%05d.parquet", shard);
     }
 
     private String splitOf(SourceDocument d) {

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureDocTest {
     static final Path SRC = Path.of("src/main/java/dev/lcm4j");
+    /** The Spark module's sources (package dev.lcm4j.spark), indexed in the same document. */
+    static final Path SPARK_SRC = Path.of("lcm4j-spark/src/main/java/dev/lcm4j");
     static final Path DOC = Path.of("docs/ARCHITECTURE.md");
 
     @Test
@@ -37,17 +39,20 @@ class ArchitectureDocTest {
         for (int i = 0; i < pkgs.size(); i++) {
             String body = index.substring(bounds.get(i)[1], i + 1 < pkgs.size() ? bounds.get(i + 1)[0] : index.length());
             Path dir = pkgs.get(i).equals("(root)") ? SRC : SRC.resolve(pkgs.get(i).replace('.', '/'));
+            if (!Files.isDirectory(dir)) dir = SPARK_SRC.resolve(pkgs.get(i).replace('.', '/'));
             Matcher row = Pattern.compile("(?m)^\\| `(\\w+)` \\|").matcher(body);
             while (row.find()) {
                 listed.add(pkgs.get(i) + "." + row.group(1));
                 if (!Files.isRegularFile(dir.resolve(row.group(1) + ".java"))) stale.add(pkgs.get(i) + "." + row.group(1));
             }
         }
-        try (Stream<Path> files = Files.walk(SRC)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java") && !p.endsWith("package-info.java")).sorted().toList()) {
-                String rel = SRC.relativize(f.getParent()).toString().replace('/', '.');
-                String key = (rel.isEmpty() ? "(root)" : rel) + "." + f.getFileName().toString().replace(".java", "");
-                if (!listed.contains(key)) missing.add(key);
+        for (Path root : List.of(SRC, SPARK_SRC)) {
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".java") && !p.endsWith("package-info.java")).sorted().toList()) {
+                    String rel = root.relativize(f.getParent()).toString().replace('/', '.');
+                    String key = (rel.isEmpty() ? "(root)" : rel) + "." + f.getFileName().toString().replace(".java", "");
+                    if (!listed.contains(key)) missing.add(key);
+                }
             }
         }
         assertEquals(List.of(), missing, "classes missing from the class index of docs/ARCHITECTURE.md");
