@@ -4,6 +4,9 @@
 #
 #   bench/run_quant_lcm.sh                        # threads = nproc, 3 timed steps + 1 warm-up per train cell
 #   THREADS=2 STEPS=3 WARMUP=1 FAMILIES="d c" CONFIGS="toy mid" DTYPES="fp32 bf16" SKIP_BUILD=1 bench/run_quant_lcm.sh
+#   CHECK_CONFIGS="" GEN_CONFIGS="" CONFIGS=mid DTYPES=bf16 APPEND=1 SKIP_BUILD=1 bench/run_quant_lcm.sh   # add cells
+#   SIDES=pytorch (or lcm4j): train one side only; a list set empty runs nothing of its kind (all empty + APPEND=1:
+#   only rewrite the table from today's rows)
 #
 # Check: before timing, bench/python/bench_quant_lcm.py --save-check writes its initial weights (codebooks included),
 # a batch, codebook indices and its loss and gradient norm; QuantLcmBench check recomputes them in lcm4j (eval mode,
@@ -18,11 +21,12 @@ cd "$(dirname "$0")/.."
 THREADS=${THREADS:-$(nproc)}
 STEPS=${STEPS:-3}
 WARMUP=${WARMUP:-1}
-FAMILIES=${FAMILIES:-"d c"}
-CONFIGS=${CONFIGS:-"toy mid"}
-DTYPES=${DTYPES:-"fp32 bf16"}
-GEN_CONFIGS=${GEN_CONFIGS:-"toy"}
-CHECK_CONFIGS=${CHECK_CONFIGS:-"toy"}
+FAMILIES=${FAMILIES-"d c"}
+CONFIGS=${CONFIGS-"toy mid"}
+DTYPES=${DTYPES-"fp32 bf16"}
+SIDES=${SIDES-"lcm4j pytorch"}
+GEN_CONFIGS=${GEN_CONFIGS-"toy"}
+CHECK_CONFIGS=${CHECK_CONFIGS-"toy"}
 PY=${PY:-/usr/bin/python3}
 OPENBLAS_DIR=${OPENBLAS_DIR:-/usr/lib/x86_64-linux-gnu/openblas-pthread}
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}
@@ -42,7 +46,7 @@ if [[ ! -e "$OPENBLAS_DIR/libblas.so.3" ]]; then
   exit 1
 fi
 pyrun() { LD_LIBRARY_PATH=$OPENBLAS_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} timeout "$RUN_TIMEOUT" "$PY" bench/python/bench_quant_lcm.py "$@"; }
-: > "$RAW"
+[[ "${APPEND:-0}" == 1 ]] || : > "$RAW"   # APPEND=1: add to today's rows (e.g. cells rerun on their own)
 for cfg in $CHECK_CONFIGS; do
   for fam in $FAMILIES; do
     dir=bench/target/quant_lcm_check/$cfg-$fam
@@ -55,12 +59,16 @@ done
 for cfg in $CONFIGS; do
   for dt in $DTYPES; do
     for fam in $FAMILIES; do
-      echo "== lcm4j train quant_lcm_$fam $cfg $dt" >&2
-      timeout "$RUN_TIMEOUT" java -cp "$CP" dev.lcm4j.bench.QuantLcmBench train --family "$fam" --config "$cfg" --dtype "$dt" \
-        --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" | tail -1 | tee -a "$RAW" >&2
-      echo "== pytorch train quant_lcm_$fam $cfg $dt" >&2
-      pyrun --family "$fam" --config "$cfg" --dtype "$dt" --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" \
-        | tail -1 | tee -a "$RAW" >&2
+      if [[ " $SIDES " == *" lcm4j "* ]]; then
+        echo "== lcm4j train quant_lcm_$fam $cfg $dt" >&2
+        timeout "$RUN_TIMEOUT" java -cp "$CP" dev.lcm4j.bench.QuantLcmBench train --family "$fam" --config "$cfg" --dtype "$dt" \
+          --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" | tail -1 | tee -a "$RAW" >&2
+      fi
+      if [[ " $SIDES " == *" pytorch "* ]]; then
+        echo "== pytorch train quant_lcm_$fam $cfg $dt" >&2
+        pyrun --family "$fam" --config "$cfg" --dtype "$dt" --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" \
+          | tail -1 | tee -a "$RAW" >&2
+      fi
     done
   done
 done
@@ -84,10 +92,10 @@ print(f"- CPU: {cpu}, {sys.argv[2]} threads, OMP_WAIT_POLICY=PASSIVE; lcm4j on b
 print("- Same work: PyTorch's initial weights, batch and codebook indices, recomputed by lcm4j (eval, no guidance dropping):\n")
 print("| config | family | loss sum lcm4j | loss sum PyTorch | rel diff | grad norm rel diff | same |")
 print("|---|---|---|---|---|---|---|")
-for r in rows:
-    if r.get("mode") == "check":
-        print(f"| {r['config']} | {r['family']} | {r['loss_sum']:.4f} | {r['pytorch_loss_sum']:.4f} | {r['loss_rel_diff']:.1e} | "
-              f"{r['grad_norm_rel_diff']:.1e} | {r['same']} |")
+checks = {(r["config"], r["family"]): r for r in rows if r.get("mode") == "check" and r["side"] == "lcm4j"}  # last run per cell
+for r in checks.values():
+    print(f"| {r['config']} | {r['family']} | {r['loss_sum']:.4f} | {r['pytorch_loss_sum']:.4f} | {r['loss_rel_diff']:.1e} | "
+          f"{r['grad_norm_rel_diff']:.1e} | {r['same']} |")
 print("\n- Train step: batch 8 x 128 concepts x 1024 (256 interleaved slots), 8 x 256 random quantizer, the family's criterion "
       "(k ~ U{1..8}, greedy RVQ codes, CFG dropping 0.15, sum / #targets) + backward + clip 25 + AdamW; median of the timed "
       "steps, forward (criterion incl. RVQ encode) / backward / clip+AdamW medians. ratio < 1: lcm4j faster.\n")
@@ -109,7 +117,7 @@ for (side, fam, cfg, dt), r in sorted(train.items()):
           f"{pcell} | {split(p) if p else 'n/a'} | {ratio} |")
 print("\n- Generation (lcm4j): prompts of 3 concepts, 10 new concepts per prompt, codebook by codebook (8 codebooks) with the "
       "paper's settings (-d: top_k 3, no guidance; -c: guidance 1.5, temperature 0.005, top_k 5), KV-cached clean stream, "
-      "fp32, after one warm-up call.\n")
+      "fp32, after one warm-up call; one row per run (repeated runs are listed).\n")
 print("| family | config | batch | query forwards per concept | wall s | ms per concept | concepts/s |")
 print("|---|---|---|---|---|---|---|")
 for r in rows:
