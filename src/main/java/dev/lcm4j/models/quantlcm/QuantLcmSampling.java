@@ -9,6 +9,7 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,13 +31,25 @@ public final class QuantLcmSampling {
 
     private QuantLcmSampling() {}
 
-    /** Squared l2 distances of residuals [R, C] to every unit of codebook m (0-based): [R, K]. */
+    /**
+     * Squared l2 distances of residuals [R, C] to every unit of codebook m (0-based): [R, K], in float32 even inside
+     * autocast. A bf16 (or fp16) matmul rounds r.c to ~2^-8 of |r||c|, more than the gap between the nearest
+     * centroids: the bf16 training step would then take other units than the quantizer's greedy encode.
+     */
     static Tensor squaredDistances(QuantLcm model, int m, Tensor residual) {
-        Tensor book = model.codebooks().select(0, m);                                             // [K,C]
-        Tensor r = residual.to(ScalarType.Float);
-        Tensor rn = r.square().sum(new long[] {1}, true, new ScalarTypeOptional());               // [R,1]
-        Tensor cn = book.square().sum(new long[] {1}, false, new ScalarTypeOptional()).unsqueeze(0); // [1,K]
-        return r.mm(book.t()).mul(Tensors.scalar(-2)).add(rn).add(cn).clamp_min(Tensors.scalar(0));
+        boolean cpuAutocast = is_autocast_enabled(DeviceType.CPU), cudaAutocast = is_autocast_enabled(DeviceType.CUDA);
+        set_autocast_enabled(DeviceType.CPU, false);
+        set_autocast_enabled(DeviceType.CUDA, false);
+        try {
+            Tensor book = model.codebooks().select(0, m);                                         // [K,C]
+            Tensor r = residual.to(ScalarType.Float);
+            Tensor rn = r.square().sum(new long[] {1}, true, new ScalarTypeOptional());           // [R,1]
+            Tensor cn = book.square().sum(new long[] {1}, false, new ScalarTypeOptional()).unsqueeze(0); // [1,K]
+            return r.mm(book.t()).mul(Tensors.scalar(-2)).add(rn).add(cn).clamp_min(Tensors.scalar(0));
+        } finally {
+            set_autocast_enabled(DeviceType.CPU, cpuAutocast);
+            set_autocast_enabled(DeviceType.CUDA, cudaAutocast);
+        }
     }
 
     /** Warns once when guidance is asked of a model trained without it (it still runs, as two-tower's sampler). */
