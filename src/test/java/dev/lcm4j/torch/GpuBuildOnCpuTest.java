@@ -26,9 +26,14 @@ class GpuBuildOnCpuTest {
     static final String NOTICE = "lcm4j: no CUDA driver found (no libcuda.so.1); running on the CPU natives";
     @TempDir Path tmp;
 
+    /** The -gpu natives jar beside the pytorch jar this test runs with (whatever local repository Maven uses). */
     static Path gpuJar() {
-        String repo = System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository");
-        return Path.of(repo, "org/bytedeco/pytorch/2.10.0-1.5.13/pytorch-2.10.0-1.5.13-linux-x86_64-gpu.jar");
+        String gpuName = "pytorch-2.10.0-1.5.13-linux-x86_64-gpu.jar";
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path p = Path.of(entry);
+            if (p.getFileName() != null && p.getFileName().toString().startsWith("pytorch-2.10.0-1.5.13")) return p.resolveSibling(gpuName);
+        }
+        return Path.of(gpuName); // no pytorch jar on the class path: the test skips, as without the -gpu jar
     }
 
     record Run(int code, String out, String err) {}
