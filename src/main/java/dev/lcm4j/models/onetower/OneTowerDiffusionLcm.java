@@ -2,6 +2,7 @@ package dev.lcm4j.models.onetower;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
+import dev.lcm4j.models.CleanStreamStep;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.IncrementalState;
@@ -30,7 +31,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * noisy slots' outputs back to concepts. Everything runs in normalized space; criterion and samplers normalize.
  * Sub-modules {@code sonar_normalizer, frontend (pre_linear, pos_encoder), embed_time, lcm, postnet}.
  */
-public final class OneTowerDiffusionLcm extends Lcm {
+public final class OneTowerDiffusionLcm extends Lcm implements CleanStreamStep.CleanStream {
     private final OneTowerDiffusionLcmConfig config;
     private final SonarNormalizer normalizer;
     private final Frontend frontend;

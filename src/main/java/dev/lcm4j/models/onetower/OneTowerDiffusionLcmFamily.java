@@ -2,6 +2,7 @@ package dev.lcm4j.models.onetower;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
+import dev.lcm4j.models.CleanStreamStep;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.ModelFamily;
@@ -13,7 +14,6 @@ import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.IncrementalState;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Noise;
-import dev.lcm4j.torch.Tensors;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -162,47 +162,19 @@ public final class OneTowerDiffusionLcmFamily
      * DDIM loop denoises one latent at the next position against the cache. Without the cache the whole prefix runs
      * through the clean stream at every step.
      */
-    private static final class OneTowerStep implements NextConceptStep {
-        private final OneTowerDiffusionLcm model;
+    private static final class OneTowerStep extends CleanStreamStep<OneTowerDiffusionLcm> {
         private final DdimSampler ddim;
-        private final IncrementalState state;  // null without the cache
-        private final Noise noise;
 
         OneTowerStep(OneTowerDiffusionLcm model, DdimSampler ddim, boolean cached, Noise noise) {
-            if (model.normalizer() == null) throw new LcmException("a one_tower_diffusion_lcm needs its normalizer to generate");
-            this.model = model;
+            super(model, cached, noise);
             this.ddim = ddim;
-            this.noise = noise;
-            this.state = cached ? new IncrementalState() : null;
         }
 
         @Override
-        public void prefill(Tensor prefix) {
-            model.encodeClean(model.normalizer().normalize(prefix), state);
-        }
-
-        @Override
-        public Tensor next(Tensor input) {
-            IncrementalState context = state != null ? state : new IncrementalState();
-            try {
-                model.encodeClean(model.normalizer().normalize(input), context);          // input: [rows, 1 | step, C]
-                Tensor latents = ddim.initialLatents(input.size(0), 1);                   // [rows, 1, C]
-                Tensor x0 = ddim.run(denoiser(model, context, context.step(), null), latents);
-                return model.normalizer().denormalize(x0).select(1, 0);                   // [rows, C]
-            } finally {
-                if (state == null) context.close();
-            }
-        }
-
-        @Override
-        public void keepRows(Tensor rowIndex) {
-            if (state != null) state.reorder(rowIndex);
-            noise.keepRows(Tensors.toLongs(rowIndex));
-        }
-
-        @Override
-        public void close() {
-            if (state != null) state.close();
+        protected Tensor nextConcept(IncrementalState context, Tensor input) {
+            Tensor latents = ddim.initialLatents(input.size(0), 1);                   // [rows, 1, C]
+            Tensor x0 = ddim.run(denoiser(model, context, context.step(), null), latents);
+            return model.normalizer().denormalize(x0).select(1, 0);                   // [rows, C]
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.lcm4j.models.quantlcm;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
+import dev.lcm4j.models.CleanStreamStep;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.IncrementalState;
@@ -28,7 +29,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * normalized space). The quantizer's codebooks [M, K, C] are a buffer of the model, so a checkpoint carries them.
  * Sub-modules {@code sonar_normalizer, frontend (pre_linear, embed_codebook, pos_encoder), lcm, head | postnet}.
  */
-public final class QuantLcm extends Lcm {
+public final class QuantLcm extends Lcm implements CleanStreamStep.CleanStream {
     /** The codebook index of clean slots (codebooks are 1..M). */
     public static final int CLEAN_INDEX = 0;
 

@@ -4,6 +4,7 @@ import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.models.Checkpoints;
+import dev.lcm4j.models.CleanStreamStep;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
 import dev.lcm4j.models.ModelCard;
@@ -16,7 +17,6 @@ import dev.lcm4j.models.quant.ResidualQuantizer;
 import dev.lcm4j.nn.IncrementalState;
 import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Noise;
-import dev.lcm4j.torch.Tensors;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -183,46 +183,18 @@ public final class QuantLcmFamily extends ModelFamily<QuantLcmConfig, QuantLcm, 
     }
 
     /** One new concept per row: the input joins the clean KV cache, then the codebook steps run at the next position. */
-    private static final class QuantStep implements NextConceptStep {
-        private final QuantLcm model;
+    private static final class QuantStep extends CleanStreamStep<QuantLcm> {
         private final QuantSamplingOptions options;
-        private final IncrementalState state;  // null without the cache
-        private final Noise noise;
 
         QuantStep(QuantLcm model, QuantSamplingOptions options, boolean cached, Noise noise) {
-            if (model.normalizer() == null) throw new LcmException("a " + model.family() + " needs its normalizer to generate");
-            this.model = model;
+            super(model, cached, noise);
             this.options = options;
-            this.noise = noise;
-            this.state = cached ? new IncrementalState() : null;
         }
 
         @Override
-        public void prefill(Tensor prefix) {
-            model.encodeClean(model.normalizer().normalize(prefix), state);
-        }
-
-        @Override
-        public Tensor next(Tensor input) {
-            IncrementalState context = state != null ? state : new IncrementalState();
-            try {
-                model.encodeClean(model.normalizer().normalize(input), context);             // input: [rows, 1 | step, C]
-                Tensor z = QuantLcmSampling.generate(model, input.size(0), 1, context.step(), context, null, options, noise);
-                return z.select(1, 0).to(input.scalar_type());                                // [rows, C]
-            } finally {
-                if (state == null) context.close();
-            }
-        }
-
-        @Override
-        public void keepRows(Tensor rowIndex) {
-            if (state != null) state.reorder(rowIndex);
-            noise.keepRows(Tensors.toLongs(rowIndex));
-        }
-
-        @Override
-        public void close() {
-            if (state != null) state.close();
+        protected Tensor nextConcept(IncrementalState context, Tensor input) {
+            Tensor z = QuantLcmSampling.generate(model, input.size(0), 1, context.step(), context, null, options, noise);
+            return z.select(1, 0).to(input.scalar_type());                                // [rows, C]
         }
     }
 }
