@@ -124,7 +124,10 @@ final class DemoCommand implements Callable<Integer> {
                     "++trainer.checkpoint_every_n_steps=100000", "++trainer.save_model_every_n_steps=100000",
                     "++trainer.validate_every_n_steps=" + validEvery, "++trainer.publish_metrics_every_n_steps=" + validEvery,
                     "++trainer.keep_best_checkpoint=true", "++trainer.early_stopping_patience=5", "++trainer.keep_last_n_checkpoints=1",
-                    "++trainer.data_loading_config.max_tokens=512");
+                    "++trainer.data_loading_config.max_tokens=512",
+                    // the pretrain recipes carry this key as the reference's do, where it has no effect; dropping it
+                    // keeps the demo free of a warning about a setting its user never made
+                    "~trainer.data_loading_config.min_length_after_batching");
             for (ModelRun m : models) {
                 String overrides = "sonar_normalizer_name: " + NORM + m.extraOverrides() + (quick ? ", " + m.quickOverrides() : "");
                 noteReuse(o.resolve(m.dir()).resolve("model_card.yaml"), m.column().title() + " training");
