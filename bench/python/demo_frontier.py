@@ -12,6 +12,7 @@ held-out documents and with the same batches as the demo's `./lcm evaluate` (8 d
   highest CA whose l2 stays below the mean baseline's is chosen on the development part, then scored on the held-out
   documents; the held-out Pareto front of the whole family is printed too (chosen on the evaluation data itself,
   so optimistic);
+- a nonlinear predictor: the mean successor of the k training sentences nearest to the previous concept;
 - a sampler of the linear model's own conditional distribution (ridge prediction plus a residual drawn from the
   training split): the l2 a sampling model pays for its spread.
 
@@ -134,6 +135,16 @@ def main():
     _, s, a, g = chosen
     rows.append((f"contrast-tuned linear, chosen on development (s {s}, a {a}, g {g})",
                  *scores(held_out, family(held_out, mu, w, s, a, g))))
+
+    # a nonlinear one: the mean successor of the k training sentences closest (cosine) to the previous concept
+    prev = np.concatenate([d[:-1] for d in train])
+    succ = np.concatenate([d[1:] for d in train])
+    for k in (10, 50, 200):
+        def neighbours(d):
+            sim = d[:-1] @ prev.T  # [N_d - 1, training pairs]; concepts are unit vectors
+            top = np.argpartition(-sim, k, axis=1)[:, :k]
+            return succ[top].mean(1)
+        rows.append((f"nearest neighbours (mean successor of the {k} closest)", *scores(held_out, [neighbours(d) for d in held_out])))
 
     # a sampler of the linear model's conditional distribution: prediction + a training residual
     rng = np.random.default_rng(0)
