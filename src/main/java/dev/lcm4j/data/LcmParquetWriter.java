@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -260,41 +261,25 @@ public final class LcmParquetWriter<T> implements AutoCloseable {
     private static void doubles(RecordConsumer out, String name, int index, double[] values) {
         if (values == null) return;
         out.startField(name, index);
-        out.startGroup();
-        if (values.length > 0) {
-            out.startField("list", 0);
-            for (double v : values) {
-                out.startGroup();
-                out.startField("element", 0);
-                out.addDouble(v);
-                out.endField("element", 0);
-                out.endGroup();
-            }
-            out.endField("list", 0);
-        }
-        out.endGroup();
+        listBody(out, values.length, i -> {
+            out.startField("element", 0);
+            out.addDouble(values[i]);
+            out.endField("element", 0);
+        });
         out.endField(name, index);
     }
 
-    /** Writes a {@code list<string>} field (nothing for null). */
+    /** Writes a {@code list<string>} field (nothing for null; a null element stays null). */
     private static void strings(RecordConsumer out, String name, int index, List<String> values) {
         if (values == null) return;
         out.startField(name, index);
-        out.startGroup();
-        if (!values.isEmpty()) {
-            out.startField("list", 0);
-            for (String v : values) {
-                out.startGroup();
-                if (v != null) {
-                    out.startField("element", 0);
-                    out.addBinary(Binary.fromString(v));
-                    out.endField("element", 0);
-                }
-                out.endGroup();
-            }
-            out.endField("list", 0);
-        }
-        out.endGroup();
+        listBody(out, values.size(), i -> {
+            String v = values.get(i);
+            if (v == null) return;
+            out.startField("element", 0);
+            out.addBinary(Binary.fromString(v));
+            out.endField("element", 0);
+        });
         out.endField(name, index);
     }
 
@@ -302,31 +287,34 @@ public final class LcmParquetWriter<T> implements AutoCloseable {
     private static void vectors(RecordConsumer out, String name, int index, float[][] vectors) {
         if (vectors == null) return;
         out.startField(name, index);
-        out.startGroup();
-        if (vectors.length > 0) {
-            out.startField("list", 0);
-            for (float[] v : vectors) {
-                out.startGroup();
+        listBody(out, vectors.length, i -> {
+            float[] v = vectors[i];
+            out.startField("element", 0);
+            listBody(out, v.length, j -> {
                 out.startField("element", 0);
-                out.startGroup();
-                if (v.length > 0) {
-                    out.startField("list", 0);
-                    for (float x : v) {
-                        out.startGroup();
-                        out.startField("element", 0);
-                        out.addFloat(x);
-                        out.endField("element", 0);
-                        out.endGroup();
-                    }
-                    out.endField("list", 0);
-                }
-                out.endGroup();
+                out.addFloat(v[j]);
                 out.endField("element", 0);
+            });
+            out.endField("element", 0);
+        });
+        out.endField(name, index);
+    }
+
+    /**
+     * The group of a parquet list (three-level layout: {@code group { repeated group list { element } }}) with
+     * {@code size} entries; {@code entry} writes entry i's fields inside its repeated group (none for a null entry).
+     */
+    private static void listBody(RecordConsumer out, int size, IntConsumer entry) {
+        out.startGroup();
+        if (size > 0) {
+            out.startField("list", 0);
+            for (int i = 0; i < size; i++) {
+                out.startGroup();
+                entry.accept(i);
                 out.endGroup();
             }
             out.endField("list", 0);
         }
         out.endGroup();
-        out.endField(name, index);
     }
 }
