@@ -10,6 +10,7 @@
 # Writes bench/results/activation_checkpointing-<date>.md (table) and bench/target/activation_checkpointing-<date>.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 THREADS=${THREADS:-$(nproc)}
 STEPS=${STEPS:-1}
 WARMUP=${WARMUP:-1}
@@ -29,10 +30,7 @@ export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=$THREADS
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=268435456
 mkdir -p "$OUTDIR/classes" bench/results
 
-if [[ "${SKIP_BUILD:-0}" != 1 || ! -f target/lcm4j.jar ]]; then
-  echo "== mvn package" >&2
-  mvn -q -o -DskipTests package || mvn -q -DskipTests package
-fi
+bench_package
 CP="$OUTDIR/classes:target/lcm4j.jar:target/lib/*"
 javac -d "$OUTDIR/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/bench/ActivationCheckpointBench.java \
   bench/java/dev/lcm4j/bench/GenerationBench.java

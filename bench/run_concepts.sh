@@ -5,9 +5,10 @@
 #   SKIP_BUILD=1 BANK_ROWS=200000 bench/run_concepts.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 OUTDIR=bench/target
 mkdir -p "$OUTDIR/classes"
-[ "${SKIP_BUILD:-0}" = 1 ] || mvn -q -B -DskipTests package
+bench_package
 javac -d "$OUTDIR/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/bench/ConceptsBench.java
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
 java -Xmx8g -Dorg.slf4j.simpleLogger.log.ai.djl=error -cp "$OUTDIR/classes:target/lcm4j.jar:target/lib/*" \

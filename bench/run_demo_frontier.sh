@@ -8,6 +8,7 @@
 # Prints a markdown table and writes it to bench/results/demo-frontier-<date>.md. Under a minute on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 DEMO_DIR=${DEMO_DIR:-runs/demo}
 PY=${PY:-/usr/bin/python3}
 STAMP=$(date +%Y-%m-%d)
@@ -21,10 +22,7 @@ if ! "$PY" -c "import numpy" 2>/dev/null; then
   echo "$PY has no numpy: apt-get install python3-numpy (or set PY)" >&2
   exit 2
 fi
-if [[ "${SKIP_BUILD:-0}" != 1 || ! -f target/lcm4j.jar ]]; then
-  echo "== mvn package" >&2
-  mvn -q -o -f lcm4j-core.xml -DskipTests package || mvn -q -f lcm4j-core.xml -DskipTests package
-fi
+bench_package
 mkdir -p "$OUT/classes" "$OUT/demo-frontier" bench/results
 javac -d "$OUT/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/bench/ConceptDump.java
 java -cp "$OUT/classes:target/lcm4j.jar:target/lib/*" dev.lcm4j.bench.ConceptDump "$DEMO_DIR/data" "$OUT/demo-frontier" >&2

@@ -9,6 +9,7 @@
 #   bench/run_distributed.sh            # STEPS=4 WARMUP=1 by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 STEPS=${STEPS:-4}
 WARMUP=${WARMUP:-1}
 STAMP=$(date +%Y-%m-%d)
@@ -17,9 +18,7 @@ RESULT=bench/results/distributed-$STAMP.md
 export OMP_WAIT_POLICY=PASSIVE
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=268435456
 mkdir -p "$OUTDIR/classes" bench/results
-if [[ "${SKIP_BUILD:-0}" != 1 || ! -f target/lcm4j.jar ]]; then
-  mvn -q -o -DskipTests package || mvn -q -DskipTests package
-fi
+bench_package
 javac -d "$OUTDIR/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/train/*.java
 CP="$OUTDIR/classes:target/lcm4j.jar:target/lib/*"
 lines=()

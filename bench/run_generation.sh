@@ -19,6 +19,7 @@
 # lines and every step's milliseconds go to bench/target/generation-<date>* (NAME changes "generation").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 THREADS=${THREADS:-$(nproc)}
 BATCH=${BATCH:-64}
 SHORT=${SHORT:-100}
@@ -50,16 +51,10 @@ export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=$THREADS
 export MALLOC_MMAP_THRESHOLD_=${MMAP_THRESHOLD:-4294967296} MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=268435456
 mkdir -p "$OUT/classes" bench/results
 if [[ "${SUMMARY_ONLY:-0}" != 1 ]]; then
-if [[ "${SKIP_BUILD:-0}" != 1 || ! -f target/lcm4j.jar ]]; then
-  echo "== mvn package" >&2
-  mvn -q -o -DskipTests package || mvn -q -DskipTests package
-fi
+bench_package
 CP="$OUT/classes:target/lcm4j.jar:target/lib/*"
 javac -d "$OUT/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/bench/*.java
-if [[ ! -e "$OPENBLAS_DIR/libblas.so.3" ]]; then
-  echo "missing $OPENBLAS_DIR/libblas.so.3: apt-get install libopenblas0-pthread (Debian torch's default BLAS is the slow reference one)" >&2
-  exit 1
-fi
+require_openblas
 
 SIZE=(--model-dim "$MODEL_DIM" --layers "$LAYERS" --heads "$HEADS" --ffn "$FFN" --concept-dim "$CONCEPT_DIM"
       --max-seq-len "$MAX_SEQ_LEN" --batch "$BATCH" --lengths "$SHORT,$LONG" --timesteps "$STEPS" --guidance "$GUIDANCE"

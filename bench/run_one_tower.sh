@@ -10,6 +10,7 @@
 # writes it to bench/results/one_tower-<date>.md; raw JSON lines go to bench/target/one_tower-<date>.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 THREADS=${THREADS:-$(nproc)}
 STEPS=${STEPS:-3}
 WARMUP=${WARMUP:-1}
@@ -25,15 +26,10 @@ RESULT=bench/results/one_tower-$STAMP.md
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=$THREADS
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=268435456
 mkdir -p bench/target/classes bench/results
-if [[ "${SKIP_BUILD:-0}" != 1 || ! -f target/lcm4j.jar ]]; then
-  mvn -q -o -DskipTests package || mvn -q -DskipTests package
-fi
+bench_package
 CP="bench/target/classes:target/lcm4j.jar:target/lib/*"
 javac -d bench/target/classes -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/bench/*.java
-if [[ ! -e "$OPENBLAS_DIR/libblas.so.3" ]]; then
-  echo "missing $OPENBLAS_DIR/libblas.so.3: apt-get install libopenblas0-pthread (Debian torch's default BLAS is the slow reference one)" >&2
-  exit 1
-fi
+require_openblas
 : > "$RAW"
 for cfg in $CONFIGS; do
   for dt in $DTYPES; do

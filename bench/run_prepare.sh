@@ -7,9 +7,10 @@
 #   SKIP_BUILD=1 ENCODER=all_minilm_l6_v2_q bench/run_prepare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 OUTDIR=bench/target
 mkdir -p "$OUTDIR/classes"
-[ "${SKIP_BUILD:-0}" = 1 ] || mvn -q -B -DskipTests package
+bench_package
 javac -d "$OUTDIR/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/bench/ParquetBench.java \
     bench/java/dev/lcm4j/bench/PrepareBench.java
 CP="$OUTDIR/classes:target/lcm4j.jar:target/lib/*"

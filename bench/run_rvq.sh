@@ -6,11 +6,12 @@
 #   SKIP_BUILD=1 VECTORS=50000 bench/run_rvq.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 OUTDIR=bench/target
 THREADS=${THREADS:-$(nproc)}
 ITER=${ITERATIONS:-25}
 mkdir -p "$OUTDIR/classes" "$OUTDIR/rvq"
-[ "${SKIP_BUILD:-0}" = 1 ] || mvn -q -B -DskipTests package
+bench_package
 javac -d "$OUTDIR/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/bench/RvqBench.java
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="$THREADS"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $THREADS threads"

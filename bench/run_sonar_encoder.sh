@@ -6,6 +6,7 @@
 #   THREADS=2 SENTENCES=32 STEPS=3 ROUNDS=2 SKIP_BUILD=1 bench/run_sonar_encoder.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 THREADS=${THREADS:-$(nproc)}
 SENTENCES=${SENTENCES:-32}
 STEPS=${STEPS:-3}
@@ -19,10 +20,8 @@ RESULT=bench/results/sonar_encoder-$(date +%Y-%m-%d).md
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=$THREADS
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=268435456
 mkdir -p "$OUTDIR/classes" bench/results
-if [[ "${SKIP_BUILD:-0}" != 1 || ! -f target/lcm4j.jar ]]; then
-  mvn -q -o -DskipTests package || mvn -q -DskipTests package
-fi
-[[ -e "$OPENBLAS_DIR/libblas.so.3" ]] || { echo "missing $OPENBLAS_DIR/libblas.so.3: apt-get install libopenblas0-pthread" >&2; exit 1; }
+bench_package
+require_openblas
 javac -d "$OUTDIR/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/bench/SonarEncoderBench.java
 ARGS="--sentences $SENTENCES --steps $STEPS --warmup $WARMUP --vocab $VOCAB --threads $THREADS"
 J=(); P=()

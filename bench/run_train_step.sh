@@ -9,6 +9,7 @@
 # and writes it to bench/results/train_step-<date>.md. Raw JSON lines go to bench/target/train_step-<date>.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 ROOT=$PWD
 THREADS=${THREADS:-$(nproc)}
 TOY_STEPS=${TOY_STEPS:-5}
@@ -29,19 +30,13 @@ export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC
 mkdir -p "$OUTDIR/classes" "$OUTDIR/ref" bench/results
 
 # --- build -------------------------------------------------------------------------------------------------
-if [[ "${SKIP_BUILD:-0}" != 1 || ! -f target/lcm4j.jar ]]; then
-  echo "== mvn package" >&2
-  mvn -q -o -DskipTests package || mvn -q -DskipTests package
-fi
+bench_package
 CP="$OUTDIR/classes:target/lcm4j.jar:target/lib/*"
 javac -d "$OUTDIR/classes" -cp "target/lcm4j.jar:target/lib/*" bench/java/dev/lcm4j/bench/*.java
 gcc -O3 -mavx512f -mavx512bf16 -pthread bench/peak/peak_flops.c -o "$OUTDIR/peak_flops"
 
 # Python reference model: fixtures/python/ref_base_lcm.py (found by bench_base_lcm.py through its relative path).
-if [[ ! -e "$OPENBLAS_DIR/libblas.so.3" ]]; then
-  echo "missing $OPENBLAS_DIR/libblas.so.3: apt-get install libopenblas0-pthread (Debian torch's default BLAS is the slow reference one)" >&2
-  exit 1
-fi
+require_openblas
 
 # --- peak ----------------------------------------------------------------------------------------------------
 echo "== peak ($THREADS threads)" >&2
