@@ -76,11 +76,13 @@ final class NextSentenceTaskRunner implements TaskRunner {
         for (int k = 0; k < pos.size(); k++) predicted[k] = preds.get(pos.get(k).document())[pos.get(k).position()];
         List<String> texts = predictor.concepts().decode(predicted);
         float[][] reencoded = predictor.concepts().encode(texts);
-        double[] l2 = new double[pos.size()];
-        for (int k = 0; k < pos.size(); k++) l2[k] = ConceptMetrics.l2(reencoded[k], targets.get(pos.get(k).document())[pos.get(k).position()]);
-        float[][] trueConcepts = new float[pos.size()][];
-        for (int k = 0; k < pos.size(); k++) trueConcepts[k] = targets.get(pos.get(k).document())[pos.get(k).position()];
-        return new RoundTrip(texts, l2, ConceptMetrics.cosSim(reencoded, trueConcepts));
+        double[] l2 = new double[pos.size()], cos = new double[pos.size()];
+        for (int k = 0; k < pos.size(); k++) {
+            float[] truth = targets.get(pos.get(k).document())[pos.get(k).position()];
+            l2[k] = ConceptMetrics.l2(reencoded[k], truth);
+            cos[k] = ConceptMetrics.cosine(reencoded[k], truth);
+        }
+        return new RoundTrip(texts, l2, cos);
     }
 
     /**

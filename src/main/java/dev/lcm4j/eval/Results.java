@@ -67,12 +67,21 @@ final class Results {
         return out;
     }
 
-    /** Metric name to its mean over the run, NaNs ignored. */
-    Map<String, Double> means() {
+    /** Metric name to its values over the run, in batch order, metrics in first-seen order. */
+    private Map<String, List<Double>> valuesByMetric() {
         Map<String, List<Double>> values = new LinkedHashMap<>();
         for (Batch b : batches.values()) {
             for (int i = 0; i < b.metrics.size(); i++) values.computeIfAbsent(b.metrics.get(i), x -> new ArrayList<>()).add(b.values.get(i));
         }
+        return values;
+    }
+
+    /** Metric name to its mean over the run, NaNs ignored. */
+    Map<String, Double> means() {
+        return means(valuesByMetric());
+    }
+
+    private static Map<String, Double> means(Map<String, List<Double>> values) {
         Map<String, Double> out = new LinkedHashMap<>();
         values.forEach((k, v) -> out.put(k, mean(v)));
         return out;
@@ -83,13 +92,10 @@ final class Results {
      * {@code <metric>_ci_lb_<level>} and {@code <metric>_ci_ub_<level>} (the reference's keys, e.g. {@code rougeL_ci_lb_0.95}).
      */
     Map<String, Double> metrics(Double confidenceLevel) {
-        Map<String, Double> out = means();
+        Map<String, List<Double>> values = valuesByMetric();
+        Map<String, Double> out = means(values);
         if (confidenceLevel == null) return out;
         String level = BigDecimal.valueOf(confidenceLevel).stripTrailingZeros().toPlainString();
-        Map<String, List<Double>> values = new LinkedHashMap<>();
-        for (Batch b : batches.values()) {
-            for (int i = 0; i < b.metrics.size(); i++) values.computeIfAbsent(b.metrics.get(i), x -> new ArrayList<>()).add(b.values.get(i));
-        }
         values.forEach((k, v) -> {
             double[] ci = StudentT.meanInterval(v, confidenceLevel);
             out.put(k + "_ci_lb_" + level, ci[0]);

@@ -97,14 +97,6 @@ public final class ConceptMetrics {
         return out;
     }
 
-    /** The reference's {@code cos_sim}: the cosine of each prediction row with the target row of the same index. */
-    public static double[] cosSim(float[][] predictions, float[][] targets) {
-        if (predictions.length != targets.length) throw new LcmException("cos_sim: " + predictions.length + " predictions but " + targets.length + " targets");
-        double[] out = new double[predictions.length];
-        for (int i = 0; i < out.length; i++) out[i] = cosine(predictions[i], targets[i]);
-        return out;
-    }
-
     /**
      * The reference's {@code cosine_based_match}: 1 if the choice most cosine-similar to the prediction is the one at
      * {@code targetIndex}, else 0. Ties go to the first such choice, as torch's argmax.
@@ -126,6 +118,7 @@ public final class ConceptMetrics {
         return Math.sqrt(sqDist(a, b));
     }
 
+    /** Cosine similarity in double precision (the reference's {@code cos_sim} of one prediction with its target). */
     public static double cosine(float[] a, float[] b) {
         double dot = 0, na = 0, nb = 0;
         for (int i = 0; i < a.length; i++) {

@@ -62,11 +62,8 @@ class ConceptMetricsTest {
     /** cos_sim row by row, against numpy (einsum of the row-normalised float64 matrices): 0.637415094795, -0.861640436855. */
     @Test
     void cosSimMatchesNumpy() {
-        float[][] p = {{0.5f, -1.25f, 2.0f}, {3.0f, 0.25f, -0.75f}};
-        float[][] t = {{1.0f, 0.5f, 1.5f}, {-2.0f, 1.0f, 0.5f}};
-        double[] c = ConceptMetrics.cosSim(p, t);
-        assertEquals(0.637415094795, c[0], 1e-11);
-        assertEquals(-0.861640436855, c[1], 1e-11);
+        assertEquals(0.637415094795, ConceptMetrics.cosine(new float[] {0.5f, -1.25f, 2.0f}, new float[] {1.0f, 0.5f, 1.5f}), 1e-11);
+        assertEquals(-0.861640436855, ConceptMetrics.cosine(new float[] {3.0f, 0.25f, -0.75f}, new float[] {-2.0f, 1.0f, 0.5f}), 1e-11);
     }
 
     /**
