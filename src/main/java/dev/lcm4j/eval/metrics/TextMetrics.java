@@ -40,14 +40,6 @@ public final class TextMetrics {
         return 0.0;
     }
 
-    /** The reference's {@code exact_match_f1}: both scores of one prediction, reported as exact_match and f1. */
-    public static Map<String, Double> exactMatchF1(String prediction, List<String> targets) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        out.put("exact_match", exactMatch(prediction, targets));
-        out.put("f1", f1(prediction, targets));
-        return out;
-    }
-
     /** Whitespace-token F1 with multiset overlap, the best over the targets (SQuAD style, no normalisation). */
     public static double f1(String prediction, List<String> targets) {
         double best = 0;

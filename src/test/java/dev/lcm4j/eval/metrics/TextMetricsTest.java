@@ -86,18 +86,20 @@ class TextMetricsTest {
         assertEquals(0.0, TextMetrics.wordRepetition4("too short"), 1e-12);
     }
 
-    /** exact_match_f1 as the reference's test_evaluate reports it: outputs exact_match [0, 1] and f1 [0.7, 1]. */
+    /** exact_match_f1's two outputs as the reference's tests report them: exact_match [0, 1] and f1 [0.7, 1]. */
     @Test
     void exactMatchF1HasBothOutputs() {
         String p = "Billy Bob . They are on trial for tax fraud";
-        assertEquals(Map.of("exact_match", 0.0, "f1", 0.7).keySet(), TextMetrics.exactMatchF1(p, List.of("Billy Bob . Are they really on trial for tax")).keySet());
-        assertEquals(List.of("exact_match", "f1"), List.copyOf(TextMetrics.exactMatchF1(p, List.of(p)).keySet()));
-        assertEquals(0.7, TextMetrics.exactMatchF1(p, List.of("Billy Bob . Are they really on trial for tax")).get("f1"), 1e-12);
-        assertEquals(0.0, TextMetrics.exactMatchF1(p, List.of("Billy Bob . Are they really on trial for tax")).get("exact_match"));
-        assertEquals(1.0, TextMetrics.exactMatchF1(p, List.of(p)).get("exact_match"));
+        List<String> other = List.of("Billy Bob . Are they really on trial for tax");
+        assertEquals(0.7, TextMetrics.f1(p, other), 1e-12);
+        assertEquals(0.0, TextMetrics.exactMatch(p, other));
+        assertEquals(1.0, TextMetrics.exactMatch(p, List.of(p)));
+        assertEquals(1.0, TextMetrics.f1(p, List.of(p)), 1e-12);
         // reference test_exact_match_f1: ("yes", ["yes", "YES"]) -> (1, 1); ("no", ...) -> (0, 0)
-        assertEquals(Map.of("exact_match", 1.0, "f1", 1.0), TextMetrics.exactMatchF1("yes", List.of("yes", "YES")));
-        assertEquals(Map.of("exact_match", 0.0, "f1", 0.0), TextMetrics.exactMatchF1("no", List.of("yes", "YES")));
+        assertEquals(1.0, TextMetrics.exactMatch("yes", List.of("yes", "YES")));
+        assertEquals(1.0, TextMetrics.f1("yes", List.of("yes", "YES")), 1e-12);
+        assertEquals(0.0, TextMetrics.exactMatch("no", List.of("yes", "YES")));
+        assertEquals(0.0, TextMetrics.f1("no", List.of("yes", "YES")), 1e-12);
     }
 
     /** Python: max(float(p.strip()[0] == t.strip()[0]) for t in targets), case-sensitive, per code point. */
