@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -321,21 +322,25 @@ final class EvaluateCommand implements Callable<Integer> {
      * reference's evaluation default. The value the reference uses by default is accepted (it changes nothing in
      * either system); another value is refused by name with the reason, since lcm4j's evaluation would not honour it.
      */
-    static final Map<String, String> DATA_LOADING_DEFAULTS = new LinkedHashMap<>();
-    /** Why a non-default value of a field is refused. */
-    private static final Map<String, String> DATA_LOADING_REFUSED = new LinkedHashMap<>();
+    private static final Map<String, DataLoadingField> DATA_LOADING_FIELDS = new LinkedHashMap<>();
+
+    /**
+     * @param accepted   the values lcm4j accepts: the reference's default first, then any other that means the same here
+     * @param whyRefused why any other value is refused
+     */
+    private record DataLoadingField(List<String> accepted, String whyRefused) {
+    }
 
     private static void dataLoadingField(String field, String referenceDefault, String whyRefused) {
-        DATA_LOADING_DEFAULTS.put(field, referenceDefault);
-        DATA_LOADING_REFUSED.put(field, whyRefused);
+        DATA_LOADING_FIELDS.put(field, new DataLoadingField(List.of(referenceDefault), whyRefused));
     }
 
     static {
         String pipeline = "it tunes the reference's Python data pipeline, which lcm4j's evaluation does not have";
         String filter = "lcm4j's evaluation reads every document of the dataset; filter the data with ./lcm prepare instead";
         dataLoadingField("multiple_dataset_chaining", "concat", "an evaluation reads one dataset");
-        dataLoadingField("order_by_length", "true", "lcm4j's evaluation batches samples in data order"
-                + " (docs/quirks.md #45); false is the same order and accepted");
+        DATA_LOADING_FIELDS.put("order_by_length", new DataLoadingField(List.of("true", "false"),
+                "lcm4j's evaluation batches samples in data order (docs/quirks.md #45)"));
         dataLoadingField("max_tokens", "null", "lcm4j's evaluation batches by --data_loading.batch_size only");
         dataLoadingField("len_to_wrap_long_seq", "null", "lcm4j's evaluation does not wrap documents; ./lcm train does");
         dataLoadingField("packing", "false", "lcm4j's evaluation does not pack documents; ./lcm train does");
@@ -383,16 +388,17 @@ final class EvaluateCommand implements Callable<Integer> {
                 if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) throw new LcmException("--data_loading." + field + " needs a value");
                 value = args.get(++i);
             }
-            String def = DATA_LOADING_DEFAULTS.get(field);
-            if (def == null) {
+            DataLoadingField f = DATA_LOADING_FIELDS.get(field);
+            if (f == null) {
                 throw new LcmException("--data_loading." + field + " is not a field of the reference's EvaluationDataLoadingConfig;"
-                        + " fields: batch_size, max_samples, max_iteration_steps, " + String.join(", ", DATA_LOADING_DEFAULTS.keySet()));
+                        + " fields: batch_size, max_samples, max_iteration_steps, " + String.join(", ", DATA_LOADING_FIELDS.keySet()));
             }
-            boolean same = sameValue(def, value) || (field.equals("order_by_length") && sameValue("false", value));
-            if (!same) {
-                throw new LcmException("--data_loading." + field + " " + value + " is not supported: " + DATA_LOADING_REFUSED.get(field)
+            String v = value;
+            if (f.accepted().stream().noneMatch(ok -> sameValue(ok, v))) {
+                String def = f.accepted().get(0);
+                throw new LcmException("--data_loading." + field + " " + value + " is not supported: " + f.whyRefused()
                         + (def.equals("(none)") ? "; remove it" : " (only " + def + ", the reference's evaluation default"
-                        + (field.equals("order_by_length") ? ", or false" : "") + ")"));
+                        + f.accepted().stream().skip(1).map(ok -> ", or " + ok).collect(Collectors.joining()) + ")"));
             }
         }
     }
