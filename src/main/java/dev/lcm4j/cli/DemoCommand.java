@@ -59,7 +59,12 @@ final class DemoCommand implements Callable<Integer> {
      * {@code --quick}, and the flags its evaluation passes.
      */
     private record ModelRun(Column column, String dir, String arch, String recipe, String predictor, boolean bf16, int steps,
-                            String quickOverrides, String extraOverrides, String evalNote, List<String> evalArgs) {}
+                            String quickOverrides, String extraOverrides, String evalNote, List<String> evalArgs) {
+        /** The arch overrides this run trains with (YAML flow-mapping entries, without braces). */
+        String overrides(boolean quick) {
+            return "sonar_normalizer_name: " + NORM + extraOverrides + (quick ? ", " + quickOverrides : "");
+        }
+    }
 
     private static final List<Column> BASELINES = List.of(
             new Column("mean of train", "mean", "eval_baseline_mean", false),
@@ -129,12 +134,11 @@ final class DemoCommand implements Callable<Integer> {
                     // keeps the demo free of a warning about a setting its user never made
                     "~trainer.data_loading_config.min_length_after_batching");
             for (ModelRun m : models) {
-                String overrides = "sonar_normalizer_name: " + NORM + m.extraOverrides() + (quick ? ", " + m.quickOverrides() : "");
                 noteReuse(o.resolve(m.dir()).resolve("model_card.yaml"), m.column().title() + " training");
                 train(next() + " train " + m.arch() + " for at most " + m.steps() + " steps" + (m.bf16() && !quick ? " (bf16)" : "")
                                 + ", keeping the checkpoint with the lowest validation loss",
                         common, m.recipe(), "++trainer.output_dir=" + o.resolve(m.dir()), "++trainer.model_arch=" + m.arch(),
-                        "++trainer.model_arch_overrides={" + overrides + "}",
+                        "++trainer.model_arch_overrides={" + m.overrides(quick) + "}",
                         "++trainer.dtype=" + (m.bf16() && !quick ? "torch.bfloat16" : "torch.float32"), "++trainer.max_steps=" + m.steps(),
                         "++trainer.lr=0.0005");
             }
@@ -277,15 +281,8 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Exact parameter count of a run's model: its arch with the overrides this run trained it with. */
     private long parameters(ModelRun m) {
-        String overrides = "{sonar_normalizer_name: " + NORM + (quick ? ", " + m.quickOverrides() : "") + "}";
-        Map<String, Object> ov = new Yaml().load(overrides);
-        ModelFamilies.Arch arch = ModelFamilies.arch(m.arch());
-        if (m.extraOverrides().contains("num_codebooks")) {  // the quantizer's shape decides the codebook-index table
-            ov = new java.util.LinkedHashMap<>(ov);
-            ov.put("num_codebooks", quick ? QUICK_RVQ_CODEBOOKS : RVQ_CODEBOOKS);
-            ov.put("num_units", quick ? QUICK_RVQ_UNITS : RVQ_UNITS);
-        }
-        return ModelFamilies.parameterCount(ModelLoader.config(arch.family(), m.arch(), ov, "demo"));
+        Map<String, Object> ov = new Yaml().load("{" + m.overrides(quick) + "}");
+        return ModelFamilies.parameterCount(ModelLoader.config(ModelFamilies.arch(m.arch()).family(), m.arch(), ov, "demo"));
     }
 
     private void report(Path o, List<ModelRun> models, double seconds) throws IOException {
