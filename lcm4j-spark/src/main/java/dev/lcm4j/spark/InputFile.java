@@ -68,6 +68,18 @@ record InputFile(int index, String uri, String name, String label) implements Se
     }
 
     /**
+     * Checks, before Spark starts, that this file reads as {@code spec} says (format, text column): its first document
+     * is read. A parquet file on a remote file system is not checked here, since the core's parquet reader would need the
+     * whole file copied to the driver first; its read task reports a bad column instead.
+     */
+    void checkReadable(SourceSpec spec, Configuration conf) {
+        if (!spec.europarl() && spec.format().equals("parquet") && !"file".equals(new Path(uri).toUri().getScheme())) return;
+        try (DocumentSource first = open(spec, conf)) {
+            first.next(); // a missing text column or a wrong format fails here
+        }
+    }
+
+    /**
      * Opens this file with the core's reader of {@code spec.format()}: jsonl and csv stream from the file system,
      * parquet is read from a local file (copied to a temporary file first when the file system is not local).
      */

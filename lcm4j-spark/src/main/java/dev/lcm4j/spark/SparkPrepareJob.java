@@ -75,9 +75,7 @@ final class SparkPrepareJob {
         SourceSpec spec = driverOptions.source();
         Configuration checkConf = hadoopConfiguration(sparkConf);
         List<InputFile> files = InputFile.list(spec, checkConf);
-        try (DocumentSource first = files.get(0).open(spec, checkConf)) {
-            first.next(); // a missing text column or a wrong format fails here
-        }
+        files.get(0).checkReadable(spec, checkConf);
         Output out = Output.locate(cmd.outputLocation(), checkConf);
         if (cmd.bank() && !out.local()) {
             throw new LcmException("--output " + out.location() + " is not a local directory, where the sentence bank is built; "
