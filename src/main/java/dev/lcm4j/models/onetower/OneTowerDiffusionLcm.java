@@ -3,6 +3,7 @@ package dev.lcm4j.models.onetower;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.models.CleanStreamStep;
+import dev.lcm4j.models.InterleavedMask;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.IncrementalState;

@@ -7,6 +7,7 @@ import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.models.CleanStreamStep;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
+import dev.lcm4j.models.InterleavedMask;
 import dev.lcm4j.models.ModelCard;
 import dev.lcm4j.models.ModelFamily;
 import dev.lcm4j.models.NextConceptStep;
@@ -175,7 +176,7 @@ public final class QuantLcmFamily extends ModelFamily<QuantLcmConfig, QuantLcm, 
         try {
             model.encodeClean(model.normalizer().normalize(seqs), context);
             long t = seqs.size(1);
-            Tensor allowed = InterleavedQueryMask.nextPositions(t, seqs.device());
+            Tensor allowed = InterleavedMask.nextPositions(t, seqs.device());
             return QuantLcmSampling.generate(model, seqs.size(0), t, 1, context, allowed, options, noise).to(seqs.scalar_type());
         } finally {
             context.close();
