@@ -3,7 +3,6 @@ package dev.lcm4j.models.quantlcm;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.io.StoredTensor;
-import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.models.CleanStreamStep;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
@@ -89,17 +88,14 @@ public final class QuantLcmFamily extends ModelFamily<QuantLcmConfig, QuantLcm, 
         return new QuantLcm(f, config, normalizer, readQuantizer(config).codebooks());
     }
 
-    /** A checkpoint holds the codebooks: the quantizer file is then not needed (its shape is still checked). */
+    /**
+     * A checkpoint holds the codebooks: the quantizer file is then not needed. The model is built with zero codebooks
+     * and the loader fills them, checking their shape against the config like every other tensor's.
+     */
     @Override
     public QuantLcm buildForCheckpoint(QuantLcmConfig config, ParamFactory f, SonarNormalizer normalizer, Map<String, StoredTensor> state) {
-        StoredTensor books = state.get("quantizer_codebooks");
-        if (books == null) return build(config, f, normalizer);
-        long[] s = books.shape();
-        if (s.length != 3 || s[0] != config.num_codebooks() || s[1] != config.num_units() || s[2] != config.sonar_embed_dim()) {
-            throw new LcmException("the checkpoint's quantizer_codebooks have shape " + java.util.Arrays.toString(s) + " but the model"
-                    + " config says [" + config.num_codebooks() + ", " + config.num_units() + ", " + config.sonar_embed_dim() + "]");
-        }
-        return new QuantLcm(f, config, normalizer, Checkpoints.toTensor(books));
+        if (!state.containsKey("quantizer_codebooks")) return build(config, f, normalizer);
+        return new QuantLcm(f, config, normalizer, null);
     }
 
     /** The quantizer named by the config, checked against the model's shape (one line each way it can be wrong). */
