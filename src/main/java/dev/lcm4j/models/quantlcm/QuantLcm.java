@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.*;
 import dev.lcm4j.models.CleanStreamStep;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
+import dev.lcm4j.models.quant.ResidualQuantizer;
 import dev.lcm4j.nn.IncrementalState;
 import dev.lcm4j.nn.InitFn;
 import dev.lcm4j.nn.Linear;
@@ -40,6 +41,8 @@ public final class QuantLcm extends Lcm implements CleanStreamStep.CleanStream {
     private final Linear head;          // -d
     private final Projection postnet;   // -c
     private final Tensor codebooks;     // [M, K, C] float32
+    private ResidualQuantizer quantizer;  // over codebooks, with their norms; rebuilt when they change in place
+    private long quantizerVersion;        // the codebooks' version counter when quantizer was built
     private final AtomicBoolean guidanceWarned = new AtomicBoolean();
 
     /**
@@ -86,9 +89,25 @@ public final class QuantLcm extends Lcm implements CleanStreamStep.CleanStream {
         return guidanceWarned.compareAndSet(false, true);
     }
 
+    /**
+     * The residual quantizer over the codebooks buffer (shared storage, no copy), so that the codebook norms are
+     * computed once and not at every codebook step. Built on first use, not in the constructor: loading a checkpoint
+     * writes the buffer in place after construction. Such a write bumps the tensor's version counter, which rebuilds it.
+     */
+    public synchronized ResidualQuantizer quantizer() {
+        long version = codebooks.__dispatch__version();
+        if (quantizer == null || version != quantizerVersion) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                quantizer = ResidualQuantizer.sharing(codebooks);
+            }
+            quantizerVersion = version;
+        }
+        return quantizer;
+    }
+
     /** The centroids C_m[units] of codebook m (0-based): units [N] -> [N, C]. */
     public Tensor centroids(int m, Tensor units) {
-        return codebooks.select(0, m).index_select(0, units.to(ScalarType.Long).contiguous());
+        return quantizer().centroids(m, units);
     }
 
     /**

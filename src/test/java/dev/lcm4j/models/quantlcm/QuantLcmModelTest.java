@@ -14,6 +14,7 @@ import dev.lcm4j.torch.TorchRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,5 +96,37 @@ class QuantLcmModelTest {
         assertTrue(e.getMessage().contains("quantizer_codebooks has shape [8, 256, 1024] but the model expects [8, 128, 1024]"),
                 e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void codebookDistancesFollowACheckpointLoadedAfterTheirFirstUse(@TempDir Path tmp) {
+        QuantLcmConfig c = (QuantLcmConfig) ModelFamilies.arch("toy_quant_lcm_d").config().get();   // 8 x 256 x 1024
+        int k = 256, d = 1024;
+        float[] books = new float[8 * k * d];
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (int i = 0; i < books.length; i++) books[i] = (float) rnd.nextGaussian();
+        Path ckpt = tmp.resolve("model.pt");
+        Checkpoints.saveModel(ckpt, new QuantLcm(ParamFactory.cpu(), c, null, Tensors.floats(books, 8, k, d)));
+        float[] r = new float[2 * d];
+        for (int i = 0; i < r.length; i++) r[i] = (float) (2 * rnd.nextGaussian());
+        Tensor residual = Tensors.floats(r, 2, d);
+
+        QuantLcm m = new QuantLcm(ParamFactory.cpu(), c, null, null);                               // zero codebooks
+        float[] before = Tensors.toFloats(QuantLcmSampling.squaredDistances(m, 3, residual));       // caches their norms
+        Checkpoints.load(Checkpoints.readState(ckpt), m, "checkpoint " + ckpt);                     // written in place
+        float[] after = Tensors.toFloats(QuantLcmSampling.squaredDistances(m, 3, residual));
+        for (int row = 0; row < 2; row++) {
+            for (int u = 0; u < k; u++) {
+                double want = 0, zero = 0, scale = 0;
+                for (int j = 0; j < d; j++) {
+                    double rj = r[row * d + j], cj = books[(3 * k + u) * d + j];
+                    want += (rj - cj) * (rj - cj);
+                    zero += rj * rj;
+                    scale += rj * rj + cj * cj;
+                }
+                assertEquals(zero, before[row * k + u], 1e-5 * scale, "zero codebooks, unit " + u);
+                assertEquals(want, after[row * k + u], 1e-5 * scale, "loaded codebooks, row " + row + " unit " + u);
+            }
+        }
     }
 }
