@@ -147,9 +147,7 @@ public final class QuantLcmFamily extends ModelFamily<QuantLcmConfig, QuantLcm, 
 
     @Override
     public NextConceptStep nextConceptStep(QuantLcm model, NextConceptStep.Settings settings, QuantSamplingOptions options) {
-        options.validate(discrete);
-        options.checkAgainst(model);
-        QuantLcmSampling.warnGuidance(model, options);
+        checkOptions(model, options);
         return new QuantStep(model, options, settings.cached(), settings.noise());
     }
 
@@ -159,10 +157,15 @@ public final class QuantLcmFamily extends ModelFamily<QuantLcmConfig, QuantLcm, 
      */
     @Override
     public Tensor predictNextConcepts(QuantLcm model, EmbeddingsBatch batch, QuantSamplingOptions options, Noise noise) {
+        checkOptions(model, options);
+        return teacherForced(model, batch.seqs(), options, noise);
+    }
+
+    /** The options against this family and the model (top_k <= K); warns once about guidance the model was not trained for. */
+    private void checkOptions(QuantLcm model, QuantSamplingOptions options) {
         options.validate(discrete);
         options.checkAgainst(model);
         QuantLcmSampling.warnGuidance(model, options);
-        return teacherForced(model, batch.seqs(), options, noise);
     }
 
     /** raw seqs [B, T, C] -> [B, T, C] raw z_M of the concept after each prefix. */
