@@ -160,11 +160,8 @@ public final class QuantLcm extends Lcm implements CleanStreamStep.CleanStream {
                     c.pre_linear_bias(), InitFn.KAIMING_UNIFORM));
             Tensor table = new EmbeddingTable(f, c.num_codebooks() + 1, c.codebook_embed_dim(), c.embedding_std()).weight;
             this.indexTable = registerModule("embed_codebook", new EmbeddingTable(table)).weight;
-            String style = c.lcm().pos_embedding_style();
-            PositionEncoder pe = null;
-            if ("learned".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.LEARNED, c.model_dim(), c.max_seq_len(), c.embedding_std());
-            else if ("sine".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.SINE, c.model_dim(), c.max_seq_len(), 0);
-            this.posEncoder = registerModule("pos_encoder", pe);
+            this.posEncoder = registerModule("pos_encoder",
+                    PositionEncoder.forStyle(f, c.lcm().pos_embedding_style(), c.model_dim(), c.max_seq_len(), c.embedding_std()));
         }
 
         /** cbemb of indices [...] -> [..., d_k]. */
