@@ -1,8 +1,5 @@
 package dev.lcm4j.eval;
 
-import dev.lcm4j.concepts.sonar.BeamSearch;
-import dev.lcm4j.concepts.sonar.SonarConceptDecoder;
-
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptDecoder;
 import dev.lcm4j.concepts.ConceptEncoder;

@@ -19,6 +19,16 @@ public final class PositionEncoder extends Module {
     private final long maxSeqLen, dim;
     private final Tensor table;
 
+    /**
+     * The frontend's positions for a stack's {@code pos_embedding_style}: learned (init N(0, learnedInitStd)) or
+     * sine; null for rope (the attention rotates instead) and none. Registered as {@code pos_encoder} by every family.
+     */
+    public static PositionEncoder forStyle(ParamFactory f, String style, long dim, long maxSeqLen, double learnedInitStd) {
+        if ("learned".equals(style)) return new PositionEncoder(f, Style.LEARNED, dim, maxSeqLen, learnedInitStd);
+        if ("sine".equals(style)) return new PositionEncoder(f, Style.SINE, dim, maxSeqLen, 0);
+        return null;
+    }
+
     public PositionEncoder(ParamFactory f, Style style, long dim, long maxSeqLen, double initStd) {
         this.style = style;
         this.dim = dim;

@@ -113,11 +113,8 @@ public final class BaseLcm extends Lcm {
             if (fc.weight_normalization()) throw new LcmException("frontend.weight_normalization is not supported by lcm4j yet");
             this.preLinear = registerModule("pre_linear", new Linear(f, c.sonar_embed_dim(), c.model_dim(), fc.pre_linear_bias(),
                     InitFn.parse(fc.pre_linear_init_fn())));
-            String style = c.lcm().pos_embedding_style();
-            PositionEncoder pe = null;
-            if ("learned".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.LEARNED, c.model_dim(), c.max_seq_len(), fc.embedding_std());
-            else if ("sine".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.SINE, c.model_dim(), c.max_seq_len(), 0);
-            this.posEncoder = registerModule("pos_encoder", pe);
+            this.posEncoder = registerModule("pos_encoder",
+                    PositionEncoder.forStyle(f, c.lcm().pos_embedding_style(), c.model_dim(), c.max_seq_len(), fc.embedding_std()));
             this.normalizer = registerModule("sonar_normalizer", normalizer);
             this.scale = fc.scale_embeddings() ? Math.sqrt(c.model_dim()) : 1.0;
             this.dropout = fc.dropout_p();

@@ -6,6 +6,7 @@ import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
+import dev.lcm4j.models.InterleavedMask;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.diffusion.GuidanceTraining;
 import dev.lcm4j.models.diffusion.DiffusionLoss;

@@ -3,6 +3,7 @@ package dev.lcm4j.models.onetower;
 import static org.bytedeco.pytorch.global.torch.*;
 
 import dev.lcm4j.models.CleanStreamStep;
+import dev.lcm4j.models.InterleavedMask;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
 import dev.lcm4j.nn.IncrementalState;
@@ -129,11 +130,8 @@ public final class OneTowerDiffusionLcm extends Lcm implements CleanStreamStep.C
         Frontend(ParamFactory f, OneTowerDiffusionLcmConfig c) {
             this.preLinear = registerModule("pre_linear", new Linear(f, c.sonar_embed_dim() + c.timestep_embed_dim(), c.model_dim(),
                     c.pre_linear_bias(), InitFn.KAIMING_UNIFORM));
-            String style = c.lcm().pos_embedding_style();
-            PositionEncoder pe = null;
-            if ("learned".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.LEARNED, c.model_dim(), c.max_seq_len(), c.embedding_std());
-            else if ("sine".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.SINE, c.model_dim(), c.max_seq_len(), 0);
-            this.posEncoder = registerModule("pos_encoder", pe);
+            this.posEncoder = registerModule("pos_encoder",
+                    PositionEncoder.forStyle(f, c.lcm().pos_embedding_style(), c.model_dim(), c.max_seq_len(), c.embedding_std()));
         }
 
         /** x [B, S, C], temb broadcastable to [B, S, d_t], positions offset..offset+S-1 -> [B, S, D]. */

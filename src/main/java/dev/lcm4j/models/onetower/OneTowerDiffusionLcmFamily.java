@@ -5,6 +5,7 @@ import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.models.CleanStreamStep;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
+import dev.lcm4j.models.InterleavedMask;
 import dev.lcm4j.models.ModelFamily;
 import dev.lcm4j.models.NextConceptStep;
 import dev.lcm4j.models.diffusion.DdimSampler;

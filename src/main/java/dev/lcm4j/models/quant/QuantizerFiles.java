@@ -126,6 +126,6 @@ public final class QuantizerFiles {
             codebooks.select(0, m).copy_(Tensors.floats(t.toFloatArray(), k, d));
             m++;
         }
-        return ResidualQuantizer.owning(codebooks);
+        return ResidualQuantizer.sharing(codebooks);
     }
 }

@@ -106,7 +106,7 @@ public final class ResidualKMeans {
                 }
             }
         }
-        return ResidualQuantizer.owning(codebooks);
+        return ResidualQuantizer.sharing(codebooks);
     }
 
     /**

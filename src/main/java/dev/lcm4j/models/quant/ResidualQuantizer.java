@@ -35,8 +35,12 @@ public final class ResidualQuantizer {
         this(codebooks, true);
     }
 
-    /** A quantizer that keeps {@code codebooks} [M, K, D] float32 itself, without a copy (for freshly made tensors). */
-    static ResidualQuantizer owning(Tensor codebooks) {
+    /**
+     * A quantizer over {@code codebooks} [M, K, D] float32 without a copy: it shares their storage, on their device
+     * (freshly made tensors, or a model's codebook buffer). The codebook norms are computed now: after the codebooks
+     * change in place, build a new one.
+     */
+    public static ResidualQuantizer sharing(Tensor codebooks) {
         return new ResidualQuantizer(codebooks, false);
     }
 
@@ -169,13 +173,15 @@ public final class ResidualQuantizer {
 
     /**
      * Squared l2 distances of residuals [N, D] to every unit of codebook {@code m}: [N, K], computed as
-     * {@code ||r||^2 - 2 r.c + ||c||^2} and clamped at 0 (what Quant-LCM-c's Eq. 23 sampling needs).
+     * {@code (-2 r.c + ||r||^2) + ||c||^2}, in that order, and clamped at 0 (what Quant-LCM's Eq. 23 sampling and its
+     * training codes use; its fixtures were made with that order).
      */
     public Tensor squaredDistances(int m, Tensor residual) {
         checkCodebook(m);
         Tensor r = residual.to(ScalarType.Float);
         Tensor rn = r.square().sum(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional()); // [N, 1]
-        return crossTerm(m, r).add_(rn).clamp_min_(Tensors.scalar(0));
+        return r.mm(codebook(m).t()).mul_(Tensors.scalar(-2)).add_(rn).add_(codebookNorms.select(0, m).unsqueeze(0))
+                .clamp_min_(Tensors.scalar(0));
     }
 
     /** The greedy choice for codebook {@code m}: argmin_i ||r - C_m[i]||^2 per row of residuals [N, D] -> [N] int64. */

@@ -5,6 +5,7 @@ import static org.bytedeco.pytorch.global.torch.*;
 import dev.lcm4j.models.CleanStreamStep;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
+import dev.lcm4j.models.quant.ResidualQuantizer;
 import dev.lcm4j.nn.IncrementalState;
 import dev.lcm4j.nn.InitFn;
 import dev.lcm4j.nn.Linear;
@@ -40,6 +41,8 @@ public final class QuantLcm extends Lcm implements CleanStreamStep.CleanStream {
     private final Linear head;          // -d
     private final Projection postnet;   // -c
     private final Tensor codebooks;     // [M, K, C] float32
+    private ResidualQuantizer quantizer;  // over codebooks, with their norms; rebuilt when they change in place
+    private long quantizerVersion;        // the codebooks' version counter when quantizer was built
     private final AtomicBoolean guidanceWarned = new AtomicBoolean();
 
     /**
@@ -86,9 +89,25 @@ public final class QuantLcm extends Lcm implements CleanStreamStep.CleanStream {
         return guidanceWarned.compareAndSet(false, true);
     }
 
+    /**
+     * The residual quantizer over the codebooks buffer (shared storage, no copy), so that the codebook norms are
+     * computed once and not at every codebook step. Built on first use, not in the constructor: loading a checkpoint
+     * writes the buffer in place after construction. Such a write bumps the tensor's version counter, which rebuilds it.
+     */
+    public synchronized ResidualQuantizer quantizer() {
+        long version = codebooks.__dispatch__version();
+        if (quantizer == null || version != quantizerVersion) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                quantizer = ResidualQuantizer.sharing(codebooks);
+            }
+            quantizerVersion = version;
+        }
+        return quantizer;
+    }
+
     /** The centroids C_m[units] of codebook m (0-based): units [N] -> [N, C]. */
     public Tensor centroids(int m, Tensor units) {
-        return codebooks.select(0, m).index_select(0, units.to(ScalarType.Long).contiguous());
+        return quantizer().centroids(m, units);
     }
 
     /**
@@ -141,11 +160,8 @@ public final class QuantLcm extends Lcm implements CleanStreamStep.CleanStream {
                     c.pre_linear_bias(), InitFn.KAIMING_UNIFORM));
             Tensor table = new EmbeddingTable(f, c.num_codebooks() + 1, c.codebook_embed_dim(), c.embedding_std()).weight;
             this.indexTable = registerModule("embed_codebook", new EmbeddingTable(table)).weight;
-            String style = c.lcm().pos_embedding_style();
-            PositionEncoder pe = null;
-            if ("learned".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.LEARNED, c.model_dim(), c.max_seq_len(), c.embedding_std());
-            else if ("sine".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.SINE, c.model_dim(), c.max_seq_len(), 0);
-            this.posEncoder = registerModule("pos_encoder", pe);
+            this.posEncoder = registerModule("pos_encoder",
+                    PositionEncoder.forStyle(f, c.lcm().pos_embedding_style(), c.model_dim(), c.max_seq_len(), c.embedding_std()));
         }
 
         /** cbemb of indices [...] -> [..., d_k]. */

@@ -7,6 +7,7 @@ import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.config.StepSamplingConfig;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
+import dev.lcm4j.models.InterleavedMask;
 import dev.lcm4j.models.Lcm;
 import dev.lcm4j.models.diffusion.GuidanceTraining;
 import dev.lcm4j.models.normalizer.SonarNormalizer;
@@ -117,7 +118,7 @@ public final class QuantLcmCriterion implements Criterion {
         Tensor flat = raw.reshape(b * n, c);
         Tensor codes = codes(model, flat);                                                         // [BN,M]
         Tensor z = partialSums(model, codes, indices.reshape(-1)).view(b, n, c).to(raw.scalar_type()); // [B,N,C]
-        Tensor allowed = InterleavedQueryMask.training(n, cfGuidanceProb, raw.device());
+        Tensor allowed = InterleavedMask.training(n, null, null, cfGuidanceProb, raw.device());
         Tensor out = model.forward(x0, norm.normalize(z), indices, allowed);                      // [B,N,K|C]
         Tensor fm = mask.to(ScalarType.Float);
         long targets = mask.sum().item_long();

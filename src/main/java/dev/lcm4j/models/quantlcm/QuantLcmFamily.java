@@ -3,10 +3,10 @@ package dev.lcm4j.models.quantlcm;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.config.CriterionConfig;
 import dev.lcm4j.io.StoredTensor;
-import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.models.CleanStreamStep;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
+import dev.lcm4j.models.InterleavedMask;
 import dev.lcm4j.models.ModelCard;
 import dev.lcm4j.models.ModelFamily;
 import dev.lcm4j.models.NextConceptStep;
@@ -88,17 +88,14 @@ public final class QuantLcmFamily extends ModelFamily<QuantLcmConfig, QuantLcm, 
         return new QuantLcm(f, config, normalizer, readQuantizer(config).codebooks());
     }
 
-    /** A checkpoint holds the codebooks: the quantizer file is then not needed (its shape is still checked). */
+    /**
+     * A checkpoint holds the codebooks: the quantizer file is then not needed. The model is built with zero codebooks
+     * and the loader fills them, checking their shape against the config like every other tensor's.
+     */
     @Override
     public QuantLcm buildForCheckpoint(QuantLcmConfig config, ParamFactory f, SonarNormalizer normalizer, Map<String, StoredTensor> state) {
-        StoredTensor books = state.get("quantizer_codebooks");
-        if (books == null) return build(config, f, normalizer);
-        long[] s = books.shape();
-        if (s.length != 3 || s[0] != config.num_codebooks() || s[1] != config.num_units() || s[2] != config.sonar_embed_dim()) {
-            throw new LcmException("the checkpoint's quantizer_codebooks have shape " + java.util.Arrays.toString(s) + " but the model"
-                    + " config says [" + config.num_codebooks() + ", " + config.num_units() + ", " + config.sonar_embed_dim() + "]");
-        }
-        return new QuantLcm(f, config, normalizer, Checkpoints.toTensor(books));
+        if (!state.containsKey("quantizer_codebooks")) return build(config, f, normalizer);
+        return new QuantLcm(f, config, normalizer, null);
     }
 
     /** The quantizer named by the config, checked against the model's shape (one line each way it can be wrong). */
@@ -150,9 +147,7 @@ public final class QuantLcmFamily extends ModelFamily<QuantLcmConfig, QuantLcm, 
 
     @Override
     public NextConceptStep nextConceptStep(QuantLcm model, NextConceptStep.Settings settings, QuantSamplingOptions options) {
-        options.validate(discrete);
-        options.checkAgainst(model);
-        QuantLcmSampling.warnGuidance(model, options);
+        checkOptions(model, options);
         return new QuantStep(model, options, settings.cached(), settings.noise());
     }
 
@@ -162,10 +157,15 @@ public final class QuantLcmFamily extends ModelFamily<QuantLcmConfig, QuantLcm, 
      */
     @Override
     public Tensor predictNextConcepts(QuantLcm model, EmbeddingsBatch batch, QuantSamplingOptions options, Noise noise) {
+        checkOptions(model, options);
+        return teacherForced(model, batch.seqs(), options, noise);
+    }
+
+    /** The options against this family and the model (top_k <= K); warns once about guidance the model was not trained for. */
+    private void checkOptions(QuantLcm model, QuantSamplingOptions options) {
         options.validate(discrete);
         options.checkAgainst(model);
         QuantLcmSampling.warnGuidance(model, options);
-        return teacherForced(model, batch.seqs(), options, noise);
     }
 
     /** raw seqs [B, T, C] -> [B, T, C] raw z_M of the concept after each prefix. */
@@ -175,7 +175,7 @@ public final class QuantLcmFamily extends ModelFamily<QuantLcmConfig, QuantLcm, 
         try {
             model.encodeClean(model.normalizer().normalize(seqs), context);
             long t = seqs.size(1);
-            Tensor allowed = InterleavedQueryMask.nextPositions(t, seqs.device());
+            Tensor allowed = InterleavedMask.nextPositions(t, seqs.device());
             return QuantLcmSampling.generate(model, seqs.size(0), t, 1, context, allowed, options, noise).to(seqs.scalar_type());
         } finally {
             context.close();

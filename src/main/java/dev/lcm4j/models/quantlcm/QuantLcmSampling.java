@@ -2,12 +2,12 @@ package dev.lcm4j.models.quantlcm;
 
 import static org.bytedeco.pytorch.global.torch.*;
 
+import dev.lcm4j.models.quant.ResidualQuantizer;
 import dev.lcm4j.nn.IncrementalState;
 import dev.lcm4j.torch.Noise;
 import dev.lcm4j.torch.Tensors;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -33,19 +33,16 @@ public final class QuantLcmSampling {
 
     /**
      * Squared l2 distances of residuals [R, C] to every unit of codebook m (0-based): [R, K], in float32 even inside
-     * autocast. A bf16 (or fp16) matmul rounds r.c to ~2^-8 of |r||c|, more than the gap between the nearest
-     * centroids: the bf16 training step would then take other units than the quantizer's greedy encode.
+     * autocast ({@link ResidualQuantizer#squaredDistances} with the model's cached codebook norms). A bf16 (or fp16)
+     * matmul rounds r.c to ~2^-8 of |r||c|, more than the gap between the nearest centroids: the bf16 training step
+     * would then take other units than the quantizer's greedy encode.
      */
     static Tensor squaredDistances(QuantLcm model, int m, Tensor residual) {
         boolean cpuAutocast = is_autocast_enabled(DeviceType.CPU), cudaAutocast = is_autocast_enabled(DeviceType.CUDA);
         set_autocast_enabled(DeviceType.CPU, false);
         set_autocast_enabled(DeviceType.CUDA, false);
         try {
-            Tensor book = model.codebooks().select(0, m);                                         // [K,C]
-            Tensor r = residual.to(ScalarType.Float);
-            Tensor rn = r.square().sum(new long[] {1}, true, new ScalarTypeOptional());           // [R,1]
-            Tensor cn = book.square().sum(new long[] {1}, false, new ScalarTypeOptional()).unsqueeze(0); // [1,K]
-            return r.mm(book.t()).mul(Tensors.scalar(-2)).add(rn).add(cn).clamp_min(Tensors.scalar(0));
+            return model.quantizer().squaredDistances(m, residual);
         } finally {
             set_autocast_enabled(DeviceType.CPU, cpuAutocast);
             set_autocast_enabled(DeviceType.CUDA, cudaAutocast);

@@ -15,9 +15,6 @@ public record QuantSamplingOptions(double guidance_scale, double temperature, in
     /** The paper's multi-sentence generation settings (§2.4.1, Table 4). */
     public static final QuantSamplingOptions PAPER_D = new QuantSamplingOptions(1.0, 1.0, 3, 1);
     public static final QuantSamplingOptions PAPER_C = new QuantSamplingOptions(1.5, 0.005, 5, 1);
-    /** The paper's single-sentence (teacher-forced, Table 3) settings. */
-    public static final QuantSamplingOptions TABLE3_D = new QuantSamplingOptions(2.0, 1.0, 1, 1);
-    public static final QuantSamplingOptions TABLE3_C = new QuantSamplingOptions(3.0, 1.0, 1, 1);
 
     public void validate(boolean discrete) {
         if (top_k < 1) throw new LcmException("top_k must be at least 1, got " + top_k);

@@ -129,11 +129,8 @@ public final class TwoTowerDiffusionLcm extends Lcm {
             EncoderFrontendConfig fc = c.frontend();
             this.preLinear = registerModule("pre_linear", new Linear(f, c.sonar_embed_dim(), c.model_dim(), fc.pre_linear_bias(),
                     InitFn.parse(fc.pre_linear_init_fn())));
-            String style = c.context_encoder().pos_embedding_style();
-            PositionEncoder pe = null;
-            if ("learned".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.LEARNED, c.model_dim(), c.max_seq_len(), fc.embedding_std());
-            else if ("sine".equals(style)) pe = new PositionEncoder(f, PositionEncoder.Style.SINE, c.model_dim(), c.max_seq_len(), 0);
-            this.posEncoder = registerModule("pos_encoder", pe);
+            this.posEncoder = registerModule("pos_encoder",
+                    PositionEncoder.forStyle(f, c.context_encoder().pos_embedding_style(), c.model_dim(), c.max_seq_len(), fc.embedding_std()));
             this.dropout = fc.dropout_p();
         }
 

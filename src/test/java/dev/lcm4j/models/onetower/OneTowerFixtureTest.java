@@ -10,6 +10,7 @@ import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.models.Criterion;
 import dev.lcm4j.models.EmbeddingsBatch;
+import dev.lcm4j.models.InterleavedMask;
 import dev.lcm4j.models.diffusion.DdimSampler;
 import dev.lcm4j.models.diffusion.DiffusionOptions;
 import dev.lcm4j.models.normalizer.SonarNormalizer;

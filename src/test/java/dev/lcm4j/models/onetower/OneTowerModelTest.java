@@ -3,6 +3,7 @@ package dev.lcm4j.models.onetower;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.models.InterleavedMask;
 import dev.lcm4j.models.ModelFamilies;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;

@@ -1,4 +1,4 @@
-package dev.lcm4j.models.onetower;
+package dev.lcm4j.models;
 
 import dev.lcm4j.nn.denoisers.CrossAttentionMask;
 import dev.lcm4j.torch.Tensors;
@@ -6,16 +6,16 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Attention masks of the one-tower model's interleaved sequence, as bool tensors (true = attend). Slot 2n holds the
- * noisy copy of sentence n, slot 2n+1 its clean copy. Query q may attend to key k when
- * {@code k <= q and (k is clean or k == q)}:
+ * Attention masks of the interleaved one-tower layouts (One-Tower diffusion, Quant-LCM), as bool tensors (true =
+ * attend). Slot 2n is the prediction slot of sentence n (One-Tower: its noisy copy; Quant-LCM: its query, the partial
+ * centroid sum), slot 2n+1 its clean copy. Query q may attend to key k when {@code k <= q and (k is clean or k == q)}:
  * <ul>
- *   <li>noisy slot 2n sees the clean slots of sentences 0..n-1 and itself; never its own clean copy (the target),
- *       never another noisy slot;</li>
- *   <li>clean slot 2n+1 sees the clean slots 0..n: causal attention over the clean stream, independent of the noise
- *       (what makes the generation KV cache valid).</li>
+ *   <li>prediction slot 2n sees the clean slots of sentences 0..n-1 and itself; never its own clean copy (the target),
+ *       never another prediction slot;</li>
+ *   <li>clean slot 2n+1 sees the clean slots 0..n: causal attention over the clean stream, independent of the
+ *       prediction slots (what makes the generation KV cache valid).</li>
  * </ul>
- * Classifier-free guidance drops the context of whole noisy slots: a dropped slot sees itself only. The slots are
+ * Classifier-free guidance drops the context of whole prediction slots: a dropped slot sees itself only. The slots are
  * chosen as the reference two-tower chooses its dropped rows ({@link CrossAttentionMask#droppedRows}): exactly
  * floor((S - 1) p) of the S target sentences, never the first, by {@code 1 + randperm(S - 1)}; one draw for the whole
  * batch when unsupervised, one per row when supervised (S = the batch's most targets; the first answer sentence of a
@@ -29,7 +29,8 @@ public final class InterleavedMask {
      *
      * @param n             sentences per row (padded)
      * @param sourceLengths supervised: prompt sentences per row (the targets follow them); null when unsupervised
-     * @param lengths       sentences per row (used when supervised, to size the draw over targets)
+     * @param lengths       sentences per row (used when supervised, to size the draw over targets; may be null when
+     *                      unsupervised)
      * @param p             cf_guidance_probability
      */
     public static Tensor training(long n, long[] sourceLengths, long[] lengths, double p, Device device) {
@@ -50,18 +51,18 @@ public final class InterleavedMask {
         return toBool(all, device, b, 1, 2 * n, 2 * n);
     }
 
-    /** Which of n noisy slots guidance training drops (unsupervised): floor((n - 1) p) of slots 1..n-1, or null. */
+    /** Which of n prediction slots guidance training drops (unsupervised): floor((n - 1) p) of slots 1..n-1, or null. */
     public static boolean[] droppedSlots(long n, double p) {
         return CrossAttentionMask.droppedRows(n, p);
     }
 
     /** The mask of 2n slots as floats (1 = attend), row-major [2n, 2n]; {@code dropped} null = none dropped. */
-    static float[] mask(long n, boolean[] dropped) {
+    public static float[] mask(long n, boolean[] dropped) {
         int len = (int) (2 * n);
         float[] m = new float[len * len];
         for (int q = 0; q < len; q++) {
-            boolean noisy = q % 2 == 0;
-            boolean drop = noisy && dropped != null && dropped[q / 2];
+            boolean prediction = q % 2 == 0;
+            boolean drop = prediction && dropped != null && dropped[q / 2];
             for (int k = 0; k <= q; k++) {
                 boolean clean = k % 2 == 1;
                 if (k == q || (clean && !drop)) m[q * len + k] = 1f;
