@@ -61,7 +61,6 @@ public final class Checkpoints {
         load(file, model, UnaryOperator.identity());
     }
 
-    /** {@link #load(Path, Module)} with the state dict's keys mapped to the model's names first (a family's mapping). */
     /** Loads a state dict read before (e.g. to look at it first) into {@code model}; {@code source} names it in errors. */
     public static void load(Map<String, StoredTensor> state, Module model, String source) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -69,9 +68,8 @@ public final class Checkpoints {
         model.loadStateDict(tensors, false, source);
     }
 
+    /** {@link #load(Path, Module)} with the state dict's keys mapped to the model's names first (a family's mapping). */
     public static void load(Path file, Module model, UnaryOperator<Map<String, StoredTensor>> keyMapping) {
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        keyMapping.apply(readState(file)).forEach((k, v) -> tensors.put(k, toTensor(v)));
-        model.loadStateDict(tensors, false, "checkpoint " + file);
+        load(keyMapping.apply(readState(file)), model, "checkpoint " + file);
     }
 }
