@@ -52,9 +52,6 @@ final class DatasetPipeline {
 
     /** A document with its per-sentence quality scores while the quality range still has to be applied. */
     private record Row(Document doc, double[] quality) {
-        Row with(Document d) {
-            return new Row(d, quality);
-        }
     }
 
     DatasetPipeline(Dataset dataset, LoaderOptions opt, List<Fragment> fragments, Affixes.Applier affixes, int dim,

@@ -226,7 +226,7 @@ public final class Preparer {
                                 + "tasks (neither " + Manifest.FILE + " nor " + Manifest.TASKS_DIR + "/ lists it); run the "
                                 + "same ./lcm prepare --launcher submitit command again: it prepares only what is missing");
                     } else {
-                        done = processShard(shard, batch, embedder, pool);
+                        done = processShard(shard, batch, embedder, pool, opt.output());
                         prepared++;
                         if (task == null) {
                             progress.manifest().shards().put(shard, done);
@@ -301,10 +301,6 @@ public final class Preparer {
         return d.target() == null ? d.text() : d.text() + "\n" + d.target();
     }
 
-    private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool) {
-        return processShard(index, docs, embedder, pool, opt.output());
-    }
-
     private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool, Path dir) {
         boolean withTarget = cols.hasTarget();
         // 1. sentences, one task per text (splitters are thread-safe); the target, if any, is split on its own
@@ -346,10 +342,6 @@ public final class Preparer {
             if (withTarget) nTarget.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.targetSentences().size()).sum());
         }
         return new Manifest.Shard(nDocs, nSent, nTarget);
-    }
-
-    Path partFile(String split, int shard) {
-        return partFile(opt.output(), split, shard);
     }
 
     /** The file of one shard's documents of one split: {@code dir/split=S/part-XXXXX.parquet}. */

@@ -290,7 +290,7 @@ final class SparkPrepareJob {
                             + " after committing " + name + " (" + FAIL_FIRST_ATTEMPT_OF_SHARD + ")");
                 }
             }
-            return new ShardResult(shard, new TreeMap<>(counts.documents()), new TreeMap<>(counts.sentences()),
+            return new ShardResult(new TreeMap<>(counts.documents()), new TreeMap<>(counts.sentences()),
                     counts.targetSentences() == null ? null : new TreeMap<>(counts.targetSentences()),
                     pipeline.encoderName(), pipeline.encoderDim());
         } finally {
