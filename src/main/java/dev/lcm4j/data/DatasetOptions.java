@@ -10,7 +10,7 @@ import java.util.List;
  *
  * @param filters          row filter ({@code filters}), or null
  * @param partitionFilters filter on the {@code key=value} directories ({@code partition_filters}), or null; files it
- *                         rejects are not read, and it is applied to the rows again as the reference does
+ *                         rejects are not read, and as it reads only partition keys every row of a kept file passes it
  * @param limit            read only the first files / row groups / rows ({@code limit}), or null
  * @param qualityColumn    per-sentence scores ({@code source_quality_column}), or null
  * @param qualityRange     [min, max] the scores of a kept document lie in ({@code source_quality_range}; a null
