@@ -143,7 +143,7 @@ public final class Trainer {
                 cfg.num_lr_warmup_steps(), cfg.max_steps(), cfg.lr_stage_ratios());
         DatacardRegistry cards = DatacardRegistry.fromEnvironment();
         TrainingData data = new TrainingData(TrainingRun.datasets(cards, cfg.training_data(), "training_data"),
-                TrainingRun.loaderOptions(cfg.data_loading_config(), cfg.training_data(), dim, false, cfg.data_loading_config().seed(),
+                TrainingRun.loaderOptions(cfg.data_loading_config(), dim, false, cfg.data_loading_config().seed(),
                         group.rank(), group.worldSize()));
 
         // resume: model, optimizer, data position and RNG of the last checkpoint
