@@ -17,7 +17,7 @@ import java.util.List;
  *                         bound is open), or null
  * @param sourceSequences  the source assembled from columns and constant texts ({@code source_sequences}), or null
  * @param targetSequences  the same for the target, or null
- * @param affixes          this dataset's own prefix/suffix texts (they win over the loader's), or null
+ * @param affixes          this dataset's own prefix/suffix texts (they win over the datacard's), or null
  * @param shardingInMemory every rank reads every row group and the batches are sharded ({@code sharding_in_memory})
  */
 public record DatasetOptions(RowFilter filters, RowFilter partitionFilters, Limit limit, String qualityColumn,
