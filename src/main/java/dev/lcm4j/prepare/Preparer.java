@@ -2,15 +2,16 @@ package dev.lcm4j.prepare;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptEncoder;
+import dev.lcm4j.concepts.retrieval.SentenceBank;
 import dev.lcm4j.data.DataColumns;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.LcmParquetReader;
+import dev.lcm4j.io.FileTrees;
 import dev.lcm4j.text.SentenceSplitter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -420,7 +421,7 @@ public final class Preparer {
         Manifest.write(dir, m);
         try {
             for (Path f : files) Files.deleteIfExists(f);
-            deleteTree(dir.resolve(Manifest.TASKS_DIR));
+            FileTrees.deleteTree(dir.resolve(Manifest.TASKS_DIR));
         } catch (IOException e) {
             throw new LcmException("cannot remove the array tasks' files in " + dir.resolve(Manifest.TASKS_DIR) + ": " + e.getMessage(), e);
         }
@@ -528,23 +529,25 @@ public final class Preparer {
         }
     }
 
-    /** --overwrite: removes what a previous dataset put there (split dirs, manifest, task files, datacard), nothing else. */
+    /**
+     * Whether {@code name}, an entry of a dataset directory, is part of a prepared dataset: the split directories, the
+     * manifest, the array tasks' files, the datacard and the sentence bank (it belongs to the dataset it was built
+     * from). --overwrite removes these and nothing else.
+     */
+    public static boolean isDatasetEntry(String name) {
+        return name.startsWith("split=") || name.equals(Manifest.FILE) || name.equals(Manifest.TASKS_DIR)
+                || name.equals("datacard.yaml") || name.equals(SentenceBank.FILE_NAME);
+    }
+
+    /** --overwrite: removes what a previous dataset put there ({@link #isDatasetEntry}), nothing else. */
     private static void clear(Path dir) {
         if (!Files.isDirectory(dir)) return;
         try (Stream<Path> top = Files.list(dir)) {
             for (Path p : top.toList()) {
-                String n = p.getFileName().toString();
-                if (n.startsWith("split=") || n.equals(Manifest.FILE) || n.equals(Manifest.TASKS_DIR)
-                        || n.equals("datacard.yaml")) deleteTree(p);
+                if (isDatasetEntry(p.getFileName().toString())) FileTrees.deleteTree(p);
             }
         } catch (IOException e) {
             throw new LcmException("cannot clear " + dir + " for --overwrite: " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
         }
     }
 }

@@ -13,6 +13,7 @@ import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Devices;
 import dev.lcm4j.torch.OutOfMemory;
 import dev.lcm4j.torch.PeakMemory;
+import dev.lcm4j.io.FileTrees;
 import org.bytedeco.pytorch.Device;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -109,7 +110,7 @@ public final class Trainer {
 
     private static void removeQuietly(Path dir) {
         try {
-            Checkpointer.deleteTree(dir);
+            FileTrees.deleteTree(dir);
         } catch (IOException e) {
             LOG.warn("cannot remove {} after the failed setup: {}", dir, e.getMessage());
         }

@@ -33,6 +33,7 @@ import java.util.Objects;
 import org.yaml.snakeyaml.Yaml;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.Dataset;
+import dev.lcm4j.io.FileTrees;
 import java.util.TreeMap;
 import org.yaml.snakeyaml.DumperOptions;
 
@@ -280,7 +281,7 @@ public final class TrainingRun {
                     + "); choose another ++trainer.output_dir or pass --overwrite to delete them");
         }
         try {
-            Checkpointer.deleteTree(checkpointDir);
+            FileTrees.deleteTree(checkpointDir);
             Files.deleteIfExists(outputDir.resolve("model_card.yaml"));
             Files.deleteIfExists(outputDir.resolve("metrics.jsonl"));
         } catch (IOException e) {
