@@ -170,11 +170,7 @@ public final class Preparer {
         try (DocumentSource source = DocumentSources.open(opt.source())) {
             Progress progress = task == null ? new Progress(startOrResume(dir, settings), null, null)
                     : startTask(dir, settings, task);
-            ExecutorService pool = Executors.newFixedThreadPool(opt.threads(), r -> {
-                Thread t = new Thread(r, "prepare");
-                t.setDaemon(true);
-                return t;
-            });
+            ExecutorService pool = newPool();
             try {
                 return stream(source, progress, task, mayPrepare, pool, listener);
             } finally {
@@ -270,11 +266,7 @@ public final class Preparer {
      * staging directory from which it moves the files to the dataset.
      */
     public ShardCounts prepareShard(int index, List<SourceDocument> docs, Path dir) {
-        ExecutorService pool = Executors.newFixedThreadPool(opt.threads(), r -> {
-            Thread t = new Thread(r, "prepare");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = newPool();
         try {
             Embedder embedder = new Embedder(encoder, opt.lang(), opt.tokenBudget(), opt.maxBatchSentences(), pool);
             Manifest.Shard s = processShard(index, docs, embedder, pool, dir);
@@ -291,6 +283,15 @@ public final class Preparer {
     public static void writeDatacard(Result r, PrepareOptions opt, String encoderName, int encoderDim) {
         DataColumns cols = OutputColumns.of(opt.source().textColumn(), opt.source().targetColumn()).dataColumns();
         Datacards.write(r, opt, encoderName, encoderDim, cols);
+    }
+
+    /** The --threads workers that split and embed; daemon threads, so a failed run still exits. */
+    private ExecutorService newPool() {
+        return Executors.newFixedThreadPool(opt.threads(), r -> {
+            Thread t = new Thread(r, "prepare");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private static boolean blank(String s) {
