@@ -123,9 +123,9 @@ public final class PrepareCommand implements Callable<Integer> {
         ConceptModels.Placement placement = device.placement(); // before anything is read or written
         Preparer.ArrayTask task = arrayTask == null ? null : new Preparer.ArrayTask(arrayTask, nshards == null ? 1 : nshards);
         PrepareOptions opt = options(threads != null ? threads : Runtime.getRuntime().availableProcessors(), overwrite && task == null && !arrayMerge);
-        SentenceSplitter split = SentenceSplitters.create(splitter, SplitterOptions.DEFAULT.withMaxSentenceLen(maxSentenceLen));
+        SentenceSplitter split = newSplitter();
         DocumentSources.check(opt.source()); // input errors before the (slow) encoder load
-        try (ConceptEncoder enc = ConceptModels.encoder(encoder, placement);
+        try (ConceptEncoder enc = newEncoder(placement);
              ProgressBar bar = Progress.bar("prepare", maxDocs > 0 && task == null ? maxDocs : -1)) {
             long start = System.nanoTime();
             long[] fresh = new long[2];
@@ -243,7 +243,12 @@ public final class PrepareCommand implements Callable<Integer> {
 
     /** The concept encoder of {@code --encoder} on {@code --device} (loads it). */
     public ConceptEncoder newEncoder() {
-        return ConceptModels.encoder(encoder, device.placement());
+        return newEncoder(device.placement());
+    }
+
+    /** The concept encoder of {@code --encoder} on {@code placement}, resolved by the caller (loads it). */
+    private ConceptEncoder newEncoder(ConceptModels.Placement placement) {
+        return ConceptModels.encoder(encoder, placement);
     }
 
     private PrepareOptions options(int nThreads, boolean overwriteNow) {
@@ -271,7 +276,7 @@ public final class PrepareCommand implements Callable<Integer> {
         SlurmJobSpec.atLeast(timeoutMin, 1, "--timeout-min");
         int jobThreads = threads != null ? threads : cpusPerTask;
         PrepareOptions opt = options(jobThreads, false);
-        SentenceSplitters.create(splitter, SplitterOptions.DEFAULT.withMaxSentenceLen(maxSentenceLen));
+        newSplitter(); // refuses an unknown --splitter before anything is submitted
         DocumentSources.check(opt.source());
         Path workDir = Path.of("").toAbsolutePath();
         Path logs = logFolder != null ? workDir.resolve(logFolder) : workDir.resolve(output).resolve("executor_logs");

@@ -38,7 +38,7 @@ public final class AffixEmbedding {
     public static AffixVectors vectors(List<Dataset> datasets, LoaderOptions options) {
         Map<String, Map<String, float[]>> out = new LinkedHashMap<>();
         for (Dataset ds : datasets) {
-            List<String> texts = new java.util.ArrayList<>(LcmDataLoader.affixesOf(ds, options).texts());
+            List<String> texts = new java.util.ArrayList<>(LcmDataLoader.affixesOf(ds).texts());
             for (String t : ds.options().sequenceTexts()) if (!texts.contains(t)) texts.add(t);
             if (texts.isEmpty()) continue;
             ConceptEncoder encoder = encoderOf(ds, LcmDataLoader.dimensionOf(ds, options));
@@ -48,10 +48,10 @@ public final class AffixEmbedding {
     }
 
     /** The affix vectors of every dataset, all embedded by {@code encoder} (e.g. an evaluation's prompt encoder). */
-    public static AffixVectors vectors(List<Dataset> datasets, LoaderOptions options, ConceptEncoder encoder, String lang) {
+    public static AffixVectors vectors(List<Dataset> datasets, ConceptEncoder encoder, String lang) {
         Map<String, Map<String, float[]>> out = new LinkedHashMap<>();
         for (Dataset ds : datasets) {
-            Affixes affixes = LcmDataLoader.affixesOf(ds, options);
+            Affixes affixes = LcmDataLoader.affixesOf(ds);
             if (!affixes.isEmpty()) out.put(ds.name(), embed(affixes, encoder, lang));
         }
         return new AffixVectors(out);

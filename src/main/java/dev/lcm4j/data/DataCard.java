@@ -47,14 +47,14 @@ public record DataCard(String name, Map<String, String> parquetPaths, String sou
     public String string(String key) {
         Object v = extra.get(key);
         if (v == null || v instanceof String) return (String) v;
-        throw wrongType(key, "a string", v);
+        throw wrongType(name, file, key, v, "a string");
     }
 
     /** A boolean field of the card, or null. */
     public Boolean bool(String key) {
         Object v = extra.get(key);
         if (v == null || v instanceof Boolean) return (Boolean) v;
-        throw wrongType(key, "true or false", v);
+        throw wrongType(name, file, key, v, "true or false");
     }
 
     /** A list of numbers (null items allowed: an open bound), or null. */
@@ -64,12 +64,12 @@ public record DataCard(String name, Map<String, String> parquetPaths, String sou
         if (v instanceof List<?> l) {
             List<Double> out = new ArrayList<>();
             for (Object o : l) {
-                if (o != null && !(o instanceof Number)) throw wrongType(key, "a list of numbers", v);
+                if (o != null && !(o instanceof Number)) throw wrongType(name, file, key, v, "a list of numbers");
                 out.add(o == null ? null : ((Number) o).doubleValue());
             }
             return out;
         }
-        throw wrongType(key, "a list of numbers", v);
+        throw wrongType(name, file, key, v, "a list of numbers");
     }
 
     /** A mapping field, or null. */
@@ -82,7 +82,7 @@ public record DataCard(String name, Map<String, String> parquetPaths, String sou
             m.forEach((k, x) -> out.put(String.valueOf(k), x));
             return out;
         }
-        throw wrongType(key, "a mapping", v);
+        throw wrongType(name, file, key, v, "a mapping");
     }
 
     /** A list field, or null. */
@@ -90,11 +90,25 @@ public record DataCard(String name, Map<String, String> parquetPaths, String sou
     public List<Object> list(String key) {
         Object v = extra.get(key);
         if (v == null || v instanceof List<?>) return (List<Object>) v;
-        throw wrongType(key, "a list", v);
+        throw wrongType(name, file, key, v, "a list");
     }
 
-    private LcmException wrongType(String key, String expected, Object v) {
-        return new LcmException("datacard '" + name + "' in " + file + ": key '" + key + "' must be " + expected + ", got "
-                + (v instanceof String ? "'" + v + "'" : String.valueOf(v)));
+    /** The error for a card's {@code key} whose {@code value} is not {@code expected}: names the type and the value. */
+    static LcmException wrongType(String card, Path file, String key, Object value, String expected) {
+        String shown = String.valueOf(value).replaceAll("\\s+", " ");
+        if (shown.length() > 60) shown = shown.substring(0, 57) + "...";
+        return new LcmException("datacard '" + card + "' in " + file + ": key '" + key + "' must be " + expected + ", got "
+                + typeOf(value) + " " + shown);
+    }
+
+    /** A YAML value's type in words, for errors. */
+    static String typeOf(Object v) {
+        if (v instanceof String) return "a string";
+        if (v instanceof Map) return "a mapping";
+        if (v instanceof List) return "a list";
+        if (v instanceof Boolean) return "a boolean";
+        if (v instanceof Integer || v instanceof Long || v instanceof java.math.BigInteger) return "an integer";
+        if (v instanceof Number) return "a number";
+        return "a " + v.getClass().getSimpleName();
     }
 }

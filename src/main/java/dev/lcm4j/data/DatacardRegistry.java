@@ -94,7 +94,7 @@ public final class DatacardRegistry {
         Object name = fields.remove("name");
         if (name == null) throw new LcmException("datacard file " + file + ": document " + index + " has no name");
         if (!(name instanceof String)) {
-            throw new LcmException("datacard file " + file + ": document " + index + " has a name of type " + typeOf(name)
+            throw new LcmException("datacard file " + file + ": document " + index + " has a name of type " + DataCard.typeOf(name)
                     + " (" + name + "); write it as a string");
         }
         String card = (String) name;
@@ -103,26 +103,26 @@ public final class DatacardRegistry {
         if (path instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 if (!(e.getValue() instanceof String v)) {
-                    throw wrongType(card, file, "parquet_path." + e.getKey(), e.getValue(), "a path (string)");
+                    throw DataCard.wrongType(card, file, "parquet_path." + e.getKey(), e.getValue(), "a path (string)");
                 }
                 paths.put(String.valueOf(e.getKey()), v);
             }
         } else if (path instanceof String p) {
             paths.put("local", p);
         } else if (path != null) {
-            throw wrongType(card, file, "parquet_path", path, "a path or a mapping cluster: path");
+            throw DataCard.wrongType(card, file, "parquet_path", path, "a path or a mapping cluster: path");
         }
         if (paths.isEmpty()) {
             throw new LcmException("datacard '" + name + "' in " + file + " has no parquet_path");
         }
         for (String k : TEXT_KEYS) {
             Object v = fields.get(k);
-            if (v != null && !(v instanceof String)) throw wrongType(card, file, k, v, "a string");
+            if (v != null && !(v instanceof String)) throw DataCard.wrongType(card, file, k, v, "a string");
         }
         Object weight = fields.get("weight");
-        if (weight != null && !(weight instanceof Number)) throw wrongType(card, file, "weight", weight, "a number");
+        if (weight != null && !(weight instanceof Number)) throw DataCard.wrongType(card, file, "weight", weight, "a number");
         Object dim = fields.get("dim");
-        if (dim != null && !(dim instanceof Integer)) throw wrongType(card, file, "dim", dim, "an integer");
+        if (dim != null && !(dim instanceof Integer)) throw DataCard.wrongType(card, file, "dim", dim, "an integer");
         DataCard dataCard = new DataCard(card, Map.copyOf(paths), (String) fields.remove("source_column"),
                 (String) fields.remove("source_text_column"), (String) fields.remove("target_column"),
                 (String) fields.remove("target_text_column"), fields, file.toAbsolutePath());
@@ -133,23 +133,6 @@ public final class DatacardRegistry {
         dataCard.list("target_sequences");
         dataCard.bool("sharding_in_memory");
         return dataCard;
-    }
-
-    private static LcmException wrongType(String card, Path file, String key, Object value, String expected) {
-        String shown = String.valueOf(value).replaceAll("\\s+", " ");
-        if (shown.length() > 60) shown = shown.substring(0, 57) + "...";
-        return new LcmException("datacard '" + card + "' in " + file + ": key '" + key + "' must be " + expected + ", got "
-                + typeOf(value) + " " + shown);
-    }
-
-    private static String typeOf(Object v) {
-        if (v instanceof String) return "a string";
-        if (v instanceof Map) return "a mapping";
-        if (v instanceof List) return "a list";
-        if (v instanceof Boolean) return "a boolean";
-        if (v instanceof Integer || v instanceof Long || v instanceof java.math.BigInteger) return "an integer";
-        if (v instanceof Number) return "a number";
-        return "a " + v.getClass().getSimpleName();
     }
 
     public Collection<String> names() {

@@ -70,9 +70,14 @@ public record Dataset(String name, DataCard card, String split, double weight, P
         return options.limit() == null ? all : options.limit().files(all);
     }
 
+    /** The partition values of {@code file}: its {@code key=value} directories below the dataset's directory. */
+    Map<String, Object> partitionValues(Path file) {
+        return RowFilter.partitionValues(Files.isRegularFile(root) ? root.getParent() : root, file);
+    }
+
     /** The partition values of {@code file} for a partition filter; a column that is no partition key is refused. */
     java.util.function.Function<String, Object> partitionColumn(Path file, RowFilter pf) {
-        Map<String, Object> values = RowFilter.partitionValues(Files.isRegularFile(root) ? root.getParent() : root, file);
+        Map<String, Object> values = partitionValues(file);
         return col -> {
             if (!values.containsKey(col)) {
                 throw new LcmException("dataset " + name + ": partition_filters '" + pf.text() + "' reads column '" + col

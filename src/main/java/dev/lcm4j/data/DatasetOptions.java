@@ -10,14 +10,14 @@ import java.util.List;
  *
  * @param filters          row filter ({@code filters}), or null
  * @param partitionFilters filter on the {@code key=value} directories ({@code partition_filters}), or null; files it
- *                         rejects are not read, and it is applied to the rows again as the reference does
+ *                         rejects are not read, and as it reads only partition keys every row of a kept file passes it
  * @param limit            read only the first files / row groups / rows ({@code limit}), or null
  * @param qualityColumn    per-sentence scores ({@code source_quality_column}), or null
  * @param qualityRange     [min, max] the scores of a kept document lie in ({@code source_quality_range}; a null
  *                         bound is open), or null
  * @param sourceSequences  the source assembled from columns and constant texts ({@code source_sequences}), or null
  * @param targetSequences  the same for the target, or null
- * @param affixes          this dataset's own prefix/suffix texts (they win over the loader's), or null
+ * @param affixes          this dataset's own prefix/suffix texts (they win over the datacard's), or null
  * @param shardingInMemory every rank reads every row group and the batches are sharded ({@code sharding_in_memory})
  */
 public record DatasetOptions(RowFilter filters, RowFilter partitionFilters, Limit limit, String qualityColumn,

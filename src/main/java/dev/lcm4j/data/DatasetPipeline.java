@@ -21,8 +21,8 @@ import java.util.Random;
  * emitted skipped. Differences from the reference: a full permutation per epoch instead of a windowed shuffle, and
  * Random instead of numpy's RandomState (same structure, different draws; docs/quirks.md #15).
  *
- * <p>Per row group, in the reference's order: {@code filters} and {@code partition_filters}, {@code drop_null}, the
- * assembled {@code source_sequences}/{@code target_sequences}, rows whose sentence and vector counts differ dropped,
+ * <p>Per row group, in the reference's order: {@code filters} ({@code partition_filters} read only partition keys, so
+ * {@link Dataset#files()} already dropped the files they reject), {@code drop_null}, the assembled {@code source_sequences}/{@code target_sequences}, rows whose sentence and vector counts differ dropped,
  * [wrapping when {@code wrap_before_affixing}], the quality range, the minimum sentence counts, the sentence length
  * filter, the affixes. Per buffer: shuffle [unless wrapped before affixing], wrapping or packing, batching, the
  * {@code *_after_batching} minimums, {@code min_batch_size}, and with sharding in memory this rank's share.
@@ -52,9 +52,6 @@ final class DatasetPipeline {
 
     /** A document with its per-sentence quality scores while the quality range still has to be applied. */
     private record Row(Document doc, double[] quality) {
-        Row with(Document d) {
-            return new Row(d, quality);
-        }
     }
 
     DatasetPipeline(Dataset dataset, LoaderOptions opt, List<Fragment> fragments, Affixes.Applier affixes, int dim,
@@ -70,7 +67,6 @@ final class DatasetPipeline {
         this.inMemory = inMemory;
         Set<String> extra = new LinkedHashSet<>();
         if (dso.filters() != null) extra.addAll(dso.filters().columns());
-        if (dso.partitionFilters() != null) extra.addAll(dso.partitionFilters().columns());
         if (dso.qualityColumn() != null) extra.add(dso.qualityColumn());
         extra.removeAll(columns.all());
         this.extraColumns = List.copyOf(extra);
@@ -230,8 +226,7 @@ final class DatasetPipeline {
 
     /** Reads one row group: filters, nulls and assembled sequences applied (steps 4-5 of the reference). */
     private List<Row> read(Fragment f) {
-        Map<String, Object> partitions = RowFilter.partitionValues(
-                java.nio.file.Files.isRegularFile(dataset.root()) ? dataset.root().getParent() : dataset.root(), f.file());
+        Map<String, Object> partitions = dataset.partitionValues(f.file());
         List<String> extra = extraColumns.stream().filter(x -> !partitions.containsKey(x)).toList();
         LcmParquetReader.RowGroup g;
         try (LcmParquetReader r = LcmParquetReader.open(f.file(), columns, dim, extra)) {
@@ -254,7 +249,6 @@ final class DatasetPipeline {
                 return g.extras().get(col).get(row);
             };
             if (dso.filters() != null && !dso.filters().test(value)) continue;
-            if (dso.partitionFilters() != null && !dso.partitionFilters().test(value)) continue;
             double[] quality = dso.qualityColumn() == null ? null : qualityOf(value.apply(dso.qualityColumn()));
             if (opt.dropNull() && (nullText(d) || (dso.qualityColumn() != null && quality == null))) continue;
             Document assembled = assemble(d, sourceParts, targetParts, i);

@@ -47,7 +47,7 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
             }
             List<Fragment> fragments = fragments(ds, options.expectedDim());
             int dim = options.expectedDim() != 0 ? options.expectedDim() : probeDim(fragments, DatasetPipeline.readColumns(ds));
-            Affixes affixes = affixesOf(ds, options);
+            Affixes affixes = affixesOf(ds);
             // reference: in memory when asked, with even sharding, or when there are too few row groups to go round
             boolean inMemory = ds.options().shardingInMemory() || options.evenSharding()
                     || (long) options.nbEpochs() * fragments.size() < 2L * options.worldSize();
@@ -63,13 +63,12 @@ public final class LcmDataLoader implements Iterator<List<Document>> {
     }
 
     /**
-     * The affix texts of {@code ds}: the dataset's own, else the options', else those its datacard sets (a config
-     * wins over the card, as in the reference).
+     * The affix texts of {@code ds}: the dataset's own, else those its datacard sets (a config wins over the card, as
+     * in the reference).
      */
-    public static Affixes affixesOf(Dataset ds, LoaderOptions options) {
+    public static Affixes affixesOf(Dataset ds) {
         Affixes own = ds.options().affixes();
-        Affixes base = own == null || own.isEmpty() ? options.affixes() : own;
-        return base.orFrom(ds.card().extra());
+        return (own == null || own.isEmpty() ? Affixes.NONE : own).orFrom(ds.card().extra());
     }
 
     /** The dimension of {@code ds}'s concept vectors: the options' expected one, else read from the data (0 if empty). */

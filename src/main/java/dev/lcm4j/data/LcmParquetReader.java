@@ -101,11 +101,6 @@ public final class LcmParquetReader implements AutoCloseable, Iterable<Document>
         return new LcmParquetReader(file, columns, expectedDim, extraColumns);
     }
 
-    /** Whether the file has a top-level column {@code name}. */
-    boolean hasColumn(String name) {
-        return reader.getFooter().getFileMetaData().getSchema().containsField(name);
-    }
-
     /** Reads a whole (small) file; for tests and tools, never for training data. */
     public static List<Document> readAll(Path file, DataColumns columns, int expectedDim) {
         List<Document> out = new ArrayList<>();

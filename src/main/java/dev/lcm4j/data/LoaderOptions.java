@@ -12,7 +12,6 @@ import dev.lcm4j.LcmException;
  * @param minLengthOfTargetSequences  drop documents with fewer target sentences
  * @param expectedDim        vector dimension every file must have; 0 takes it from the first vector read
  * @param maxIterationSteps  stop after this many batches ({@code null}: no limit)
- * @param affixes            constant sentences around each document (card fields fill unset ones)
  * @param chaining           how several datasets are combined (reference {@code multiple_dataset_chaining})
  * @param packing            with lenToWrapLongSeq: concatenate the buffer's documents and cut fixed-length rows
  * @param wrapBeforeAffixing wrap each row group's documents before filtering and affixing (then rows are not shuffled)
@@ -26,7 +25,7 @@ public record LoaderOptions(Integer maxTokens, Integer batchSize, boolean orderB
                             Integer maxSentenceLenInTargetDoc, Integer minSentenceLenInTargetDoc,
                             Integer minLengthOfSequences, Integer minLengthOfTargetSequences, int minBatchSize,
                             boolean shuffle, long seed, int nbEpochs, int rank, int worldSize,
-                            Long maxIterationSteps, int expectedDim, Affixes affixes, Chaining chaining,
+                            Long maxIterationSteps, int expectedDim, Chaining chaining,
                             boolean packing, boolean wrapBeforeAffixing, boolean evenSharding, boolean dropNull,
                             Integer minLengthOfSequencesAfterBatching, Integer minLengthOfTargetSequencesAfterBatching) {
 
@@ -48,7 +47,6 @@ public record LoaderOptions(Integer maxTokens, Integer batchSize, boolean orderB
             throw new LcmException("rank " + rank + " is not in [0, world_size=" + worldSize + ")");
         }
         if (nbEpochs < 1) throw new LcmException("nb_epochs must be >= 1, got " + nbEpochs);
-        if (affixes == null) affixes = Affixes.NONE;
         if (chaining == null) chaining = Chaining.SAMPLE;
         if (packing && lenToWrapLongSeq == null) {
             // the reference packs only while wrapping, so packing alone would be accepted and do nothing
@@ -87,7 +85,6 @@ public record LoaderOptions(Integer maxTokens, Integer batchSize, boolean orderB
         private int worldSize = 1;
         private Long maxIterationSteps;
         private int expectedDim = 0;
-        private Affixes affixes = Affixes.NONE;
         private Chaining chaining = Chaining.SAMPLE;
         private boolean packing;
         private boolean wrapBeforeAffixing;
@@ -114,7 +111,6 @@ public record LoaderOptions(Integer maxTokens, Integer batchSize, boolean orderB
         public Builder worldSize(int v) { worldSize = v; return this; }
         public Builder maxIterationSteps(Long v) { maxIterationSteps = v; return this; }
         public Builder expectedDim(int v) { expectedDim = v; return this; }
-        public Builder affixes(Affixes v) { affixes = v; return this; }
         public Builder chaining(Chaining v) { chaining = v; return this; }
         public Builder packing(boolean v) { packing = v; return this; }
         public Builder wrapBeforeAffixing(boolean v) { wrapBeforeAffixing = v; return this; }
@@ -127,7 +123,7 @@ public record LoaderOptions(Integer maxTokens, Integer batchSize, boolean orderB
             return new LoaderOptions(maxTokens, batchSize, orderByLength, lenToWrapLongSeq, maxSentenceLenInDoc,
                     minSentenceLenInDoc, maxSentenceLenInTargetDoc, minSentenceLenInTargetDoc, minLengthOfSequences,
                     minLengthOfTargetSequences, minBatchSize, shuffle, seed, nbEpochs, rank, worldSize,
-                    maxIterationSteps, expectedDim, affixes, chaining, packing, wrapBeforeAffixing, evenSharding,
+                    maxIterationSteps, expectedDim, chaining, packing, wrapBeforeAffixing, evenSharding,
                     dropNull, minLengthOfSequencesAfterBatching, minLengthOfTargetSequencesAfterBatching);
         }
     }

@@ -2,15 +2,16 @@ package dev.lcm4j.prepare;
 
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptEncoder;
+import dev.lcm4j.concepts.retrieval.SentenceBank;
 import dev.lcm4j.data.DataColumns;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.LcmParquetReader;
+import dev.lcm4j.io.FileTrees;
 import dev.lcm4j.text.SentenceSplitter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,11 +170,7 @@ public final class Preparer {
         try (DocumentSource source = DocumentSources.open(opt.source())) {
             Progress progress = task == null ? new Progress(startOrResume(dir, settings), null, null)
                     : startTask(dir, settings, task);
-            ExecutorService pool = Executors.newFixedThreadPool(opt.threads(), r -> {
-                Thread t = new Thread(r, "prepare");
-                t.setDaemon(true);
-                return t;
-            });
+            ExecutorService pool = newPool();
             try {
                 return stream(source, progress, task, mayPrepare, pool, listener);
             } finally {
@@ -226,7 +223,7 @@ public final class Preparer {
                                 + "tasks (neither " + Manifest.FILE + " nor " + Manifest.TASKS_DIR + "/ lists it); run the "
                                 + "same ./lcm prepare --launcher submitit command again: it prepares only what is missing");
                     } else {
-                        done = processShard(shard, batch, embedder, pool);
+                        done = processShard(shard, batch, embedder, pool, opt.output());
                         prepared++;
                         if (task == null) {
                             progress.manifest().shards().put(shard, done);
@@ -269,11 +266,7 @@ public final class Preparer {
      * staging directory from which it moves the files to the dataset.
      */
     public ShardCounts prepareShard(int index, List<SourceDocument> docs, Path dir) {
-        ExecutorService pool = Executors.newFixedThreadPool(opt.threads(), r -> {
-            Thread t = new Thread(r, "prepare");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = newPool();
         try {
             Embedder embedder = new Embedder(encoder, opt.lang(), opt.tokenBudget(), opt.maxBatchSentences(), pool);
             Manifest.Shard s = processShard(index, docs, embedder, pool, dir);
@@ -292,6 +285,15 @@ public final class Preparer {
         Datacards.write(r, opt, encoderName, encoderDim, cols);
     }
 
+    /** The --threads workers that split and embed; daemon threads, so a failed run still exits. */
+    private ExecutorService newPool() {
+        return Executors.newFixedThreadPool(opt.threads(), r -> {
+            Thread t = new Thread(r, "prepare");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
     private static boolean blank(String s) {
         return s == null || s.isBlank();
     }
@@ -299,10 +301,6 @@ public final class Preparer {
     /** What the language filter looks at: the text, and with a target column the target after it. */
     private static String fullText(SourceDocument d) {
         return d.target() == null ? d.text() : d.text() + "\n" + d.target();
-    }
-
-    private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool) {
-        return processShard(index, docs, embedder, pool, opt.output());
     }
 
     private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool, Path dir) {
@@ -346,10 +344,6 @@ public final class Preparer {
             if (withTarget) nTarget.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.targetSentences().size()).sum());
         }
         return new Manifest.Shard(nDocs, nSent, nTarget);
-    }
-
-    Path partFile(String split, int shard) {
-        return partFile(opt.output(), split, shard);
     }
 
     /** The file of one shard's documents of one split: {@code dir/split=S/part-XXXXX.parquet}. */
@@ -428,7 +422,7 @@ public final class Preparer {
         Manifest.write(dir, m);
         try {
             for (Path f : files) Files.deleteIfExists(f);
-            deleteTree(dir.resolve(Manifest.TASKS_DIR));
+            FileTrees.deleteTree(dir.resolve(Manifest.TASKS_DIR));
         } catch (IOException e) {
             throw new LcmException("cannot remove the array tasks' files in " + dir.resolve(Manifest.TASKS_DIR) + ": " + e.getMessage(), e);
         }
@@ -536,23 +530,25 @@ public final class Preparer {
         }
     }
 
-    /** --overwrite: removes what a previous dataset put there (split dirs, manifest, task files, datacard), nothing else. */
+    /**
+     * Whether {@code name}, an entry of a dataset directory, is part of a prepared dataset: the split directories, the
+     * manifest, the array tasks' files, the datacard and the sentence bank (it belongs to the dataset it was built
+     * from). --overwrite removes these and nothing else.
+     */
+    public static boolean isDatasetEntry(String name) {
+        return name.startsWith("split=") || name.equals(Manifest.FILE) || name.equals(Manifest.TASKS_DIR)
+                || name.equals("datacard.yaml") || name.equals(SentenceBank.FILE_NAME);
+    }
+
+    /** --overwrite: removes what a previous dataset put there ({@link #isDatasetEntry}), nothing else. */
     private static void clear(Path dir) {
         if (!Files.isDirectory(dir)) return;
         try (Stream<Path> top = Files.list(dir)) {
             for (Path p : top.toList()) {
-                String n = p.getFileName().toString();
-                if (n.startsWith("split=") || n.equals(Manifest.FILE) || n.equals(Manifest.TASKS_DIR)
-                        || n.equals("datacard.yaml")) deleteTree(p);
+                if (isDatasetEntry(p.getFileName().toString())) FileTrees.deleteTree(p);
             }
         } catch (IOException e) {
             throw new LcmException("cannot clear " + dir + " for --overwrite: " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
         }
     }
 }

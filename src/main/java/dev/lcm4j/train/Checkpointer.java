@@ -6,6 +6,7 @@ import static org.bytedeco.pytorch.global.torch.getDefaultCPUGenerator;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.dist.DistributedGroup;
 import dev.lcm4j.io.AtomicFiles;
+import dev.lcm4j.io.FileTrees;
 import dev.lcm4j.io.TorchFile;
 import dev.lcm4j.models.Checkpoints;
 import dev.lcm4j.models.Lcm;
@@ -73,7 +74,7 @@ final class Checkpointer {
         try (Stream<Path> s = Files.list(checkpointDir)) {
             for (Path p : s.filter(x -> x.getFileName().toString().matches("step_\\d+\\.tmp-\\d+")).toList()) {
                 LOG.info("removing {}, a checkpoint a killed run did not finish", p.getFileName());
-                deleteTree(p);
+                FileTrees.deleteTree(p);
             }
         } catch (IOException e) {
             throw new LcmException("cannot clean " + checkpointDir + ": " + e.getMessage());
@@ -115,7 +116,7 @@ final class Checkpointer {
         Path finalDir = run.checkpointDir.resolve("step_" + step);
         Path tmp = run.checkpointDir.resolve("step_" + step + ".tmp-" + ProcessHandle.current().pid());
         try {
-            deleteTree(tmp);
+            FileTrees.deleteTree(tmp);
             Files.createDirectories(tmp);
             Checkpoints.saveModel(tmp.resolve("model.pt"), model);
             TorchFile.write(tmp.resolve("optimizer.pt"), optimizerState);
@@ -133,7 +134,7 @@ final class Checkpointer {
             }
             AtomicFiles.writeString(tmp.resolve("trainer_state.yaml"), new Yaml().dump(ts));
             run.writeModelCard(tmp.resolve("model_card.yaml"), finalDir, finalDir.resolve("model.pt"), step);
-            deleteTree(finalDir);
+            FileTrees.deleteTree(finalDir);
             AtomicFiles.move(tmp, finalDir);
         } catch (IOException e) {
             throw new LcmException("cannot write checkpoint " + finalDir + ": " + e.getMessage());
@@ -148,7 +149,7 @@ final class Checkpointer {
         for (int i = 0; i < all.size() - keep; i++) {
             if (stepOf(all.get(i)) == bestStep && run.cfg.keep_best_checkpoint()) continue; // the run's model card points at it
             try {
-                deleteTree(all.get(i));
+                FileTrees.deleteTree(all.get(i));
             } catch (IOException e) {
                 LOG.warn("cannot delete old checkpoint {}: {}", all.get(i), e.getMessage());
             }
@@ -214,13 +215,6 @@ final class Checkpointer {
             Tensor t = empty(new long[] {b.length}, Tensors.opts(ScalarType.Byte, null), null);
             t.data_ptr_byte().put(b, 0, b.length);
             getDefaultCPUGenerator().set_state(t);
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
         }
     }
 }

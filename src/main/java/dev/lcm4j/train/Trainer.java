@@ -13,6 +13,7 @@ import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.torch.Devices;
 import dev.lcm4j.torch.OutOfMemory;
 import dev.lcm4j.torch.PeakMemory;
+import dev.lcm4j.io.FileTrees;
 import org.bytedeco.pytorch.Device;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -109,7 +110,7 @@ public final class Trainer {
 
     private static void removeQuietly(Path dir) {
         try {
-            Checkpointer.deleteTree(dir);
+            FileTrees.deleteTree(dir);
         } catch (IOException e) {
             LOG.warn("cannot remove {} after the failed setup: {}", dir, e.getMessage());
         }
@@ -143,7 +144,7 @@ public final class Trainer {
                 cfg.num_lr_warmup_steps(), cfg.max_steps(), cfg.lr_stage_ratios());
         DatacardRegistry cards = DatacardRegistry.fromEnvironment();
         TrainingData data = new TrainingData(TrainingRun.datasets(cards, cfg.training_data(), "training_data"),
-                TrainingRun.loaderOptions(cfg.data_loading_config(), cfg.training_data(), dim, false, cfg.data_loading_config().seed(),
+                TrainingRun.loaderOptions(cfg.data_loading_config(), dim, false, cfg.data_loading_config().seed(),
                         group.rank(), group.worldSize()));
 
         // resume: model, optimizer, data position and RNG of the last checkpoint

@@ -33,6 +33,7 @@ import java.util.Objects;
 import org.yaml.snakeyaml.Yaml;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.Dataset;
+import dev.lcm4j.io.FileTrees;
 import java.util.TreeMap;
 import org.yaml.snakeyaml.DumperOptions;
 
@@ -112,15 +113,9 @@ public final class TrainingRun {
         return ModelLoader.build(modelConfig, f);
     }
 
-    /** Loader options of the reference's DataLoadingConfig for one process: rank 0 of 1. */
-    public static LoaderOptions loaderOptions(DataLoadingConfig d, List<DatasetConfig> datasets, int dim, boolean validation,
-                                              long seed) {
-        return loaderOptions(d, datasets, dim, validation, seed, 0, 1);
-    }
-
     /** Loader options of the reference's DataLoadingConfig for {@code rank} of {@code worldSize}: each reads its shard. */
-    public static LoaderOptions loaderOptions(DataLoadingConfig d, List<DatasetConfig> datasets, int dim, boolean validation,
-                                              long seed, int rank, int worldSize) {
+    public static LoaderOptions loaderOptions(DataLoadingConfig d, int dim, boolean validation, long seed, int rank,
+                                              int worldSize) {
         Integer maxTokens = d.max_tokens(), batchSize = d.batch_size();
         if (validation && maxTokens == null && batchSize == null) maxTokens = 3000; // reference auto-sizing caps at 3000
         return LoaderOptions.builder()
@@ -286,7 +281,7 @@ public final class TrainingRun {
                     + "); choose another ++trainer.output_dir or pass --overwrite to delete them");
         }
         try {
-            Checkpointer.deleteTree(checkpointDir);
+            FileTrees.deleteTree(checkpointDir);
             Files.deleteIfExists(outputDir.resolve("model_card.yaml"));
             Files.deleteIfExists(outputDir.resolve("metrics.jsonl"));
         } catch (IOException e) {

@@ -50,7 +50,7 @@ final class Validation {
             for (int vi = 0; vi < resolved.size(); vi++) {
                 DatasetConfig ds = cfg.validation_data().get(vi);
                 // each rank validates its shard; the sums below add up to the whole dataset
-                LoaderOptions o = TrainingRun.loaderOptions(cfg.validation_data_loading_config(), List.of(ds), dim, true,
+                LoaderOptions o = TrainingRun.loaderOptions(cfg.validation_data_loading_config(), dim, true,
                         cfg.data_loading_config().seed(), group.rank(), group.worldSize());
                 LcmDataLoader loader = AffixEmbedding.openLoader(List.of(resolved.get(vi)), o);
                 double dsLoss = 0;

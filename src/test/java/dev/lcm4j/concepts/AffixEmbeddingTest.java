@@ -11,6 +11,7 @@ import dev.lcm4j.data.AffixVectors;
 import dev.lcm4j.data.Affixes;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.Dataset;
+import dev.lcm4j.data.DatasetOptions;
 import dev.lcm4j.data.Document;
 import dev.lcm4j.data.LcmDataLoader;
 import dev.lcm4j.data.LoaderOptions;
@@ -61,9 +62,8 @@ class AffixEmbeddingTest {
                 return new float[][] {{sentences.get(0).length(), 0, 0, 0}};
             }
         };
-        LoaderOptions o = LoaderOptions.builder().batchSize(2).affixes(new Affixes("[MODEL]:", "End of text.", null, "End of text."))
-                .build();
-        AffixVectors v = AffixEmbedding.vectors(List.of(ds), o, enc, "fra_Latn");
+        Dataset affixed = withAffixes(ds, new Affixes("[MODEL]:", "End of text.", null, "End of text."));
+        AffixVectors v = AffixEmbedding.vectors(List.of(affixed), enc, "fra_Latn");
         assertEquals(List.of(List.of("[MODEL]:"), List.of("End of text.")), calls, "one call per distinct text");
         assertArrayEquals(new float[] {8, 0, 0, 0}, v.of(ds).get("[MODEL]:"));
         assertArrayEquals(new float[] {12, 0, 0, 0}, v.of(ds).get("End of text."));
@@ -73,8 +73,16 @@ class AffixEmbeddingTest {
     void dataWithoutAnEncoderMustBeSonars() throws Exception {
         SyntheticData.write(dir, "d", 6, 4, 1);
         Dataset ds = DatacardRegistry.load(List.of(dir)).resolve("d=train");
-        LoaderOptions o = LoaderOptions.builder().batchSize(4).affixes(new Affixes(null, "End of text.", null, null)).build();
-        LcmException e = assertThrows(LcmException.class, () -> AffixEmbedding.vectors(List.of(ds), o));
+        Dataset affixed = withAffixes(ds, new Affixes(null, "End of text.", null, null));
+        LoaderOptions o = LoaderOptions.builder().batchSize(4).build();
+        LcmException e = assertThrows(LcmException.class, () -> AffixEmbedding.vectors(List.of(affixed), o));
         assertTrue(e.getMessage().contains("its datacard names no concept_encoder and its 4-d vectors are not SONAR's"), e.getMessage());
+    }
+
+    /** {@code ds} with its own affix texts {@code a}, its other options kept. */
+    private static Dataset withAffixes(Dataset ds, Affixes a) {
+        DatasetOptions o = ds.options();
+        return ds.withOptions(new DatasetOptions(o.filters(), o.partitionFilters(), o.limit(), o.qualityColumn(),
+                o.qualityRange(), o.sourceSequences(), o.targetSequences(), a, o.shardingInMemory()));
     }
 }

@@ -193,6 +193,13 @@ class DatasetOptionsTest {
     }
 
     /** d-0..d-3 with 1, 2, 3, 4 sentences in one file. */
+    /** {@code ds} with its own affix texts {@code a}, its other options kept. */
+    static Dataset withAffixes(Dataset ds, Affixes a) {
+        DatasetOptions o = ds.options();
+        return ds.withOptions(new DatasetOptions(o.filters(), o.partitionFilters(), o.limit(), o.qualityColumn(),
+                o.qualityRange(), o.sourceSequences(), o.targetSequences(), a, o.shardingInMemory()));
+    }
+
     private Dataset four() {
         Path f = tmp.resolve("four.parquet");
         List<Row> rows = new ArrayList<>();
@@ -227,11 +234,11 @@ class DatasetOptionsTest {
         Affixes end = new Affixes(null, "E.", null, null);
         AffixVectors v = new AffixVectors(Map.of("four", Map.of("E.", new float[] {9, 9, 9, 9})));
         // d2 (3 sentences) wrapped at 2: after affixing [s0 s1] [s2 E.]; before affixing [s0 s1 E.] [s2 E.]
-        List<String> after = sentences(batches(new LcmDataLoader(List.of(four()),
-                inOrder().lenToWrapLongSeq(2).affixes(end).build(), v)));
+        List<String> after = sentences(batches(new LcmDataLoader(List.of(withAffixes(four(), end)),
+                inOrder().lenToWrapLongSeq(2).build(), v)));
         assertEquals(List.of("d0 s0|E.", "d1 s0|d1 s1", "E.", "d2 s0|d2 s1", "d2 s2|E.", "d3 s0|d3 s1", "d3 s2|d3 s3", "E."), after);
-        List<String> before = sentences(batches(new LcmDataLoader(List.of(four()),
-                inOrder().lenToWrapLongSeq(2).wrapBeforeAffixing(true).affixes(end).build(), v)));
+        List<String> before = sentences(batches(new LcmDataLoader(List.of(withAffixes(four(), end)),
+                inOrder().lenToWrapLongSeq(2).wrapBeforeAffixing(true).build(), v)));
         assertEquals(List.of("d0 s0|E.", "d1 s0|d1 s1|E.", "d2 s0|d2 s1|E.", "d2 s2|E.", "d3 s0|d3 s1|E.", "d3 s2|d3 s3|E."), before);
     }
 

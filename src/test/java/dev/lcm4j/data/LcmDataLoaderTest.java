@@ -189,8 +189,8 @@ class LcmDataLoaderTest {
 
     @Test
     void affixVectorsAreAppended() {
-        Dataset ds = dataset("d", "p", 20);
-        LoaderOptions o = opts().batchSize(4).affixes(new Affixes(null, "End of text.", null, null)).build();
+        Dataset ds = DatasetOptionsTest.withAffixes(dataset("d", "p", 20), new Affixes(null, "End of text.", null, null));
+        LoaderOptions o = opts().batchSize(4).build();
         AffixVectors vectors = new AffixVectors(Map.of(ds.name(), Map.of("End of text.", new float[] {9, 9, 9, 9})));
         LcmDataLoader loader = new LcmDataLoader(List.of(ds), o, vectors);
         int docs = 0;
@@ -209,11 +209,12 @@ class LcmDataLoaderTest {
     @Test
     void userErrors() {
         Dataset ds = dataset("d", "p", 20);
-        LcmException e = assertThrows(LcmException.class, () -> new LcmDataLoader(List.of(ds),
-                opts().batchSize(4).affixes(new Affixes(null, "End of text.", null, null)).build(), AffixVectors.NONE));
+        Dataset affixed = DatasetOptionsTest.withAffixes(ds, new Affixes(null, "End of text.", null, null));
+        LcmException e = assertThrows(LcmException.class, () -> new LcmDataLoader(List.of(affixed),
+                opts().batchSize(4).build(), AffixVectors.NONE));
         assertTrue(e.getMessage().contains("source_suffix_text 'End of text.' needs a concept encoder"), e.getMessage());
-        e = assertThrows(LcmException.class, () -> new LcmDataLoader(List.of(ds),
-                opts().batchSize(4).affixes(new Affixes(null, "End of text.", null, null)).build(),
+        e = assertThrows(LcmException.class, () -> new LcmDataLoader(List.of(affixed),
+                opts().batchSize(4).build(),
                 new AffixVectors(Map.of(ds.name(), Map.of("End of text.", new float[3])))));
         assertTrue(e.getMessage().contains("makes 3-d vectors but the data has 4-d vectors"), e.getMessage());
         assertThrows(LcmException.class, () -> opts().build());

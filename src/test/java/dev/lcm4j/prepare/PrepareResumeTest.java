@@ -3,6 +3,7 @@ package dev.lcm4j.prepare;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.concepts.retrieval.SentenceBank;
 import dev.lcm4j.data.SyntheticData;
 import dev.lcm4j.text.SentenceSplitter;
 import dev.lcm4j.text.SentenceSplitters;
@@ -115,10 +116,15 @@ class PrepareResumeTest {
         Map<String, FileState> after = snapshot(out);
         for (String k : before.keySet()) assertArrayEquals(before.get(k).bytes(), after.get(k).bytes());
 
+        // --overwrite replaces the dataset, its sentence bank included (it was built from the old data), and nothing else
+        Files.writeString(out.resolve(SentenceBank.FILE_NAME), "bank of the old dataset");
+        Files.writeString(out.resolve("notes.txt"), "not the dataset's");
         Preparer.Result r = new Preparer(options(in, out).withShardSize(4).withOverwrite(true), new HashingEncoder(DIM + 1),
                 splitter).run((i, d, s, x) -> { });
         assertEquals(0, r.resumedShards());
         assertEquals(3, r.shards());
+        assertFalse(Files.exists(out.resolve(SentenceBank.FILE_NAME)));
+        assertEquals("not the dataset's", Files.readString(out.resolve("notes.txt")));
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.lcm4j.data.SyntheticData;
 import dev.lcm4j.launch.LocalLauncher;
 import dev.lcm4j.testing.Cli;
 import dev.lcm4j.torch.TorchRuntime;
+import dev.lcm4j.io.FileTrees;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +100,7 @@ class RunDirectoryTest {
         Path out = tmp.resolve("resumed");
         assertEquals(0, Main.execute(args(out, 4).toArray(String[]::new)));
         // as if the run had been killed after logging steps 3 and 4 but before checkpointing step 4
-        Checkpointer.deleteTree(out.resolve("checkpoints/step_4"));
+        FileTrees.deleteTree(out.resolve("checkpoints/step_4"));
         assertEquals(0, Main.execute(args(out, 6).toArray(String[]::new)));
         List<Long> steps = new ArrayList<>();
         Pattern step = Pattern.compile("\"run\": \"Train\", \"step\": (\\d+)");

@@ -14,6 +14,7 @@ import dev.lcm4j.nn.ParamFactory;
 import dev.lcm4j.testing.Cli;
 import dev.lcm4j.torch.Tensors;
 import dev.lcm4j.torch.TorchRuntime;
+import dev.lcm4j.io.FileTrees;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -121,7 +122,7 @@ class TrainerTest {
         dev.lcm4j.testing.Cli.Outcome o = dev.lcm4j.testing.Cli.exec(args(out, 6));
         dev.lcm4j.testing.Cli.assertUserError(o, "step_4/trainer_state.yaml is damaged", "resume from the previous checkpoint step_2");
         // following the advice resumes
-        TrainingRunTestSupport.deleteTree(out.resolve("checkpoints/step_4"));
+        FileTrees.deleteTree(out.resolve("checkpoints/step_4"));
         assertEquals(0, run(args(out, 6)));
         assertTrue(Files.isDirectory(out.resolve("checkpoints/step_6")));
     }

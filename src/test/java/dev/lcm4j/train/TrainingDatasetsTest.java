@@ -124,11 +124,12 @@ class TrainingDatasetsTest {
 
     @Test
     void aDatacardOptionOfTheWrongTypeNamesTheKeyAndTheCard() throws Exception {
-        for (String[] bad : new String[][] {{"limit: 5", "key 'limit' must be a mapping"},
-                {"source_quality_range: high", "key 'source_quality_range' must be a list of numbers"},
-                {"sharding_in_memory: sometimes", "key 'sharding_in_memory' must be true or false"},
-                {"filters: [1, 2]", "key 'filters' must be a string"},
-                {"weight: heavy", "key 'weight' must be a number"}}) {
+        // one wording for every key, whichever check finds it: what was expected, then the type and value found
+        for (String[] bad : new String[][] {{"limit: 5", "key 'limit' must be a mapping, got an integer 5"},
+                {"source_quality_range: high", "key 'source_quality_range' must be a list of numbers, got a string high"},
+                {"sharding_in_memory: sometimes", "key 'sharding_in_memory' must be true or false, got a string sometimes"},
+                {"filters: [1, 2]", "key 'filters' must be a string, got a list [1, 2]"},
+                {"weight: heavy", "key 'weight' must be a number, got a string heavy"}}) {
             LcmException e = assertThrows(LcmException.class,
                     () -> registry("name: wiki\nparquet_path: ../main\nsource_column: e\n" + bad[0] + "\n"));
             assertTrue(e.getMessage().startsWith("datacard 'wiki' in " + cards.resolve("cards.yaml").toAbsolutePath()), e.getMessage());

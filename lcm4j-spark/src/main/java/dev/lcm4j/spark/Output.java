@@ -1,6 +1,7 @@
 package dev.lcm4j.spark;
 
 import dev.lcm4j.LcmException;
+import dev.lcm4j.prepare.Preparer;
 import java.io.IOException;
 import java.nio.file.Files;
 import org.apache.hadoop.conf.Configuration;
@@ -18,12 +19,6 @@ import org.apache.hadoop.fs.Path;
  * @param dir      its qualified path
  */
 record Output(String location, Path dir, FileSystem fs) {
-    /** What a prepared dataset consists of (a local run's clear list, and the sentence bank). */
-    private static boolean datasetEntry(String name) {
-        return name.startsWith("split=") || name.equals("prepare_manifest.json") || name.equals("prepare_tasks")
-                || name.equals("datacard.yaml") || name.equals("sentence_bank.bin");
-    }
-
     /** Where {@code --output} is; nothing is read or written yet. */
     static Output locate(String location, Configuration conf) {
         try {
@@ -41,7 +36,7 @@ record Output(String location, Path dir, FileSystem fs) {
             if (!fs.exists(dir)) return;
             if (fs.getFileStatus(dir).isFile()) throw new LcmException("--output " + location + " is a file; pass a directory");
             for (FileStatus f : fs.listStatus(dir)) {
-                if (!datasetEntry(f.getPath().getName())) continue;
+                if (!Preparer.isDatasetEntry(f.getPath().getName())) continue;
                 if (!overwrite) {
                     throw new LcmException("--output " + location + " already holds a dataset (" + f.getPath().getName()
                             + "); --engine spark does not resume: pass --overwrite to replace it, or choose another --output");
@@ -101,7 +96,7 @@ record Output(String location, Path dir, FileSystem fs) {
         try {
             if (!fs.exists(dir)) return;
             for (FileStatus f : fs.listStatus(dir)) {
-                if (datasetEntry(f.getPath().getName())) fs.delete(f.getPath(), true);
+                if (Preparer.isDatasetEntry(f.getPath().getName())) fs.delete(f.getPath(), true);
             }
         } catch (IOException e) {
             throw new LcmException("cannot clean up --output " + location + " after the failed job: " + e.getMessage(), e);

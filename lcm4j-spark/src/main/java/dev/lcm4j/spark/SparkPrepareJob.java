@@ -3,6 +3,7 @@ package dev.lcm4j.spark;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.cli.PrepareCommand;
 import dev.lcm4j.concepts.retrieval.SentenceBank;
+import dev.lcm4j.io.FileTrees;
 import dev.lcm4j.prepare.DocumentSource;
 import dev.lcm4j.prepare.PrepareOptions;
 import dev.lcm4j.prepare.Preparer;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -288,7 +288,7 @@ final class SparkPrepareJob {
                             + " after committing " + name + " (" + FAIL_FIRST_ATTEMPT_OF_SHARD + ")");
                 }
             }
-            return new ShardResult(shard, new TreeMap<>(counts.documents()), new TreeMap<>(counts.sentences()),
+            return new ShardResult(new TreeMap<>(counts.documents()), new TreeMap<>(counts.sentences()),
                     counts.targetSentences() == null ? null : new TreeMap<>(counts.targetSentences()),
                     pipeline.encoderName(), pipeline.encoderDim());
         } finally {
@@ -297,8 +297,8 @@ final class SparkPrepareJob {
     }
 
     private static void deleteTree(java.nio.file.Path p) {
-        try (Stream<java.nio.file.Path> s = Files.walk(p)) {
-            for (java.nio.file.Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        try {
+            FileTrees.deleteTree(p);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
