@@ -47,16 +47,6 @@ public final class AffixEmbedding {
         return new AffixVectors(out);
     }
 
-    /** The affix vectors of every dataset, all embedded by {@code encoder} (e.g. an evaluation's prompt encoder). */
-    public static AffixVectors vectors(List<Dataset> datasets, ConceptEncoder encoder, String lang) {
-        Map<String, Map<String, float[]>> out = new LinkedHashMap<>();
-        for (Dataset ds : datasets) {
-            Affixes affixes = LcmDataLoader.affixesOf(ds);
-            if (!affixes.isEmpty()) out.put(ds.name(), embed(affixes, encoder, lang));
-        }
-        return new AffixVectors(out);
-    }
-
     /** text -> vector for every affix text (one encoder call per text, so a vector never depends on its batch-mates). */
     public static Map<String, float[]> embed(Affixes affixes, ConceptEncoder encoder, String lang) {
         return embed(affixes.texts(), encoder, lang);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import dev.lcm4j.LcmException;
-import dev.lcm4j.data.AffixVectors;
 import dev.lcm4j.data.Affixes;
 import dev.lcm4j.data.DatacardRegistry;
 import dev.lcm4j.data.Dataset;
@@ -20,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,10 +63,10 @@ class AffixEmbeddingTest {
             }
         };
         Dataset affixed = withAffixes(ds, new Affixes("[MODEL]:", "End of text.", null, "End of text."));
-        AffixVectors v = AffixEmbedding.vectors(List.of(affixed), enc, "fra_Latn");
+        Map<String, float[]> v = AffixEmbedding.embed(LcmDataLoader.affixesOf(affixed), enc, "fra_Latn");
         assertEquals(List.of(List.of("[MODEL]:"), List.of("End of text.")), calls, "one call per distinct text");
-        assertArrayEquals(new float[] {8, 0, 0, 0}, v.of(ds).get("[MODEL]:"));
-        assertArrayEquals(new float[] {12, 0, 0, 0}, v.of(ds).get("End of text."));
+        assertArrayEquals(new float[] {8, 0, 0, 0}, v.get("[MODEL]:"));
+        assertArrayEquals(new float[] {12, 0, 0, 0}, v.get("End of text."));
     }
 
     @Test
