@@ -148,10 +148,7 @@ public final class PrepareCommand implements Callable<Integer> {
             }
             Preparer.Result r = arrayMerge ? preparer.merge(listener) : preparer.run(listener);
             bar.close();
-            for (String sp : r.documents().keySet()) {
-                System.out.printf("split=%s documents=%d sentences=%d%s%n", sp, r.documents().get(sp), r.sentences().get(sp),
-                        r.targetSentences().containsKey(sp) ? " target_sentences=" + r.targetSentences().get(sp) : "");
-            }
+            printSplits(r);
             System.out.printf("prepared %s with %s (dim %d): %d shards (%d resumed), %d empty documents skipped%s; datacard %s%n",
                     name, enc.name(), enc.dim(), r.shards(), r.resumedShards(), r.skippedEmpty(),
                     opt.languageFilter() ? ", " + r.filteredLanguage() + " not " + lang : "", r.datacard());
@@ -318,5 +315,13 @@ public final class PrepareCommand implements Callable<Integer> {
                 "--seed", String.valueOf(seed), "--token-budget", String.valueOf(tokenBudget),
                 "--max-batch-sentences", String.valueOf(maxBatchSentences), "--threads", String.valueOf(jobThreads)));
         return a;
+    }
+
+    /** One line per split of a prepared dataset: its documents and sentences (and target sentences). */
+    public static void printSplits(Preparer.Result r) {
+        for (String sp : r.documents().keySet()) {
+            System.out.printf("split=%s documents=%d sentences=%d%s%n", sp, r.documents().get(sp), r.sentences().get(sp),
+                    r.targetSentences().containsKey(sp) ? " target_sentences=" + r.targetSentences().get(sp) : "");
+        }
     }
 }

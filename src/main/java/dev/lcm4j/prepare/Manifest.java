@@ -1,7 +1,5 @@
 package dev.lcm4j.prepare;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lcm4j.LcmException;
@@ -29,15 +27,7 @@ final class Manifest {
     static final String FILE = "prepare_manifest.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /**
-     * Counts of one finished shard: split -> documents, split -> sentences, and with a target column split -> target
-     * sentences ({@code null} and left out of the file for one-text data, so such manifests keep their form).
-     */
-    record Shard(Map<String, Long> documents, Map<String, Long> sentences,
-                 @JsonProperty("target_sentences") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Long> targetSentences) {
-    }
-
-    record Content(Map<String, String> settings, Map<Integer, Shard> shards) {
+    record Content(Map<String, String> settings, Map<Integer, Preparer.ShardCounts> shards) {
     }
 
     private Manifest() {

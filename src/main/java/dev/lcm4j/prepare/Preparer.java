@@ -1,5 +1,7 @@
 package dev.lcm4j.prepare;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lcm4j.LcmException;
 import dev.lcm4j.concepts.ConceptEncoder;
 import dev.lcm4j.concepts.retrieval.SentenceBank;
@@ -9,9 +11,11 @@ import dev.lcm4j.data.LcmParquetReader;
 import dev.lcm4j.io.FileTrees;
 import dev.lcm4j.text.SentenceSplitter;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,9 +91,25 @@ public final class Preparer {
 
     /**
      * Documents and sentences of one prepared shard, per split; {@code targetSentences} the target column's
-     * ({@code null} without one).
+     * ({@code null} without one, and then left out of the manifest, so one-text manifests keep their form). The
+     * manifest records each finished shard as one; a Spark task sends one to the driver.
      */
-    public record ShardCounts(Map<String, Long> documents, Map<String, Long> sentences, Map<String, Long> targetSentences) {
+    public record ShardCounts(Map<String, Long> documents, Map<String, Long> sentences,
+                              @JsonProperty("target_sentences") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Long> targetSentences)
+            implements Serializable {
+    }
+
+    /** A run's totals, split by split, from the counts of all its shards. */
+    public static Result totals(Path datacard, Collection<ShardCounts> shards, int shardCount, int resumedShards, long skippedEmpty,
+                                long filteredLanguage, Map<String, Long> sourceCounters) {
+        Map<String, Long> docs = new TreeMap<>(), sentences = new TreeMap<>(), targetSentences = new TreeMap<>();
+        for (ShardCounts s : shards) {
+            s.documents().forEach((k, v) -> docs.merge(k, v, Long::sum));
+            s.sentences().forEach((k, v) -> sentences.merge(k, v, Long::sum));
+            if (s.targetSentences() != null) s.targetSentences().forEach((k, v) -> targetSentences.merge(k, v, Long::sum));
+        }
+        return new Result(datacard, docs, sentences, shardCount, resumedShards, skippedEmpty, filteredLanguage, sourceCounters,
+                targetSentences);
     }
 
     /**
@@ -183,8 +203,8 @@ public final class Preparer {
      * Where finished shards are looked up and recorded: a local run has the manifest only; an array task reads the
      * manifest and every task file ({@code done}) and writes its own file ({@code own}).
      */
-    private record Progress(Manifest.Content manifest, Map<Integer, Manifest.Shard> done, Manifest.Content own) {
-        Manifest.Shard finished(int shard) {
+    private record Progress(Manifest.Content manifest, Map<Integer, ShardCounts> done, Manifest.Content own) {
+        ShardCounts finished(int shard) {
             return done != null ? done.get(shard) : manifest.shards().get(shard);
         }
     }
@@ -214,7 +234,7 @@ public final class Preparer {
             if (batch.size() == opt.shardSize() || (d == null && !batch.isEmpty())) {
                 if (task == null || task.owns(shard)) { // another task's shard: only counted, so numbers agree
                     owned++;
-                    Manifest.Shard done = progress.finished(shard);
+                    ShardCounts done = progress.finished(shard);
                     boolean wasDone = done != null;
                     if (wasDone) {
                         resumed++; // finished by an earlier run: its files are complete, nothing is re-encoded
@@ -246,15 +266,8 @@ public final class Preparer {
                     + (opt.languageFilter() ? ", " + otherLanguage + " not identified as " + opt.lang() : "") + ")");
         }
         if (task != null) return new TaskResult(task, shard, owned, prepared, resumed);
-        Map<String, Long> docs = new TreeMap<>(), sentences = new TreeMap<>(), targetSentences = new TreeMap<>();
-        for (Manifest.Shard s : progress.manifest().shards().values()) {
-            s.documents().forEach((k, v) -> docs.merge(k, v, Long::sum));
-            s.sentences().forEach((k, v) -> sentences.merge(k, v, Long::sum));
-            if (s.targetSentences() != null) s.targetSentences().forEach((k, v) -> targetSentences.merge(k, v, Long::sum));
-        }
-        Map<String, Long> counters = new LinkedHashMap<>(source.counters());
-        Result r = new Result(opt.output().resolve("datacard.yaml"), docs, sentences, shard, resumed, empty,
-                otherLanguage, counters, targetSentences);
+        Result r = totals(opt.output().resolve("datacard.yaml"), progress.manifest().shards().values(), shard, resumed, empty,
+                otherLanguage, new LinkedHashMap<>(source.counters()));
         Datacards.write(r, opt, encoder.name(), encoder.dim(), columns());
         return r;
     }
@@ -269,8 +282,7 @@ public final class Preparer {
         ExecutorService pool = newPool();
         try {
             Embedder embedder = new Embedder(encoder, opt.lang(), opt.tokenBudget(), opt.maxBatchSentences(), pool);
-            Manifest.Shard s = processShard(index, docs, embedder, pool, dir);
-            return new ShardCounts(s.documents(), s.sentences(), s.targetSentences());
+            return processShard(index, docs, embedder, pool, dir);
         } finally {
             pool.shutdownNow();
         }
@@ -303,7 +315,7 @@ public final class Preparer {
         return d.target() == null ? d.text() : d.text() + "\n" + d.target();
     }
 
-    private Manifest.Shard processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool, Path dir) {
+    private ShardCounts processShard(int index, List<SourceDocument> docs, Embedder embedder, ExecutorService pool, Path dir) {
         boolean withTarget = cols.hasTarget();
         // 1. sentences, one task per text (splitters are thread-safe); the target, if any, is split on its own
         List<Future<List<String>>> futures = new ArrayList<>(docs.size() * (withTarget ? 2 : 1));
@@ -343,7 +355,7 @@ public final class Preparer {
             nSent.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.sentences().size()).sum());
             if (withTarget) nTarget.put(e.getKey(), e.getValue().stream().mapToLong(p -> p.targetSentences().size()).sum());
         }
-        return new Manifest.Shard(nDocs, nSent, nTarget);
+        return new ShardCounts(nDocs, nSent, nTarget);
     }
 
     /** The file of one shard's documents of one split: {@code dir/split=S/part-XXXXX.parquet}. */
@@ -457,7 +469,7 @@ public final class Preparer {
         if (!Files.isDirectory(dir)) {
             throw new LcmException("--output " + dir + " is not a directory; array tasks expect the directory the submission prepared");
         }
-        Map<Integer, Manifest.Shard> done = new TreeMap<>();
+        Map<Integer, ShardCounts> done = new TreeMap<>();
         Manifest.Content m = Manifest.read(dir);
         if (m != null) {
             checkSameSettings(Manifest.path(dir), m.settings(), settings);

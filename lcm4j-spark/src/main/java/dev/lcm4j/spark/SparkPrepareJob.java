@@ -190,22 +190,12 @@ final class SparkPrepareJob {
         t0 = System.nanoTime();
 
         // 4. the datacard of a local run, from the shards' counts
-        Map<String, Long> docs = new TreeMap<>(), sentences = new TreeMap<>(), targetSentences = new TreeMap<>();
-        for (ShardResult r : results) {
-            r.documents().forEach((k, v) -> docs.merge(k, v, Long::sum));
-            r.sentences().forEach((k, v) -> sentences.merge(k, v, Long::sum));
-            if (r.targetSentences() != null) r.targetSentences().forEach((k, v) -> targetSentences.merge(k, v, Long::sum));
-        }
         ShardResult any = results.get(0);
-        java.nio.file.Path card = out.localDatacard();
-        Preparer.Result result = new Preparer.Result(card, docs, sentences, shards, 0, empty, otherLanguage, counters,
-                targetSentences);
+        Preparer.Result result = Preparer.totals(out.localDatacard(), results.stream().map(ShardResult::counts).toList(),
+                shards, 0, empty, otherLanguage, counters);
         Preparer.writeDatacard(result, opt, any.encoderName(), any.encoderDim());
-        out.publishDatacard(card);
-        for (String sp : docs.keySet()) {
-            System.out.printf("split=%s documents=%d sentences=%d%s%n", sp, docs.get(sp), sentences.get(sp),
-                    targetSentences.containsKey(sp) ? " target_sentences=" + targetSentences.get(sp) : "");
-        }
+        out.publishDatacard(result.datacard());
+        PrepareCommand.printSplits(result);
         System.out.printf("prepared %s with %s (dim %d) on Spark: %d shards, %d empty documents skipped%s; datacard %s%n",
                 opt.name(), any.encoderName(), any.encoderDim(), shards, empty,
                 opt.languageFilter() ? ", " + otherLanguage + " not " + opt.lang() : "", out.datacardLocation());
@@ -288,9 +278,7 @@ final class SparkPrepareJob {
                             + " after committing " + name + " (" + FAIL_FIRST_ATTEMPT_OF_SHARD + ")");
                 }
             }
-            return new ShardResult(new TreeMap<>(counts.documents()), new TreeMap<>(counts.sentences()),
-                    counts.targetSentences() == null ? null : new TreeMap<>(counts.targetSentences()),
-                    pipeline.encoderName(), pipeline.encoderDim());
+            return new ShardResult(counts, pipeline.encoderName(), pipeline.encoderDim());
         } finally {
             deleteTree(staging);
         }
