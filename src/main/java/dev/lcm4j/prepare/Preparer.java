@@ -99,6 +99,12 @@ public final class Preparer {
             implements Serializable {
     }
 
+    /** The error of an input with no document left to prepare, with what was skipped and why. */
+    public static LcmException noDocuments(PrepareOptions opt, long empty, long otherLanguage) {
+        return new LcmException("no documents to prepare in " + opt.source().input() + " (" + empty + " empty"
+                + (opt.languageFilter() ? ", " + otherLanguage + " not identified as " + opt.lang() : "") + ")");
+    }
+
     /** A run's totals, split by split, from the counts of all its shards. */
     public static Result totals(Path datacard, Collection<ShardCounts> shards, int shardCount, int resumedShards, long skippedEmpty,
                                 long filteredLanguage, Map<String, Long> sourceCounters) {
@@ -261,10 +267,7 @@ public final class Preparer {
             }
             if (d == null) break;
         }
-        if (kept == 0) {
-            throw new LcmException("no documents to prepare in " + opt.source().input() + " (" + empty + " empty"
-                    + (opt.languageFilter() ? ", " + otherLanguage + " not identified as " + opt.lang() : "") + ")");
-        }
+        if (kept == 0) throw noDocuments(opt, empty, otherLanguage);
         if (task != null) return new TaskResult(task, shard, owned, prepared, resumed);
         Result r = totals(opt.output().resolve("datacard.yaml"), progress.manifest().shards().values(), shard, resumed, empty,
                 otherLanguage, new LinkedHashMap<>(source.counters()));

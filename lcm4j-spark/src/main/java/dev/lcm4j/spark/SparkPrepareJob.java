@@ -157,8 +157,7 @@ final class SparkPrepareJob {
         long otherLanguage = skipped.getOrDefault(Preparer.Verdict.OTHER_LANGUAGE, 0L);
         if (kept == 0) {
             read.unpersist();
-            throw new LcmException("no documents to prepare in " + opt.source().input() + " (" + empty + " empty"
-                    + (opt.languageFilter() ? ", " + otherLanguage + " not identified as " + opt.lang() : "") + ")");
+            throw Preparer.noDocuments(opt, empty, otherLanguage);
         }
         Map<String, Long> counters = counters(files, summaries, start, maxDocs);
         phases.put("read and number", seconds(t0));
