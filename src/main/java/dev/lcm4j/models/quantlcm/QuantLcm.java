@@ -158,8 +158,8 @@ public final class QuantLcm extends Lcm implements CleanStreamStep.CleanStream {
         Frontend(ParamFactory f, QuantLcmConfig c) {
             this.preLinear = registerModule("pre_linear", new Linear(f, c.sonar_embed_dim() + c.codebook_embed_dim(), c.model_dim(),
                     c.pre_linear_bias(), InitFn.KAIMING_UNIFORM));
-            Tensor table = new EmbeddingTable(f, c.num_codebooks() + 1, c.codebook_embed_dim(), c.embedding_std()).weight;
-            this.indexTable = registerModule("embed_codebook", new EmbeddingTable(table)).weight;
+            this.indexTable = registerModule("embed_codebook",
+                    new EmbeddingTable(f, c.num_codebooks() + 1, c.codebook_embed_dim(), c.embedding_std())).weight;
             this.posEncoder = registerModule("pos_encoder",
                     PositionEncoder.forStyle(f, c.lcm().pos_embedding_style(), c.model_dim(), c.max_seq_len(), c.embedding_std()));
         }
@@ -190,12 +190,8 @@ public final class QuantLcm extends Lcm implements CleanStreamStep.CleanStream {
         final Tensor weight;
 
         EmbeddingTable(ParamFactory f, long rows, long dim, double std) {
-            this.weight = f.zeros(rows, dim);
+            this.weight = registerParameter("weight", f.zeros(rows, dim));
             if (!f.isMeta()) try (NoGradGuard g = new NoGradGuard()) { weight.normal_(0.0, std, null); }
-        }
-
-        EmbeddingTable(Tensor weight) {
-            this.weight = registerParameter("weight", weight);
         }
     }
 }
