@@ -66,10 +66,17 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static final List<Column> BASELINES = List.of(
-            new Column("mean of train", "mean", "eval_baseline_mean", false),
-            new Column("copy previous / repeat last", "copy/repeat", "eval_baseline_copy", false),
-            new Column("random from train", "random", "eval_baseline_random", false));
+    /** A baseline the demo evaluates: its report column, its {@code --predictor}, what it predicts, whether it reads the training split. */
+    private record BaselineRun(Column column, String predictor, String description, boolean readsTrainingSplit) {}
+
+    private static final List<BaselineRun> BASELINE_RUNS = List.of(
+            new BaselineRun(new Column("mean of train", "mean", "eval_baseline_mean", false), "baseline_mean",
+                    "the mean concept of the training split", true),
+            new BaselineRun(new Column("copy previous / repeat last", "copy/repeat", "eval_baseline_copy", false), "baseline_copy",
+                    "copy the previous concept / repeat the prompt's last sentence", false),
+            new BaselineRun(new Column("random from train", "random", "eval_baseline_random", false), "baseline_random",
+                    "random sentences of the training split", true));
+    private static final List<Column> BASELINES = BASELINE_RUNS.stream().map(BaselineRun::column).toList();
     static final List<Column> DEFAULT_COLUMNS = List.of(
             new Column("MSE LCM", "MSE LCM", "eval_mse", true),
             new Column("two-tower LCM", "two-tower", "eval_two_tower", true),
@@ -155,13 +162,10 @@ final class DemoCommand implements Callable<Integer> {
                         args.toArray(String[]::new));
             }
             // baselines: no model; the MSE run's card only names the concept encoder and the sentence-bank decoder
-            String[][] baselines = {{"baseline_mean", "the mean concept of the training split"},
-                    {"baseline_copy", "copy the previous concept / repeat the prompt's last sentence"},
-                    {"baseline_random", "random sentences of the training split"}};
-            for (int b = 0; b < baselines.length; b++) {
-                List<String> args = new ArrayList<>(List.of("--predictor", baselines[b][0], "--model_card", o.resolve("mse").toString()));
-                if (!baselines[b][0].equals("baseline_copy")) args.addAll(List.of("--baseline_data", DATA + "=train"));
-                evaluate(next() + " evaluate the baseline " + baselines[b][0] + " (" + baselines[b][1] + ")", BASELINES.get(b).dump(), data,
+            for (BaselineRun b : BASELINE_RUNS) {
+                List<String> args = new ArrayList<>(List.of("--predictor", b.predictor(), "--model_card", o.resolve("mse").toString()));
+                if (b.readsTrainingSplit()) args.addAll(List.of("--baseline_data", DATA + "=train"));
+                evaluate(next() + " evaluate the baseline " + b.predictor() + " (" + b.description() + ")", b.column().dump(), data,
                         args.toArray(String[]::new));
             }
         } catch (StepFailed f) {
