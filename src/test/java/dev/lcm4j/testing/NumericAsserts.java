@@ -2,10 +2,14 @@ package dev.lcm4j.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lcm4j.io.StoredTensor;
 import dev.lcm4j.torch.Tensors;
+import java.util.Map;
+import java.util.function.Predicate;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -60,6 +64,31 @@ public final class NumericAsserts {
         float[] e = Tensors.toFloats(expected), a = Tensors.toFloats(actual.contiguous());
         for (int i = 0; i < e.length; i++) {
             if (Math.abs(e[i] - a[i]) > tol * Math.max(1, Math.abs(e[i]))) fail(what + "[" + i + "]: expected " + e[i] + " got " + a[i]);
+        }
+    }
+
+    /**
+     * A model's gradients against PyTorch's ({@code expected}, read from a fixture's state-dict file), parameter by
+     * parameter: same names, and {@code |e - a| <= 1e-4 * max|e| of the parameter + 1e-6 * max|e| of all}. The floor
+     * covers gradients that are zero in exact arithmetic (k_proj biases: softmax ignores a per-row shift), where both
+     * sides hold rounding noise. A parameter for which {@code mayHaveNoGradient} holds may have no gradient here (lcm4j
+     * skipped its computation); it then counts as zero.
+     */
+    public static void assertGradientsMatch(Map<String, StoredTensor> expected, Map<String, Tensor> params,
+                                            Predicate<String> mayHaveNoGradient, String what) {
+        assertEquals(expected.keySet(), params.keySet(), what + " parameter names");
+        double global = 0;
+        for (StoredTensor t : expected.values()) for (float v : t.toFloatArray()) global = Math.max(global, Math.abs(v));
+        for (Map.Entry<String, StoredTensor> e : expected.entrySet()) {
+            float[] want = e.getValue().toFloatArray();
+            double scale = 0;
+            for (float v : want) scale = Math.max(scale, Math.abs(v));
+            Tensor grad = params.get(e.getKey()).grad();
+            if (!grad.defined()) assertTrue(mayHaveNoGradient.test(e.getKey()), what + ": no gradient for " + e.getKey());
+            float[] got = grad.defined() ? Tensors.toFloats(grad) : new float[want.length];
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-4 * scale + 1e-6 * global, what + " grad " + e.getKey() + "[" + i + "]");
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.lcm4j.models.twotower;
 
 import static dev.lcm4j.testing.NumericAsserts.assertCloseScaled;
+import static dev.lcm4j.testing.NumericAsserts.assertGradientsMatch;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lcm4j.config.ConfigBinder;
@@ -140,26 +141,10 @@ class TwoTowerFixtureTest {
             double un = ((Number) expected.get("unnormalized_loss_sum")).doubleValue();
             assertEquals(un, loss.summands().get("unnormalized_reconstruction_loss"), 1e-5 * un);
             loss.loss().backward();
-            Map<String, StoredTensor> grads = Checkpoints.readState(DIR.resolve(name).resolve("crit_grads.pt"));
-            Map<String, Tensor> params = m.namedParameters();
-            assertEquals(grads.keySet(), params.keySet());
-            double global = 0;
-            for (StoredTensor t : grads.values()) for (float v : t.toFloatArray()) global = Math.max(global, Math.abs(v));
-            for (Map.Entry<String, StoredTensor> e : grads.entrySet()) {
-                float[] gx = e.getValue().toFloatArray();
-                double scale = 0;
-                for (float v : gx) scale = Math.max(scale, Math.abs(v));
-                Tensor gr = params.get(e.getKey()).grad();
-                // lcm4j does not compute the self-attention q/k projections (softmax over one key): no gradient,
-                // where PyTorch's is exactly zero
-                float[] got = gr.defined() ? Tensors.toFloats(gr) : new float[gx.length];
-                if (!gr.defined()) assertTrue(e.getKey().matches("denoiser\\.layers\\.\\d+\\.self_attn\\.[qk]_proj\\..*"), e.getKey());
-                for (int i = 0; i < gx.length; i++) {
-                    // k_proj biases have a zero gradient in exact arithmetic (softmax ignores a per-row shift): both
-                    // sides hold rounding noise there, hence the floor relative to the largest gradient
-                    assertEquals(gx[i], got[i], 1e-4 * scale + 1e-6 * global, name + " grad " + e.getKey() + "[" + i + "]");
-                }
-            }
+            assertGradientsMatch(Checkpoints.readState(DIR.resolve(name).resolve("crit_grads.pt")), m.namedParameters(),
+                    // lcm4j does not compute the self-attention q/k projections (softmax over one key): no gradient,
+                    // where PyTorch's is exactly zero
+                    k -> k.matches("denoiser\\.layers\\.\\d+\\.self_attn\\.[qk]_proj\\..*"), name);
         }
     }
 }
