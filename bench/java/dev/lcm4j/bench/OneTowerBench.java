@@ -110,7 +110,7 @@ public final class OneTowerBench {
         }
         System.out.printf(Locale.ROOT, "{\"side\": \"lcm4j\", \"mode\": \"train\", \"config\": \"%s\", \"dtype\": \"%s\", \"threads\": %d,"
                         + " \"params\": %d, \"steps\": %d, \"ms_per_step_median\": %.1f, \"ms_per_step_min\": %.1f, \"first_loss\": %.3f, \"last_loss\": %.3f}%n",
-                config, dtype, torch.get_num_threads(), model.parameterCount(), steps, median(times),
+                config, dtype, torch.get_num_threads(), model.parameterCount(), steps, BenchStats.median(times),
                 times.stream().mapToDouble(x -> x).min().orElse(Double.NaN), first, last);
     }
 
@@ -146,10 +146,6 @@ public final class OneTowerBench {
         return big.toBuilder().max_seq_len(2048).model_dim(1024).timestep_embed_dim(1024).lcm(l).build();
     }
 
-    static double median(List<Double> xs) {
-        double[] v = xs.stream().mapToDouble(x -> x).sorted().toArray();
-        return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
 
     private OneTowerBench() {}
 }

@@ -157,8 +157,8 @@ public final class QuantLcmBench {
         System.out.printf(Locale.ROOT, "{\"side\": \"lcm4j\", \"mode\": \"train\", \"family\": \"%s\", \"config\": \"%s\", \"dtype\": \"%s\","
                         + " \"threads\": %d, \"params\": %d, \"steps\": %d, \"ms_per_step_median\": %.1f, \"ms_per_step_min\": %.1f,"
                         + " \"fwd_ms_median\": %.1f, \"bwd_ms_median\": %.1f, \"clip_opt_ms_median\": %.1f, \"first_loss\": %.4f, \"last_loss\": %.4f}%n",
-                model.family(), config, dtype, torch.get_num_threads(), model.parameterCount(), steps, median(times),
-                times.stream().mapToDouble(x -> x).min().orElse(Double.NaN), median(fwd), median(bwd), median(upd), first, last);
+                model.family(), config, dtype, torch.get_num_threads(), model.parameterCount(), steps, BenchStats.median(times),
+                times.stream().mapToDouble(x -> x).min().orElse(Double.NaN), BenchStats.median(fwd), BenchStats.median(bwd), BenchStats.median(upd), first, last);
     }
 
     static void generate(QuantLcm model, String config, int batch, int sentences) {
@@ -224,10 +224,6 @@ public final class QuantLcmBench {
         return big.withShape(DIM, CODEBOOKS, UNITS, 2048, 1024, 1024, l);
     }
 
-    static double median(List<Double> xs) {
-        double[] v = xs.stream().mapToDouble(x -> x).sorted().toArray();
-        return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
 
     private QuantLcmBench() {}
 }

@@ -110,7 +110,7 @@ public final class TwoTowerBench {
         }
         System.out.printf(Locale.ROOT, "{\"side\": \"lcm4j\", \"mode\": \"train\", \"config\": \"%s\", \"dtype\": \"%s\", \"threads\": %d,"
                         + " \"params\": %d, \"steps\": %d, \"ms_per_step_median\": %.1f, \"ms_per_step_min\": %.1f, \"first_loss\": %.3f, \"last_loss\": %.3f}%n",
-                config, dtype, torch.get_num_threads(), model.parameterCount(), steps, median(times),
+                config, dtype, torch.get_num_threads(), model.parameterCount(), steps, BenchStats.median(times),
                 times.stream().mapToDouble(x -> x).min().orElse(Double.NaN), first, last);
     }
 
@@ -153,10 +153,6 @@ public final class TwoTowerBench {
                 .trained_with_cf_guidance(true).build();
     }
 
-    static double median(List<Double> xs) {
-        double[] v = xs.stream().mapToDouble(x -> x).sorted().toArray();
-        return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
 
     private TwoTowerBench() {}
 }
