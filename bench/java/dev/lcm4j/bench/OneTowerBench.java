@@ -146,6 +146,5 @@ public final class OneTowerBench {
         return big.toBuilder().max_seq_len(2048).model_dim(1024).timestep_embed_dim(1024).lcm(l).build();
     }
 
-
     private OneTowerBench() {}
 }

@@ -224,6 +224,5 @@ public final class QuantLcmBench {
         return big.withShape(DIM, CODEBOOKS, UNITS, 2048, 1024, 1024, l);
     }
 
-
     private QuantLcmBench() {}
 }

@@ -153,6 +153,5 @@ public final class TwoTowerBench {
                 .trained_with_cf_guidance(true).build();
     }
 
-
     private TwoTowerBench() {}
 }
